@@ -1,0 +1,48 @@
+//! # grpo-dynamics
+//!
+//! A closed-form, allocation-free model of GRPO (group relative policy optimization) training
+//! dynamics. The mean reward `r(t)` of a GRPO run moves like a damped oscillator
+//!
+//! ```text
+//! r'' + 2 zeta omega r' + omega^2 (r - r_star) = 0,    r(0) = r0,  r'(0) = v0
+//! ```
+//!
+//! whose fixed point `r_star` is the plateau, whose stiffness sets the timescale and whose damping
+//! is eroded by off-policy lag (the refresh interval). The crate evaluates that law exactly in every
+//! damping regime, fits it to reward curves, predicts stability from optimizer hyperparameters,
+//! and exposes all of it through a C ABI.
+//!
+//! * [`trajectory`]: the oscillator and the saturation law, values and analytic Jacobians.
+//! * [`fit`]: Levenberg-Marquardt on fixed buffers.
+//! * [`bandit`], [`stability`], [`noise`]: the exact softmax-bandit reduction, stability
+//!   predicates, group-size predictions.
+//! * `capi` (feature `capi`): the C ABI, header `include/grpo_dynamics.h`.
+//!
+//! The library is `#![no_std]`, never allocates, and works in `f32` and `f64` through the sealed
+//! [`Real`] trait. Bad input returns an [`Error`] naming the parameter; nothing panics.
+#![no_std]
+#![deny(missing_docs)]
+#![deny(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod error;
+pub mod real;
+
+pub mod bandit;
+pub mod fit;
+pub mod noise;
+pub mod stability;
+pub mod trajectory;
+
+#[cfg(feature = "capi")]
+#[allow(unsafe_code)]
+pub mod capi;
+
+pub use error::{Error, ErrorKind, Param, Result};
+pub use real::Real;
+
+/// The crate version, `CARGO_PKG_VERSION`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
