@@ -30,41 +30,41 @@ pub use trajectory::*;
 /// Success.
 pub const GRPO_OK: i32 = 0;
 /// Error kind (status & 0xff): a value is NaN or infinite.
-pub const GRPO_ERR_NON_FINITE: i32 = ErrorKind::NonFinite as i32;
+pub const GRPO_ERR_NON_FINITE: i32 = 1;
 /// Error kind: a value is out of range.
-pub const GRPO_ERR_OUT_OF_RANGE: i32 = ErrorKind::OutOfRange as i32;
+pub const GRPO_ERR_OUT_OF_RANGE: i32 = 2;
 /// Error kind: empty input.
-pub const GRPO_ERR_EMPTY: i32 = ErrorKind::Empty as i32;
+pub const GRPO_ERR_EMPTY: i32 = 3;
 /// Error kind: two lengths differ.
-pub const GRPO_ERR_LENGTH_MISMATCH: i32 = ErrorKind::LengthMismatch as i32;
+pub const GRPO_ERR_LENGTH_MISMATCH: i32 = 4;
 /// Error kind: too few points.
-pub const GRPO_ERR_TOO_FEW_POINTS: i32 = ErrorKind::TooFewPoints as i32;
+pub const GRPO_ERR_TOO_FEW_POINTS: i32 = 5;
 /// Error kind: a sequence is not strictly increasing.
-pub const GRPO_ERR_NOT_INCREASING: i32 = ErrorKind::NotIncreasing as i32;
+pub const GRPO_ERR_NOT_INCREASING: i32 = 6;
 /// Error kind: a series is constant.
-pub const GRPO_ERR_CONSTANT: i32 = ErrorKind::Constant as i32;
+pub const GRPO_ERR_CONSTANT: i32 = 7;
 /// Error kind: lower bound above upper bound.
-pub const GRPO_ERR_BOUNDS_INVERTED: i32 = ErrorKind::BoundsInverted as i32;
+pub const GRPO_ERR_BOUNDS_INVERTED: i32 = 8;
 /// Error kind: start value outside its bounds.
-pub const GRPO_ERR_OUTSIDE_BOUNDS: i32 = ErrorKind::OutsideBounds as i32;
+pub const GRPO_ERR_OUTSIDE_BOUNDS: i32 = 9;
 /// Error kind: a target is never reached.
-pub const GRPO_ERR_NOT_REACHED: i32 = ErrorKind::NotReached as i32;
+pub const GRPO_ERR_NOT_REACHED: i32 = 10;
 /// Error kind: an iteration diverged.
-pub const GRPO_ERR_DIVERGED: i32 = ErrorKind::Diverged as i32;
+pub const GRPO_ERR_DIVERGED: i32 = 11;
 /// Error kind: singular or rank-deficient system.
-pub const GRPO_ERR_SINGULAR: i32 = ErrorKind::Singular as i32;
+pub const GRPO_ERR_SINGULAR: i32 = 12;
 /// Error kind: a fixed-capacity buffer is full.
-pub const GRPO_ERR_CAPACITY: i32 = ErrorKind::CapacityExceeded as i32;
+pub const GRPO_ERR_CAPACITY: i32 = 13;
 /// Error kind: not enough data yet.
-pub const GRPO_ERR_NOT_READY: i32 = ErrorKind::NotReady as i32;
+pub const GRPO_ERR_NOT_READY: i32 = 14;
 /// Error kind: a required pointer is NULL.
-pub const GRPO_ERR_NULL: i32 = ErrorKind::NullPointer as i32;
+pub const GRPO_ERR_NULL: i32 = 15;
 /// Error kind: a caller buffer is too small or misaligned.
-pub const GRPO_ERR_BAD_BUFFER: i32 = ErrorKind::BadBuffer as i32;
+pub const GRPO_ERR_BAD_BUFFER: i32 = 16;
 /// Error kind: an unknown enum code.
-pub const GRPO_ERR_UNKNOWN_CODE: i32 = ErrorKind::UnknownCode as i32;
+pub const GRPO_ERR_UNKNOWN_CODE: i32 = 17;
 /// Error kind: a Rust panic was caught at the boundary (a bug).
-pub const GRPO_ERR_PANIC: i32 = ErrorKind::Panic as i32;
+pub const GRPO_ERR_PANIC: i32 = 18;
 
 /// Run `f` behind the panic boundary and turn its result into a status code.
 pub(crate) fn guard<F: FnOnce() -> Result<()>>(f: F) -> i32 {
@@ -222,6 +222,34 @@ mod tests {
                 let want = std::format!("{}: {}", p.name(), k.describe());
                 assert_eq!(s.to_str().unwrap(), want);
             }
+        }
+    }
+
+    #[test]
+    fn status_constants_match_error_kinds() {
+        let consts = [
+            GRPO_ERR_NON_FINITE,
+            GRPO_ERR_OUT_OF_RANGE,
+            GRPO_ERR_EMPTY,
+            GRPO_ERR_LENGTH_MISMATCH,
+            GRPO_ERR_TOO_FEW_POINTS,
+            GRPO_ERR_NOT_INCREASING,
+            GRPO_ERR_CONSTANT,
+            GRPO_ERR_BOUNDS_INVERTED,
+            GRPO_ERR_OUTSIDE_BOUNDS,
+            GRPO_ERR_NOT_REACHED,
+            GRPO_ERR_DIVERGED,
+            GRPO_ERR_SINGULAR,
+            GRPO_ERR_CAPACITY,
+            GRPO_ERR_NOT_READY,
+            GRPO_ERR_NULL,
+            GRPO_ERR_BAD_BUFFER,
+            GRPO_ERR_UNKNOWN_CODE,
+            GRPO_ERR_PANIC,
+        ];
+        assert_eq!(consts.len(), ErrorKind::ALL.len());
+        for (c, k) in consts.iter().zip(ErrorKind::ALL) {
+            assert_eq!(*c, k as i32);
         }
     }
 
