@@ -2,6 +2,9 @@
 //! zeta = 1, analytic Jacobians against finite differences (every parameterisation), grid path
 //! against the pointwise path, derived quantities, bad input.
 
+// reference values keep all the digits mpmath printed
+#![allow(clippy::excessive_precision)]
+
 use grpo_dynamics::trajectory::{
     lambert_w_m1, Critical, DampingRegime, Exponential, Hyper, Oscillator, Overdamped, Roots,
     SaturationLaw, SlowStart, ANCHOR,

@@ -62,7 +62,7 @@ fn horner<T: Real>(k: &[f64; TERMS], u: T) -> T {
 #[inline(always)]
 fn product_error<T: Real>(a: T, b: T, p: T) -> T {
     let big: T = c(1e250);
-    if !(p < big) || a > big || b > big {
+    if p >= big || a > big || b > big {
         return T::ZERO;
     }
     // 2^27 + 1 (f64) or 2^12 + 1 (f32)
