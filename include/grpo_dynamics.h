@@ -107,6 +107,34 @@
  */
 #define GRPO_ERR_PANIC 18
 
+/**
+ * The damped-oscillator trajectory model
+ * `r'' + 2 zeta omega r' + omega^2 (r - r_star) = 0`, `r(0) = r0`, `r'(0) = v0`.
+ * Valid: all finite, `omega > 0`, `zeta >= 0`.
+ */
+typedef struct grpo_oscillator {
+  /**
+   * Fixed point (plateau).
+   */
+  double r_star;
+  /**
+   * Initial value r(0).
+   */
+  double r0;
+  /**
+   * Initial slope r'(0).
+   */
+  double v0;
+  /**
+   * Natural frequency (1/step), > 0.
+   */
+  double omega;
+  /**
+   * Damping ratio, >= 0.
+   */
+  double zeta;
+} grpo_oscillator;
+
 
 
 #ifdef __cplusplus
@@ -123,6 +151,46 @@ const char *grpo_version(void);
  * infinite", ...). Unknown codes give "unknown status". Never NULL.
  */
 const char *grpo_status_message(int32_t status);
+
+/**
+ * Evaluate the trajectory at `n` arbitrary times `t[i] >= 0`: `out[i] = r(t[i])`.
+ *
+ * Returns `GRPO_OK`, or a status naming the bad input (`model`, `t`, `out`, or a field of `*m`);
+ * `out` is written only on success. `n = 0` is a no-op (pointers may then be NULL).
+ *
+ * # Safety
+ * `m` must be NULL or valid; `t` and `out` must be NULL or point to `n` doubles.
+ */
+int32_t grpo_trajectory_eval(const struct grpo_oscillator *m, const double *t, size_t n, double *out);
+
+/**
+ * Evaluate the trajectory on the uniform grid `t_i = t0 + i dt`, `i = 0..n` (recurrences with
+ * exact re-anchoring every 64 points; agrees with `grpo_trajectory_eval` to ~1e-14).
+ * Requires `t0 >= 0`, `dt > 0`, both finite. `out` is written only on success.
+ *
+ * # Safety
+ * `m` must be NULL or valid; `out` must be NULL or point to `n` doubles.
+ */
+int32_t grpo_trajectory_eval_grid(const struct grpo_oscillator *m, double t0, double dt, size_t n, double *out);
+
+/**
+ * Value and analytic gradient at one time `t >= 0`: `*value_out = r(t)`,
+ * `grad5_out[0..5] = d r / d(r_star, r0, v0, omega, zeta)`. Outputs written only on success.
+ *
+ * # Safety
+ * `m` must be NULL or valid; `value_out` NULL or one double; `grad5_out` NULL or 5 doubles.
+ */
+int32_t grpo_trajectory_jacobian(const struct grpo_oscillator *m, double t, double *value_out, double *grad5_out);
+
+/**
+ * First time at which the trajectory reaches the fraction `f` (0 < f < 1) of its gain,
+ * `r(t) = r0 + f (r_star - r0)` (Lambert W for the critical slow start, bracketed root otherwise,
+ * first passage when `zeta < 1`). `GRPO_ERR_NOT_REACHED` (about `f`) when `r0 = r_star`.
+ *
+ * # Safety
+ * `m` must be NULL or valid; `t_out` NULL or one double.
+ */
+int32_t grpo_time_to_fraction(const struct grpo_oscillator *m, double f, double *t_out);
 
 #ifdef __cplusplus
 }  // extern "C"

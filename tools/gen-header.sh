@@ -16,3 +16,11 @@ tmp=$(mktemp)
 cbindgen --quiet --config cbindgen.toml --crate grpo-dynamics --output "$tmp"
 sed -e "s/@MAJOR@/$major/" -e "s/@MINOR@/$minor/" -e "s/@PATCH@/$patch/" "$tmp" > "$out"
 rm -f "$tmp"
+# Everything in the header must be part of the C ABI: names start with grpo_ / GRPO_.
+leaks=$(grep -E '^#define [A-Za-z_]+|^typedef|^[a-z].*\(' "$out" \
+  | grep -vE '^#define GRPO_|^typedef (struct|enum) grpo_|^typedef [a-z0-9_]+ grpo_|^[a-z].* \*?grpo_[a-z0-9_]+\(|^#define GRPO_DYNAMICS_H' || true)
+if [ -n "$leaks" ]; then
+  echo "header exports items outside the C ABI (add them to [export] exclude in cbindgen.toml):" >&2
+  echo "$leaks" >&2
+  exit 1
+fi
