@@ -189,6 +189,16 @@ impl<T: Real> Oscillator<T> {
         check::finite(self.v0, Param::V0)?;
         check::positive(self.omega, Param::Omega)?;
         check::non_negative(self.zeta, Param::Zeta)?;
+        // the kernel constants D = omega^2 (zeta^2 - 1) and zeta omega must exist in T
+        let d = self.omega * self.omega * ((self.zeta - T::ONE) * (self.zeta + T::ONE));
+        if !d.is_finite() || !(self.zeta * self.omega).is_finite() {
+            let p = if self.zeta > T::ONE {
+                Param::Zeta
+            } else {
+                Param::Omega
+            };
+            return Err(Error::out_of_range(p));
+        }
         Ok(())
     }
 
@@ -331,7 +341,10 @@ impl<T: Real> Oscillator<T> {
         let t_max = check_t(t_max)?;
         let rate = self.slow_rate()?;
         let e: T = c(core::f64::consts::E);
-        let mut s = t_max.min(T::ONE / (e * rate));
+        let mut s = t_max;
+        if rate > T::ZERO {
+            s = s.min(T::ONE / (e * rate));
+        }
         if self.zeta < T::ONE {
             s = s.min(T::ONE / p.k.q);
         }

@@ -1,0 +1,67 @@
+//! Inputs found by `cargo fuzz run trajectory`, kept as regression tests after the fixes.
+use grpo_dynamics::trajectory::Oscillator;
+use grpo_dynamics::ErrorKind;
+
+/// Huge omega: D = omega^2 (zeta^2 - 1) overflows while the recurrence coefficient D*G does not;
+/// the grid used to produce inf/NaN where pointwise evaluation is finite.
+#[test]
+fn grid_with_huge_omega_stays_finite() {
+    let m = Oscillator::<f64>::new(
+        1.2024532491632185e111,
+        4.77830972673648e-299,
+        -1.463345820551675e260,
+        2.631236153185096e199,
+        0.0,
+    )
+    .unwrap();
+    let mut g = [0.0; 255];
+    m.eval_grid(147455.99999809265, 7.745124724826422e-121, &mut g)
+        .unwrap();
+    assert!(g.iter().all(|x| x.is_finite()));
+}
+
+/// A huge phase q t used to feed a huge "phase correction" into sin/cos (value 1e293 for a
+/// trajectory bounded by 2.4e111).
+#[test]
+fn huge_phase_respects_the_magnitude_bound() {
+    let m = Oscillator::<f64>::new(
+        1.2024538023801698e111,
+        4.47966536881545e-299,
+        4.792751712992139e-304,
+        2.631236153212834e199,
+        0.0,
+    )
+    .unwrap();
+    let t = 147455.99999809265;
+    let v = m.value(t).unwrap();
+    assert!(v.abs() <= m.bound(t).unwrap() * (1.0 + 1e-12));
+}
+
+/// zeta^2 overflowing: the kernel constants do not exist in f64, so the parameters are rejected.
+#[test]
+fn overflowing_kernel_constants_are_rejected() {
+    let e = Oscillator::<f64>::new(
+        1.2e111,
+        4.8e-299,
+        4.6e-299,
+        7.82557414227758e-256,
+        2.6312366249911037e199,
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::OutOfRange);
+}
+
+/// zeta = -0.0: the slow rate is -0 and the magnitude bound used to be -inf.
+#[test]
+fn bound_with_negative_zero_damping() {
+    let m = Oscillator::<f64>::new(
+        1.2018666667344763e111,
+        -5.8501227551939645e255,
+        4.895162488728795e-307,
+        1.834809392423127e106,
+        -0.0,
+    )
+    .unwrap();
+    let b = m.bound(2.7846014e-317).unwrap();
+    assert!(b.is_finite() && b >= 5.85e255);
+}
