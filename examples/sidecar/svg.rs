@@ -1,0 +1,180 @@
+//! A hand-written SVG plot: observed points, the fitted curve, its 80 % / 95 % prediction band
+//! out to the horizon, and the predicted plateau with its 80 % interval.
+
+use crate::input::Record;
+use grpo_dynamics::predict::{Prediction, Predictor};
+use std::fmt::Write;
+
+const W: f64 = 900.0;
+const H: f64 = 520.0;
+const LEFT: f64 = 70.0;
+const RIGHT: f64 = 30.0;
+const TOP: f64 = 40.0;
+const BOTTOM: f64 = 60.0;
+const SAMPLES: usize = 160;
+
+struct Frame {
+    x0: f64,
+    x1: f64,
+    y0: f64,
+    y1: f64,
+}
+
+impl Frame {
+    fn x(&self, v: f64) -> f64 {
+        LEFT + (v - self.x0) / (self.x1 - self.x0) * (W - LEFT - RIGHT)
+    }
+    fn y(&self, v: f64) -> f64 {
+        H - BOTTOM - (v - self.y0) / (self.y1 - self.y0) * (H - TOP - BOTTOM)
+    }
+}
+
+/// "Nice" tick spacing for a range.
+fn tick(span: f64) -> f64 {
+    let raw = span / 6.0;
+    let mag = 10f64.powf(raw.log10().floor());
+    let f = raw / mag;
+    mag * if f < 1.5 {
+        1.0
+    } else if f < 3.5 {
+        2.0
+    } else if f < 7.5 {
+        5.0
+    } else {
+        10.0
+    }
+}
+
+fn polyline(out: &mut String, pts: &[(f64, f64)], style: &str) {
+    let _ = write!(out, "<polyline fill=\"none\" {style} points=\"");
+    for (x, y) in pts {
+        let _ = write!(out, "{x:.1},{y:.1} ");
+    }
+    out.push_str("\"/>\n");
+}
+
+fn band(out: &mut String, lo: &[(f64, f64)], hi: &[(f64, f64)], fill: &str) {
+    let _ = write!(out, "<polygon fill=\"{fill}\" stroke=\"none\" points=\"");
+    for (x, y) in lo.iter().chain(hi.iter().rev()) {
+        let _ = write!(out, "{x:.1},{y:.1} ");
+    }
+    out.push_str("\"/>\n");
+}
+
+/// The whole document.
+pub fn plot<const N: usize>(
+    records: &[Record],
+    pred: &mut Predictor<f64, N>,
+    p: &Prediction<f64>,
+    horizon: f64,
+) -> Result<String, String> {
+    let first = records.first().ok_or("no points")?.step;
+    let x1 = horizon.max(records.last().ok_or("no points")?.step);
+    // the model curve with its bands, from the first step to the horizon
+    let mut curve = Vec::with_capacity(SAMPLES + 1);
+    for i in 0..=SAMPLES {
+        let s = first + (x1 - first) * i as f64 / SAMPLES as f64;
+        if let Ok(f) = pred.reward_at(s) {
+            curve.push((s, f));
+        }
+    }
+    let mut ylo = f64::INFINITY;
+    let mut yhi = f64::NEG_INFINITY;
+    for r in records {
+        ylo = ylo.min(r.reward);
+        yhi = yhi.max(r.reward);
+    }
+    for (_, f) in &curve {
+        for v in [f.lo95, f.hi95] {
+            if v.is_finite() {
+                ylo = ylo.min(v);
+                yhi = yhi.max(v);
+            }
+        }
+    }
+    let pad = ((yhi - ylo) * 0.05).max(1e-6);
+    let fr = Frame {
+        x0: first,
+        x1: if x1 > first { x1 } else { first + 1.0 },
+        y0: ylo - pad,
+        y1: yhi + pad,
+    };
+
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{W}\" height=\"{H}\" viewBox=\"0 0 {W} {H}\" font-family=\"sans-serif\" font-size=\"12\">"
+    );
+    s.push_str("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
+    // axes and grid
+    let (dx, dy) = (tick(fr.x1 - fr.x0), tick(fr.y1 - fr.y0));
+    let mut v = (fr.x0 / dx).ceil() * dx;
+    while v <= fr.x1 {
+        let x = fr.x(v);
+        let _ = writeln!(s, "<line x1=\"{x:.1}\" y1=\"{TOP}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#eee\"/><text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>", H - BOTTOM, H - BOTTOM + 18.0, fmt_tick(v));
+        v += dx;
+    }
+    let mut v = (fr.y0 / dy).ceil() * dy;
+    while v <= fr.y1 {
+        let y = fr.y(v);
+        let _ = writeln!(s, "<line x1=\"{LEFT}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#eee\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>", W - RIGHT, LEFT - 6.0, y + 4.0, fmt_tick(v));
+        v += dy;
+    }
+    let _ = writeln!(s, "<rect x=\"{LEFT}\" y=\"{TOP}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"none\" stroke=\"#444\"/>", W - LEFT - RIGHT, H - TOP - BOTTOM);
+    let _ = writeln!(s, "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">step</text>", (LEFT + W - RIGHT) / 2.0, H - 18.0);
+    let _ = writeln!(s, "<text transform=\"translate(18 {:.1}) rotate(-90)\" text-anchor=\"middle\">reward</text>", (TOP + H - BOTTOM) / 2.0);
+
+    // bands, curve, plateau
+    let pts = |g: &dyn Fn(&grpo_dynamics::predict::Forecast<f64>) -> f64| -> Vec<(f64, f64)> {
+        curve.iter().map(|(x, f)| (fr.x(*x), fr.y(g(f).clamp(fr.y0, fr.y1)))).collect()
+    };
+    band(&mut s, &pts(&|f| f.lo95), &pts(&|f| f.hi95), "#dbe8f7");
+    band(&mut s, &pts(&|f| f.lo80), &pts(&|f| f.hi80), "#b5cfee");
+    let plat = p.plateau;
+    if plat.lo80.is_finite() && plat.hi80.is_finite() {
+        let (ya, yb) = (fr.y(plat.hi80.clamp(fr.y0, fr.y1)), fr.y(plat.lo80.clamp(fr.y0, fr.y1)));
+        let _ = writeln!(s, "<rect x=\"{LEFT}\" y=\"{ya:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#f4a261\" fill-opacity=\"0.18\"/>", W - LEFT - RIGHT, (yb - ya).max(0.5));
+    }
+    let yp = fr.y(plat.value.clamp(fr.y0, fr.y1));
+    let _ = writeln!(s, "<line x1=\"{LEFT}\" y1=\"{yp:.1}\" x2=\"{:.1}\" y2=\"{yp:.1}\" stroke=\"#e76f51\" stroke-dasharray=\"6 4\" stroke-width=\"1.5\"/>", W - RIGHT);
+    for r in records {
+        let _ = writeln!(s, "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2.2\" fill=\"#333\" fill-opacity=\"0.65\"/>", fr.x(r.step), fr.y(r.reward));
+    }
+    polyline(&mut s, &pts(&|f| f.value), "stroke=\"#1d4e89\" stroke-width=\"2\"");
+    let last = records.last().map(|r| r.step).unwrap_or(first);
+    let xl = fr.x(last);
+    let _ = writeln!(s, "<line x1=\"{xl:.1}\" y1=\"{TOP}\" x2=\"{xl:.1}\" y2=\"{:.1}\" stroke=\"#999\" stroke-dasharray=\"2 3\"/>", H - BOTTOM);
+
+    // title and legend
+    let _ = writeln!(
+        s,
+        "<text x=\"{LEFT}\" y=\"24\" font-size=\"14\">model {:?}, R\u{b2} = {:.3}; plateau {:.4} (80%: {:.4} .. {:.4}); {:?}</text>",
+        p.model, p.r2, plat.value, plat.lo80, plat.hi80, p.advice.kind
+    );
+    let lx = W - RIGHT - 210.0;
+    let ly = H - BOTTOM - 86.0;
+    let _ = writeln!(s, "<rect x=\"{lx:.1}\" y=\"{ly:.1}\" width=\"200\" height=\"78\" fill=\"white\" stroke=\"#ccc\"/>");
+    let items = [
+        ("<circle cx=\"10\" cy=\"0\" r=\"3\" fill=\"#333\"/>", "observed reward"),
+        ("<line x1=\"0\" y1=\"0\" x2=\"20\" y2=\"0\" stroke=\"#1d4e89\" stroke-width=\"2\"/>", "fitted curve"),
+        ("<rect x=\"0\" y=\"-5\" width=\"20\" height=\"10\" fill=\"#b5cfee\"/>", "80% / 95% band"),
+        ("<line x1=\"0\" y1=\"0\" x2=\"20\" y2=\"0\" stroke=\"#e76f51\" stroke-dasharray=\"6 4\"/>", "predicted plateau"),
+    ];
+    for (i, (glyph, label)) in items.iter().enumerate() {
+        let y = ly + 14.0 + 17.0 * i as f64;
+        let _ = writeln!(s, "<g transform=\"translate({:.1} {y:.1})\">{glyph}</g><text x=\"{:.1}\" y=\"{:.1}\">{label}</text>", lx + 8.0, lx + 36.0, y + 4.0);
+    }
+    s.push_str("</svg>\n");
+    Ok(s)
+}
+
+fn fmt_tick(v: f64) -> String {
+    if v == 0.0 {
+        "0".into()
+    } else if v.abs() >= 1000.0 || (v.fract() == 0.0 && v.abs() >= 1.0) {
+        format!("{v:.0}")
+    } else {
+        let s = format!("{v:.3}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
