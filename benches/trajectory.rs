@@ -54,22 +54,46 @@ fn bench(c: &mut Criterion) {
     });
 
     g.bench_function("pointwise f64", |b| {
-        b.iter(|| black_box(&o64).eval_slice(black_box(&t64), &mut out64).unwrap())
+        b.iter(|| {
+            black_box(&o64)
+                .eval_slice(black_box(&t64), &mut out64)
+                .unwrap()
+        })
     });
     g.bench_function("pointwise f32", |b| {
-        b.iter(|| black_box(&o32).eval_slice(black_box(&t32), &mut out32).unwrap())
+        b.iter(|| {
+            black_box(&o32)
+                .eval_slice(black_box(&t32), &mut out32)
+                .unwrap()
+        })
     });
     g.bench_function("pointwise f64 overdamped", |b| {
-        b.iter(|| black_box(&od64).eval_slice(black_box(&t64), &mut out64).unwrap())
+        b.iter(|| {
+            black_box(&od64)
+                .eval_slice(black_box(&t64), &mut out64)
+                .unwrap()
+        })
     });
     g.bench_function("grid f64", |b| {
-        b.iter(|| black_box(&o64).eval_grid(0.0, black_box(DT), &mut out64).unwrap())
+        b.iter(|| {
+            black_box(&o64)
+                .eval_grid(0.0, black_box(DT), &mut out64)
+                .unwrap()
+        })
     });
     g.bench_function("grid f32", |b| {
-        b.iter(|| black_box(&o32).eval_grid(0.0, black_box(DT as f32), &mut out32).unwrap())
+        b.iter(|| {
+            black_box(&o32)
+                .eval_grid(0.0, black_box(DT as f32), &mut out32)
+                .unwrap()
+        })
     });
     g.bench_function("grid f64 overdamped", |b| {
-        b.iter(|| black_box(&od64).eval_grid(0.0, black_box(DT), &mut out64).unwrap())
+        b.iter(|| {
+            black_box(&od64)
+                .eval_grid(0.0, black_box(DT), &mut out64)
+                .unwrap()
+        })
     });
 
     // with the 5-gradient (the fitter's inner loop)

@@ -11,6 +11,16 @@ use grpo_dynamics::trajectory::{
 };
 use grpo_dynamics::{ErrorKind, Param};
 
+/// Tolerance of the f32 checks: 1e-6 with libm; with the `micromath` feature the documented
+/// bound `MICROMATH_F32_BOUND` times the scale of the trajectory (tests/micromath.rs measures it).
+fn f32_tol(scale: f64) -> f64 {
+    if cfg!(feature = "micromath") {
+        grpo_dynamics::trajectory::MICROMATH_F32_BOUND * scale
+    } else {
+        1e-6
+    }
+}
+
 fn osc(z: f64) -> Oscillator<f64> {
     Oscillator::new(0.7, 0.1, 0.0, 0.15, z).unwrap()
 }
@@ -39,7 +49,7 @@ fn golden_values_f32() {
     for (z, t, r) in GOLDEN {
         let o = Oscillator::new(0.7f32, 0.1, 0.0, 0.15, z as f32).unwrap();
         let v = o.value(t as f32).unwrap() as f64;
-        assert!((v - r).abs() <= 1e-6, "zeta {z}: {v} vs {r}");
+        assert!((v - r).abs() <= f32_tol(0.6), "zeta {z}: {v} vs {r}");
     }
 }
 
@@ -76,7 +86,8 @@ fn golden_jacobian_at_critical() {
     let o = Oscillator::new(0.7f32, 0.1, 0.0, 0.15, 1.0).unwrap();
     let (_, g) = o.value_and_gradient(10.0).unwrap();
     for i in 0..5 {
-        assert!((g[i] as f64 - JAC_CRIT[i]).abs() <= 1e-6, "f32 {i}");
+        // t = 10 scales the omega/zeta components
+        assert!((g[i] as f64 - JAC_CRIT[i]).abs() <= f32_tol(6.0), "f32 {i}");
     }
 }
 
@@ -98,7 +109,7 @@ fn critical_t80_by_lambert_w() {
         .unwrap()
         .time_to_fraction(0.8)
         .unwrap();
-    assert!((t as f64 - CRIT_T80).abs() <= 1e-6);
+    assert!((t as f64 - CRIT_T80).abs() <= f32_tol(CRIT_T80));
     // the same time from the general root finder (v0 = 0 but zeta slightly above 1)
     let t = Oscillator::new(0.7, 0.1, 0.0, 1.0, 1.0 + 1e-12)
         .unwrap()
