@@ -25,6 +25,7 @@ const LANES: usize = 8;
 
 /// The transition of the basis over one step `h`.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub(crate) struct Step<T> {
     f: T,
     dg: T,
@@ -108,6 +109,7 @@ pub(crate) fn eval_values<T: Real>(p: &Prepared<T>, t0: T, dt: T, out: &mut [T])
 /// As an [`Iterator`] it is endless; it stops early (returns `None`) only if a result would not be
 /// finite (overflow of the true value), which [`Grid::try_next`] reports as an error.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Grid<T> {
     p: Prepared<T>,
     step: Step<T>,
@@ -194,6 +196,7 @@ impl<T: Real> Iterator for Grid<T> {
 /// A [`Grid`] mapped through the constant chain-rule matrix of a re-parameterisation: yields the
 /// value and the gradient with respect to that parameterisation's `P` parameters.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct ParamGrid<T, const P: usize> {
     grid: Grid<T>,
     chain: super::params::Chain<T, P>,

@@ -104,6 +104,7 @@ fn product_error<T: Real>(a: T, b: T, p: T) -> T {
 
 /// The shared basis at one time (see the module doc).
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub(crate) struct Basis<T> {
     /// The time.
     pub t: T,
@@ -117,6 +118,7 @@ pub(crate) struct Basis<T> {
 
 /// Per-oscillator constants of the kernel (depend on `omega`, `zeta` only).
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub(crate) struct Kernel<T> {
     /// `a = zeta omega`, the envelope rate.
     pub a: T,

@@ -102,6 +102,7 @@ pub enum Roots<T> {
 
 /// Validated per-oscillator constants shared by every evaluation path.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub(crate) struct Prepared<T> {
     pub k: Kernel<T>,
     pub r_star: T,

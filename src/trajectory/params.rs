@@ -13,6 +13,7 @@ use crate::real::Real;
 
 /// An oscillator and the chain-rule matrix of a parameterisation with `P` parameters.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub(crate) struct Chain<T, const P: usize> {
     pub osc: Oscillator<T>,
     /// `j[k][p] = d osc_k / d param_p`.
