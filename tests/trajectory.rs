@@ -442,6 +442,33 @@ fn parameterisation_grids_match_pointwise() {
 }
 
 #[test]
+fn slice_gradients_match_pointwise() {
+    let t = [0.0, 0.5, 3.0, 40.0, 700.0];
+    let (mut v, mut g5) = ([0.0; 5], [[0.0; 5]; 5]);
+    let o = Oscillator::new(0.7, 0.1, 0.02, 0.15, 0.4).unwrap();
+    o.eval_slice_gradient(&t, &mut v, &mut g5).unwrap();
+    let mut g3 = [[0.0; 3]; 5];
+    let h = Hyper::new(0.3, 0.05, 0.018859, 0.3, 0.8, 8.0).unwrap();
+    let mut vh = [0.0; 5];
+    h.eval_slice_gradient(&t, &mut vh, &mut g3).unwrap();
+    for i in 0..5 {
+        assert_eq!((v[i], g5[i]), o.value_and_gradient(t[i]).unwrap());
+        assert_eq!((vh[i], g3[i]), h.value_and_gradient(t[i]).unwrap());
+    }
+    let e = o
+        .eval_slice_gradient(&t, &mut v, &mut [[0.0; 5]; 4])
+        .unwrap_err();
+    assert_eq!(
+        (e.kind(), e.param()),
+        (ErrorKind::LengthMismatch, Param::Output)
+    );
+    let e = o
+        .eval_slice_gradient(&[1.0, -1.0], &mut [0.0; 2], &mut [[0.0; 5]; 2])
+        .unwrap_err();
+    assert_eq!((e.kind(), e.param()), (ErrorKind::OutOfRange, Param::T));
+}
+
+#[test]
 fn grid_odd_lengths_and_slices() {
     let o = osc(0.3);
     for n in [0usize, 1, 3, 4, 5, 63, 64, 65, 130] {

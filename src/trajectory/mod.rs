@@ -285,6 +285,35 @@ impl<T: Real> Oscillator<T> {
         }
     }
 
+    /// Values and gradients at arbitrary times `t[i] >= 0` (one validation and kernel setup for
+    /// the whole slice): `out[i] = r(t[i])`, `grad[i] = d r(t[i]) / d(r_star, r0, v0, omega, zeta)`.
+    /// All inputs are validated before anything is written.
+    pub fn eval_slice_gradient(&self, t: &[T], out: &mut [T], grad: &mut [[T; 5]]) -> Result<()> {
+        self.slice_gradient_mapped(t, out, grad, |g| *g)
+    }
+
+    /// [`Self::eval_slice_gradient`] with each gradient mapped (chain rule of a parameterisation).
+    pub(crate) fn slice_gradient_mapped<const P: usize>(
+        &self,
+        t: &[T],
+        out: &mut [T],
+        grad: &mut [[T; P]],
+        map: impl Fn(&[T; 5]) -> [T; P],
+    ) -> Result<()> {
+        let p = self.prepare()?;
+        check::same_len(t, out, Param::Output)?;
+        check::same_len(t, grad, Param::Output)?;
+        check::all_finite(t, Param::T)?;
+        if !t.iter().all(|x| *x >= T::ZERO) {
+            return Err(Error::out_of_range(Param::T));
+        }
+        for ((o, g), ti) in out.iter_mut().zip(grad.iter_mut()).zip(t) {
+            let (v, g5) = p.checked(p.value_and_gradient(&p.k.basis::<true>(*ti)))?;
+            (*o, *g) = (v, map(&g5));
+        }
+        Ok(())
+    }
+
     /// `out[i] = r(t0 + i dt)` by recurrences (no transcendental call per point), re-anchored
     /// exactly every [`ANCHOR`] points so the error does not grow with `i`.
     /// Requires `t0 >= 0`, `dt > 0`, both finite.

@@ -56,6 +56,18 @@ macro_rules! reparam_methods {
             Ok((v, ch.apply(&g)))
         }
 
+        /// Values and gradients (this parameterisation) at arbitrary times `t[i] >= 0` (see
+        /// [`Oscillator::eval_slice_gradient`]).
+        pub fn eval_slice_gradient(
+            &self,
+            t: &[T],
+            out: &mut [T],
+            grad: &mut [[T; $p]],
+        ) -> Result<()> {
+            let ch = self.chain()?;
+            ch.osc.slice_gradient_mapped(t, out, grad, |g| ch.apply(g))
+        }
+
         /// Values on the uniform grid `t0 + i dt` (see [`Oscillator::eval_grid`]).
         pub fn eval_grid(&self, t0: T, dt: T, out: &mut [T]) -> Result<()> {
             self.chain()?.osc.eval_grid(t0, dt, out)
