@@ -136,6 +136,48 @@ fn lambert_w_m1_identity_and_domain() {
     }
 }
 
+/// Classical RK4 on `r'' = -2 zeta omega r' - omega^2 (r - r_star)` (independent of the closed form).
+fn rk4(p: [f64; 5], t_end: f64, steps: usize) -> f64 {
+    let [rs, r0, v0, w, z] = p;
+    let f = |r: f64, v: f64| (v, -2.0 * z * w * v - w * w * (r - rs));
+    let (mut r, mut v) = (r0, v0);
+    let h = t_end / steps as f64;
+    for _ in 0..steps {
+        let (a1, b1) = f(r, v);
+        let (a2, b2) = f(r + 0.5 * h * a1, v + 0.5 * h * b1);
+        let (a3, b3) = f(r + 0.5 * h * a2, v + 0.5 * h * b2);
+        let (a4, b4) = f(r + h * a3, v + h * b3);
+        r += h / 6.0 * (a1 + 2.0 * a2 + 2.0 * a3 + a4);
+        v += h / 6.0 * (b1 + 2.0 * b2 + 2.0 * b3 + b4);
+    }
+    r
+}
+
+#[test]
+fn closed_form_matches_ode_integration() {
+    for z in [0.0, 0.3, 0.999999, 1.0, 1.000001, 3.0, 10.0] {
+        for (r0, v0) in [(0.1, 0.0), (0.1, 0.02), (0.9, -0.05)] {
+            let p = [0.7, r0, v0, 0.15, z];
+            let o = Oscillator::new(p[0], p[1], p[2], p[3], p[4]).unwrap();
+            for t in [5.0, 40.0, 80.0] {
+                let e = (o.value(t).unwrap() - rk4(p, t, 20_000)).abs();
+                assert!(e <= 1e-9, "{p:?} t {t}: {e:e}");
+            }
+        }
+    }
+}
+
+#[test]
+fn magnitude_bound_holds() {
+    for z in [0.0, 0.3, 1.0, 3.0] {
+        let o = Oscillator::new(0.7, 0.1, 0.5, 0.15, z).unwrap();
+        let b = o.bound(200.0).unwrap();
+        for i in 0..=2000 {
+            assert!(o.value(i as f64 * 0.1).unwrap().abs() <= b, "zeta {z}");
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // continuity across zeta = 1
 
@@ -358,19 +400,30 @@ fn grid_cases() -> Vec<Oscillator<f64>> {
     v
 }
 
+/// Worst |grid - pointwise| over `n` points (dyadic t0 and dt: every t0 + i dt is exact, so both
+/// paths see the same times).
+fn grid_vs_pointwise(o: &Oscillator<f64>, t0: f64, dt: f64, n: usize) -> f64 {
+    let mut out = vec![0.0; n];
+    o.eval_grid(t0, dt, &mut out).unwrap();
+    let mut worst = 0.0f64;
+    for (i, v) in out.iter().enumerate() {
+        worst = worst.max((v - o.value(t0 + i as f64 * dt).unwrap()).abs());
+    }
+    worst
+}
+
 #[test]
 fn grid_matches_pointwise_over_a_million_points() {
-    // dyadic t0 and dt: every t0 + i dt is exact, so both paths see the same times
-    let n = 1_000_000;
-    let mut out = vec![0.0; n];
+    // one case per regime (undamped, underdamped, zeta = 1 +- 1e-12, critical, far overdamped)
+    for z in [0.0, 0.3, 1.0 - 1e-12, 1.0, 1.0 + 1e-12, 60.0] {
+        let o = Oscillator::new(0.3, 0.9, -0.05, 0.003, z).unwrap();
+        let worst = grid_vs_pointwise(&o, 0.0, 1.0 / 64.0, 1_000_000);
+        assert!(worst <= 1e-13, "{o:?}: {worst:e}");
+    }
+    // every case at 1e5 points, two grids each
     for o in grid_cases() {
         for (t0, dt) in [(0.0, 1.0 / 64.0), (3.5, 0.25)] {
-            o.eval_grid(t0, dt, &mut out).unwrap();
-            let mut worst = 0.0f64;
-            for (i, v) in out.iter().enumerate() {
-                let t = t0 + i as f64 * dt;
-                worst = worst.max((v - o.value(t).unwrap()).abs());
-            }
+            let worst = grid_vs_pointwise(&o, t0, dt, 100_000);
             assert!(worst <= 1e-13, "{o:?} t0 {t0} dt {dt}: {worst:e}");
         }
     }
@@ -890,9 +943,9 @@ fn never_nan_on_extreme_valid_input() {
                         if let Ok((v, g)) = o.value_and_gradient(t) {
                             assert!(v.is_finite() && g.iter().all(|x| x.is_finite()));
                         }
-                        if let Ok(t) = o.time_to_fraction(0.5) {
-                            assert!(t.is_finite());
-                        }
+                    }
+                    if let Ok(t) = o.time_to_fraction(0.5) {
+                        assert!(t.is_finite());
                     }
                     let mut out = [0.0; 70];
                     if o.eval_grid(0.0, 1e100, &mut out).is_ok() {
