@@ -97,7 +97,7 @@ pub fn stationary_var_x<T: Real>(h: &Hyper<T>, kref: u32, drift_var: T) -> Resul
     let v = if kref == 0 {
         let mu = h.mu;
         let den = a * (T::ONE - mu) * (T::TWO * (T::ONE + mu) - a);
-        if !(den > T::ZERO) {
+        if den <= T::ZERO || den.is_nan() {
             return Err(Error::new(ErrorKind::Diverged, Param::Kref));
         }
         eta2 * drift_var * (T::ONE + mu) / den

@@ -194,7 +194,7 @@ impl<T: Real> Hyper<T> {
             Lag::Constant => constant_lag_spectrum(a, self.mu, kref)?,
             Lag::Periodic => periodic_spectrum(a, self.mu, kref)?,
         };
-        let regime = if !(rho < T::ONE) {
+        let regime = if rho >= T::ONE || rho.is_nan() {
             Regime::Oscillatory
         } else if real_pos {
             Regime::Monotone
@@ -266,7 +266,7 @@ pub fn largest_stable_eta<T: Real>(kref: u32, mu: T, k: T) -> Result<T> {
     let mut flo = h(lo);
     let mut guard = 0;
     while flo <= T::ZERO && guard < 200 {
-        lo = lo * T::HALF;
+        lo *= T::HALF;
         flo = h(lo);
         guard += 1;
     }
@@ -283,7 +283,7 @@ fn critical_lag_of<T: Real>(a: T, mu: T) -> Result<T> {
     let f =
         |w: T| T::TWO * (w * T::HALF).sin() * (T::ONE - T::TWO * mu * w.cos() + mu * mu).sqrt() - a;
     let w = brent(f, T::ZERO, T::PI, -a, f(T::PI), Param::K)?;
-    if !(w > T::ZERO) {
+    if w <= T::ZERO || w.is_nan() {
         return Err(Error::new(ErrorKind::NotReached, Param::K));
     }
     let (s, co) = w.sin_cos();
@@ -406,7 +406,8 @@ fn largest_positive_root<T: Real>(a: T, mu: T, d: u32) -> Option<T> {
     }
     let zm = T::HALF * (lo + hi);
     let la = a.ln();
-    if !(g(zm) >= la) {
+    let gm = g(zm);
+    if gm < la || gm.is_nan() {
         return None;
     }
     // root of g(z) = ln a on [zm, 1): g decreasing from g(zm) >= ln a to -infinity
@@ -566,8 +567,9 @@ fn periodic_spectrum<T: Real>(a: T, mu: T, t: u32) -> Result<(T, bool)> {
     if t == 0 {
         return Err(Error::out_of_range(Param::Kref));
     }
-    let mut m = [[T::ZERO; 2]; 2];
-    for col in 0..2 {
+    // columns of the monodromy: images of the basis states (y_k, y_{k-1}) = (1, 0), (0, 1)
+    let mut cols = [[T::ZERO; 2]; 2];
+    for (col, out) in cols.iter_mut().enumerate() {
         let (mut yk, mut ykm1) = if col == 0 {
             (T::ONE, T::ZERO)
         } else {
@@ -579,9 +581,9 @@ fn periodic_spectrum<T: Real>(a: T, mu: T, t: u32) -> Result<(T, bool)> {
             ykm1 = yk;
             yk = yn;
         }
-        m[0][col] = yk;
-        m[1][col] = ykm1;
+        *out = [yk, ykm1];
     }
+    let m = [[cols[0][0], cols[1][0]], [cols[0][1], cols[1][1]]];
     let tr = m[0][0] + m[1][1];
     let det = m[0][0] * m[1][1] - m[0][1] * m[1][0];
     let (r, real_pos) = quadratic_spectrum(-tr, det);
@@ -626,7 +628,7 @@ pub fn classify<T: Real>(p: &[T], target: T, tol: T) -> Result<Classification<T>
     check::finite(p0, Param::P)?;
     let e0 = p0 - target;
     let big_e0 = e0.abs();
-    if !(big_e0 > T::ZERO) {
+    if big_e0 == T::ZERO {
         return Err(Error::out_of_range(Param::Target));
     }
     let s0 = if e0 > T::ZERO { T::ONE } else { -T::ONE };

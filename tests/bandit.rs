@@ -237,7 +237,7 @@ fn simulation_behaviour() {
     assert!((one[0] - b.p_ref).abs() < 1e-17);
     // f32 works too
     let b32 = Bandit::<f32>::preset_a(0);
-    assert!((b32.fixed_point().unwrap().p - 0.30434400724).abs() < 1e-5);
+    assert!((b32.fixed_point().unwrap().p - 0.304_344_f32).abs() < 1e-5);
     let mut p32 = vec![0.0f32; 301];
     b32.simulate(&mut p32).unwrap();
     assert!((p32[300] as f64 - p[300]).abs() < 1e-4);
