@@ -26,10 +26,10 @@ fn predicates(c: &mut Criterion) {
         b.iter(|| black_box(black_box(h).critical_lag()))
     });
     g.bench_function("largest_stable_eta", |b| {
-        b.iter(|| black_box(largest_stable_eta(black_box(52), 0.8, K_A)))
+        b.iter(|| black_box(largest_stable_eta(black_box(52), Lag::Constant, 0.8, K_A)))
     });
     g.bench_function("largest_monotone_kref", |b| {
-        b.iter(|| black_box(black_box(h).largest_monotone_kref()))
+        b.iter(|| black_box(black_box(h).largest_monotone_kref(Lag::Constant)))
     });
     for d in [8u32, 52, 200] {
         g.bench_with_input(

@@ -431,7 +431,12 @@ fn bad_input_typed_errors() {
         (ErrorKind::CapacityExceeded, Param::Kref)
     );
     assert_eq!(
-        err(grpo_dynamics::stability::largest_stable_eta(3, 0.8, 0.0)),
+        err(grpo_dynamics::stability::largest_stable_eta(
+            3,
+            Lag::Constant,
+            0.8,
+            0.0
+        )),
         (OR, Param::K)
     );
     let _: Error = Error::out_of_range(Param::Kref);
