@@ -199,6 +199,16 @@ fn bandit_functions() {
         let mut gn = grpo_group_noise::default();
         assert_eq!(grpo_bandit_group_noise(&bb, 16, 0, &mut gn), GRPO_OK);
         assert!((gn.p_star - 0.71859).abs() < 6e-6 && (gn.var_p / 4.602e-5 - 1.0).abs() < 1.5e-3);
+        let (mut tp, mut tv) = (vec![0.0; 2001], vec![0.0; 2001]);
+        assert_eq!(
+            grpo_bandit_transient_variance(&bb, 16, 0, 2000, tp.as_mut_ptr(), tv.as_mut_ptr()),
+            GRPO_OK
+        );
+        assert!(tv[0] == 0.0 && tv[2000] > 0.0);
+        assert_eq!(
+            grpo_bandit_transient_variance(&bb, 16, 0, 2000, tp.as_mut_ptr(), null_mut()),
+            status(ErrorKind::NullPointer, Param::Output)
+        );
         let mut d = 0.0;
         assert_eq!(grpo_degeneracy(0.5, 4, &mut d), GRPO_OK);
         assert_eq!(d, 0.125);

@@ -343,6 +343,32 @@ pub unsafe extern "C" fn grpo_bandit_group_noise(
     })
 }
 
+/// Transient band: deterministic path `p_out` and variance `var_p_out` of `p_k` at group size
+/// `group_size` (`steps + 1` values each; constant lag `kref <= 31`). The band is
+/// `p_out[k] -+ z sqrt(var_p_out[k])`.
+///
+/// # Safety
+/// `b` must be NULL or valid; `p_out` and `var_p_out` NULL or writable for `steps + 1` doubles.
+#[no_mangle]
+pub unsafe extern "C" fn grpo_bandit_transient_variance(
+    b: *const grpo_bandit,
+    group_size: u32,
+    bessel: u32,
+    steps: usize,
+    p_out: *mut f64,
+    var_p_out: *mut f64,
+) -> i32 {
+    guard(|| {
+        let bandit = to_bandit(in_ref(b, Param::Options)?)?;
+        let n = steps
+            .checked_add(1)
+            .ok_or(Error::new(ErrorKind::BadBuffer, Param::Steps))?;
+        let p = out_slice(p_out, n, Param::Output)?;
+        let v = out_slice(var_p_out, n, Param::Output)?;
+        noise::transient_variance(&bandit, group_size, bessel != 0, p, v)
+    })
+}
+
 /// Degeneracy probability `p^G + (1 - p)^G`.
 ///
 /// # Safety
