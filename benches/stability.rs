@@ -4,7 +4,7 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use grpo_dynamics::bandit::{Bandit, Lag, Xoshiro256pp};
-use grpo_dynamics::noise::group_noise;
+use grpo_dynamics::noise::{group_noise, transient_variance};
 use grpo_dynamics::stability::{classify, largest_stable_eta, Hyper};
 use std::hint::black_box;
 
@@ -73,6 +73,11 @@ fn simulation(c: &mut Criterion) {
             },
         );
     }
+    let mut var = vec![0.0f64; steps + 1];
+    let b8 = Bandit::<f64>::preset_b(8);
+    g.bench_function("transient_variance_kref8_g16", |bch| {
+        bch.iter(|| black_box(transient_variance(&b8, 16, true, &mut p, &mut var)))
+    });
     let a = Bandit::<f64>::preset_a(24);
     a.simulate(&mut p).unwrap();
     let ps = a.fixed_point().unwrap().p;
