@@ -191,6 +191,9 @@ fn pass_with<T: Real, M: Model<T, P>, const P: usize, L: Fn(T, T) -> (T, T)>(
     }
 }
 
+/// Damping of the confirmation trial made before a convergence stop is accepted.
+const LAMBDA_CONFIRM: f64 = 1e-9;
+
 /// Outcome of the generic solver for a `P`-parameter model.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Report<T: Real, const P: usize> {
@@ -324,6 +327,7 @@ pub fn solve<T: Real, M: Model<T, P>, const P: usize>(
     let mut nu: T = T::TWO;
     let mut iterations = 0u32;
     let mut last_rejected_non_finite = false;
+    let mut confirmed = false;
     let termination = loop {
         // gtol / zero residual on the current point
         if cur.objective == T::ZERO {
@@ -417,11 +421,23 @@ pub fn solve<T: Real, M: Model<T, P>, const P: usize>(
             && rel_pred <= opts.ftol
             && rel_act <= T::TWO * rel_pred.max(T::ZERO);
         let xtol_ok = trial.finite && scaled_norm(&d, &step) <= opts.xtol * scaled_norm(&d, &x);
-        if ftol_ok {
-            break Termination::Ftol;
+        if accepted && rel_act > opts.ftol {
+            confirmed = false;
         }
-        if xtol_ok {
-            break Termination::Xtol;
+        if ftol_ok || xtol_ok {
+            // Before stopping, confirm once with an (almost) undamped Gauss-Newton trial: a large
+            // lambda in a flat valley makes steps tiny and would stop the fit early.
+            if !confirmed && lambda > c::<T>(LAMBDA_CONFIRM) {
+                confirmed = true;
+                lambda = c(LAMBDA_CONFIRM);
+                nu = T::TWO;
+                continue;
+            }
+            break if ftol_ok {
+                Termination::Ftol
+            } else {
+                Termination::Xtol
+            };
         }
     };
 

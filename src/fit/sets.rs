@@ -292,14 +292,8 @@ fn run<T: Real, M: Model<T, P>, const P: usize>(
             Ok(r) => {
                 iters += r.iterations;
                 evals += r.evaluations;
-                let better = match &best {
-                    None => true,
-                    Some(bst) => {
-                        // prefer converged fits, then the lower objective
-                        (r.termination.converged(), -r.objective)
-                            > (bst.termination.converged(), -bst.objective)
-                    }
-                };
+                // the lowest objective wins (a budget stop keeps its best point)
+                let better = best.as_ref().is_none_or(|b| r.objective < b.objective);
                 if better {
                     best = Some(r);
                 }
