@@ -1,0 +1,394 @@
+//! The Levenberg-Marquardt core: streaming normal equations, Marquardt scaling, Nielsen damping
+//! update, projection onto box bounds with an active set, MINPACK-style stopping tests.
+
+use super::linalg::{pinv_psd, solve_psd, Mat};
+use super::{Bounds, Curve, Loss, Model, Options, Termination};
+use crate::error::{Error, ErrorKind, Param, Result};
+use crate::real::{c, Real};
+
+/// What one pass over the data accumulates (O(P^2), independent of n).
+#[derive(Clone, Copy)]
+struct Acc<T: Real, const P: usize> {
+    /// `J^T W J` (robust weights included), both triangles after `finish`.
+    jtj: Mat<T, P>,
+    /// `J^T W r` = gradient of the objective.
+    jtr: [T; P],
+    /// `0.5 sum w r^2` (plain residuals).
+    cost: T,
+    /// `0.5 sum w s^2 rho(w r^2 / s^2)` (the minimised objective; equals `cost` for least squares).
+    objective: T,
+    finite: bool,
+}
+
+/// One streaming pass: model values and gradients at every point, accumulated into `J^T W J`,
+/// `J^T W r` and the costs. The Jacobian is never stored.
+fn pass<T: Real, M: Model<T, P>, const P: usize>(
+    model: &M,
+    x: &[T; P],
+    data: &[Curve<'_, T>],
+    loss: Loss<T>,
+) -> Acc<T, P> {
+    let mut acc = Acc {
+        jtj: [[T::ZERO; P]; P],
+        jtr: [T::ZERO; P],
+        cost: T::ZERO,
+        objective: T::ZERO,
+        finite: true,
+    };
+    let (robust, s2) = match loss {
+        Loss::LeastSquares => (false, T::ONE),
+        Loss::Huber(s) | Loss::Cauchy(s) => (true, s * s),
+    };
+    for curve in data {
+        let mut i = 0usize;
+        let y = curve.y;
+        let w = curve.w;
+        let ok = model.eval_all(x, curve.t, curve.grid, |f, g: &[T; P]| {
+            let (Some(&yi), wi) = (y.get(i), w.and_then(|w| w.get(i)).copied()) else {
+                return;
+            };
+            i += 1;
+            let wi = wi.unwrap_or(T::ONE);
+            let r = f - yi;
+            let wr2 = wi * r * r;
+            acc.cost += wr2;
+            let weff = if robust {
+                let z = wr2 / s2;
+                let (rho, rho1) = match loss {
+                    Loss::Huber(_) => {
+                        if z <= T::ONE {
+                            (z, T::ONE)
+                        } else {
+                            let sz = z.sqrt();
+                            (T::TWO * sz - T::ONE, T::ONE / sz)
+                        }
+                    }
+                    _ => (z.ln_1p(), T::ONE / (T::ONE + z)),
+                };
+                acc.objective += s2 * rho;
+                wi * rho1
+            } else {
+                wi
+            };
+            let wres = weff * r;
+            for j in 0..P {
+                acc.jtr[j] += wres * g[j];
+                let wg = weff * g[j];
+                for k in j..P {
+                    acc.jtj[j][k] += wg * g[k];
+                }
+            }
+        });
+        if ok.is_err() || i != y.len() {
+            acc.finite = false;
+            return acc;
+        }
+    }
+    acc.cost *= T::HALF;
+    if robust {
+        acc.objective *= T::HALF;
+    } else {
+        acc.objective = acc.cost;
+    }
+    let mut finite = acc.objective.is_finite() && acc.cost.is_finite();
+    for j in 0..P {
+        finite &= acc.jtr[j].is_finite();
+        for k in j..P {
+            finite &= acc.jtj[j][k].is_finite();
+            acc.jtj[k][j] = acc.jtj[j][k];
+        }
+    }
+    acc.finite = finite;
+    acc
+}
+
+/// Outcome of the generic solver for a `P`-parameter model.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Report<T: Real, const P: usize> {
+    /// Why the iteration stopped.
+    pub termination: Termination,
+    /// Best parameters found (inside the bounds).
+    pub params: [T; P],
+    /// `0.5 sum w_i r_i^2` with plain residuals `r_i = model - y` at `params`.
+    pub cost: T,
+    /// The minimised objective `0.5 sum w_i s^2 rho(w_i r_i^2 / s^2)` (equals `cost` for least squares).
+    pub objective: T,
+    /// Covariance `s^2 (J^T W J)^+` with `s^2 = 2 cost / (n - P)` (n = points with positive weight);
+    /// `W` holds the weights times the robust IRLS weights. Unidentified parameters have `+inf` on
+    /// the diagonal.
+    pub covariance: [[T; P]; P],
+    /// Standard errors `sqrt(covariance_jj)`.
+    pub stderr: [T; P],
+    /// Numerical rank of `J^T W J` at the solution.
+    pub rank: usize,
+    /// LM iterations (linear solves).
+    pub iterations: u32,
+    /// Model passes (each computes values and gradients at every point).
+    pub evaluations: u32,
+}
+
+/// Jacobi-scale the free block of `a + lambda diag(d)` and solve for the step `-g`.
+fn damped_step<T: Real, const P: usize>(
+    jtj: &Mat<T, P>,
+    g: &[T; P],
+    d: &[T; P],
+    lambda: T,
+    free: &[bool; P],
+) -> Option<[T; P]> {
+    // compress the free variables into the leading block
+    let mut idx = [0usize; P];
+    let mut m = 0;
+    for j in 0..P {
+        if free[j] && d[j] > T::ZERO {
+            idx[m] = j;
+            m += 1;
+        }
+    }
+    if m == 0 {
+        return None;
+    }
+    let mut a = [[T::ZERO; P]; P];
+    let mut b = [T::ZERO; P];
+    let mut s = [T::ZERO; P];
+    for (u, &ju) in idx.iter().enumerate().take(m) {
+        let diag = jtj[ju][ju] + lambda * d[ju];
+        s[u] = if diag > T::ZERO {
+            T::ONE / diag.sqrt()
+        } else {
+            T::ONE
+        };
+    }
+    for u in 0..m {
+        let ju = idx[u];
+        b[u] = -g[ju] * s[u];
+        for v in 0..m {
+            let jv = idx[v];
+            let mut e = jtj[ju][jv];
+            if u == v {
+                e += lambda * d[ju];
+            }
+            a[u][v] = e * s[u] * s[v];
+        }
+    }
+    let z = solve_psd(&a, &b, m)?;
+    let mut out = [T::ZERO; P];
+    for u in 0..m {
+        out[idx[u]] = z[u] * s[u];
+    }
+    Some(out)
+}
+
+fn scaled_norm<T: Real, const P: usize>(d: &[T; P], v: &[T; P]) -> T {
+    let mut s = T::ZERO;
+    for j in 0..P {
+        let e = d[j].sqrt() * v[j];
+        s += e * e;
+    }
+    s.sqrt()
+}
+
+/// Minimise the objective of `model` on `data` from `start` (inside `bounds`).
+///
+/// Each iteration solves `(J^T W J + lambda D) delta = -J^T W r` on the free variables (a variable
+/// sitting on a bound with the gradient pushing outwards is held fixed), `D` = running maximum of
+/// `diag(J^T W J)` (Marquardt / MINPACK mode 1 scaling), projects `x + delta` onto the box and
+/// accepts the trial when the objective decreases (Nielsen's lambda update). Stops as MINPACK does:
+/// `ftol` (actual and predicted relative reductions both `<= ftol`), `xtol`
+/// (`|D^1/2 delta| <= xtol |D^1/2 x|`), `gtol` (max cosine between residual and Jacobian columns),
+/// or the evaluation budget. A trial with a non-finite model value or gradient is rejected like a
+/// cost increase; it can never end the fit as converged.
+pub fn solve<T: Real, M: Model<T, P>, const P: usize>(
+    model: &M,
+    data: &[Curve<'_, T>],
+    start: [T; P],
+    bounds: &Bounds<T, P>,
+    opts: &Options<T>,
+) -> Result<Report<T, P>> {
+    opts.validate()?;
+    bounds.validate()?;
+    for j in 0..P {
+        if !start[j].is_finite() {
+            return Err(Error::non_finite(Param::Start));
+        }
+        if start[j] < bounds.lo[j] || start[j] > bounds.hi[j] {
+            return Err(Error::new(ErrorKind::OutsideBounds, Param::Start));
+        }
+    }
+    let n_eff: usize = data.iter().map(|c| c.n_eff).sum();
+    if n_eff < P {
+        return Err(Error::new(ErrorKind::TooFewPoints, Param::N));
+    }
+    let loss = opts.loss;
+    let max_eval = opts.budget(P);
+
+    let mut x = start;
+    let mut cur = pass(model, &x, data, loss);
+    let mut evaluations = 1u32;
+    if !cur.finite {
+        return Err(Error::non_finite(Param::Start));
+    }
+    let mut d = [T::ZERO; P];
+    for j in 0..P {
+        d[j] = cur.jtj[j][j];
+    }
+    let mut lambda: T = c(1e-3);
+    let mut nu: T = T::TWO;
+    let mut iterations = 0u32;
+    let mut last_rejected_non_finite = false;
+    let termination = loop {
+        // gtol / zero residual on the current point
+        if cur.objective == T::ZERO {
+            break Termination::Ftol;
+        }
+        let mut gmax = T::ZERO;
+        for j in 0..P {
+            let den = (cur.jtj[j][j] * T::TWO * cur.objective).sqrt();
+            if den > T::ZERO {
+                gmax = gmax.max(cur.jtr[j].abs() / den);
+            }
+        }
+        if gmax <= opts.gtol {
+            break Termination::Gtol;
+        }
+        if evaluations >= max_eval {
+            break if last_rejected_non_finite {
+                Termination::NonFinite
+            } else {
+                Termination::MaxEvaluations
+            };
+        }
+        // active set: on a bound with the descent direction pointing outwards
+        let mut free = [true; P];
+        for j in 0..P {
+            let g = cur.jtr[j];
+            if (x[j] <= bounds.lo[j] && g > T::ZERO) || (x[j] >= bounds.hi[j] && g < T::ZERO) {
+                free[j] = false;
+            }
+        }
+        iterations += 1;
+        let Some(delta) = damped_step(&cur.jtj, &cur.jtr, &d, lambda, &free) else {
+            break Termination::Singular;
+        };
+        let mut xn = x;
+        let mut step = [T::ZERO; P];
+        for j in 0..P {
+            let v = (x[j] + delta[j]).max(bounds.lo[j]).min(bounds.hi[j]);
+            xn[j] = v;
+            step[j] = v - x[j];
+        }
+        // predicted reduction of the quadratic model along the projected step
+        let mut lin = T::ZERO;
+        let mut quad = T::ZERO;
+        for j in 0..P {
+            lin += cur.jtr[j] * step[j];
+            let mut row = T::ZERO;
+            for k in 0..P {
+                row += cur.jtj[j][k] * step[k];
+            }
+            quad += step[j] * row;
+        }
+        let pred = -(lin + T::HALF * quad);
+        let trial = pass(model, &xn, data, loss);
+        evaluations += 1;
+        let f0 = cur.objective;
+        let (actred, accepted) = if trial.finite {
+            last_rejected_non_finite = false;
+            let a = f0 - trial.objective;
+            (a, a > T::ZERO && pred > T::ZERO)
+        } else {
+            last_rejected_non_finite = true;
+            (-f0, false)
+        };
+        if accepted {
+            let rho = actred / pred;
+            let t = T::TWO * rho - T::ONE;
+            lambda *= c::<T>(1.0 / 3.0).max(T::ONE - t * t * t);
+            nu = T::TWO;
+            x = xn;
+            cur = trial;
+            for j in 0..P {
+                d[j] = d[j].max(cur.jtj[j][j]);
+            }
+        } else {
+            lambda *= nu;
+            nu *= T::TWO;
+            if !(lambda < c::<T>(1e300).min(T::MAX / c::<T>(16.0))) {
+                break if last_rejected_non_finite {
+                    Termination::NonFinite
+                } else {
+                    Termination::Xtol
+                };
+            }
+        }
+        // MINPACK stopping tests (relative to the objective before the trial)
+        let rel_act = actred / f0;
+        let rel_pred = pred / f0;
+        let ftol_ok = trial.finite
+            && rel_act.abs() <= opts.ftol
+            && rel_pred <= opts.ftol
+            && rel_act <= T::TWO * rel_pred.max(T::ZERO);
+        let xtol_ok = trial.finite && scaled_norm(&d, &step) <= opts.xtol * scaled_norm(&d, &x);
+        if ftol_ok {
+            break Termination::Ftol;
+        }
+        if xtol_ok {
+            break Termination::Xtol;
+        }
+    };
+
+    // covariance from the final J^T W J, Jacobi-scaled for the pseudo-inverse
+    let mut s = [T::ZERO; P];
+    let mut a = [[T::ZERO; P]; P];
+    for j in 0..P {
+        let dj = cur.jtj[j][j];
+        s[j] = if dj > T::ZERO {
+            T::ONE / dj.sqrt()
+        } else {
+            T::ZERO
+        };
+    }
+    for j in 0..P {
+        for k in 0..P {
+            a[j][k] = cur.jtj[j][k] * s[j] * s[k];
+        }
+        if s[j] == T::ZERO {
+            a[j][j] = T::ZERO;
+        }
+    }
+    let (pinv, rank) = pinv_psd(&a, P);
+    let dof = n_eff.saturating_sub(P);
+    let s2 = if dof > 0 {
+        T::TWO * cur.cost / T::from_usize(dof)
+    } else {
+        T::INFINITY
+    };
+    let mut covariance = [[T::ZERO; P]; P];
+    let mut stderr = [T::ZERO; P];
+    for j in 0..P {
+        for k in 0..P {
+            covariance[j][k] = if s[j] == T::ZERO || s[k] == T::ZERO {
+                if j == k {
+                    T::INFINITY
+                } else {
+                    T::ZERO
+                }
+            } else if !pinv[j][k].is_finite() {
+                T::INFINITY
+            } else {
+                s2 * pinv[j][k] * s[j] * s[k]
+            };
+        }
+        stderr[j] = covariance[j][j].sqrt();
+    }
+    Ok(Report {
+        termination,
+        params: x,
+        cost: cur.cost,
+        objective: cur.objective,
+        covariance,
+        stderr,
+        rank,
+        iterations,
+        evaluations,
+    })
+}

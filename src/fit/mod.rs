@@ -1,0 +1,359 @@
+//! Levenberg-Marquardt fitting on fixed buffers.
+//!
+//! * [`solve`]: the generic solver for any [`Model`] with `P <= 8` parameters (const generic).
+//!   Memory is O(P^2) on the stack whatever the number of points: every iteration streams once over
+//!   the caller's slices and accumulates `J^T W J` and `J^T W r`; the `n x P` Jacobian is never
+//!   stored. The damped, Jacobi-scaled `P x P` system is solved by Cholesky, falling back to a
+//!   rank-revealing eigen-decomposition (minimum-norm step) when Cholesky fails.
+//! * Box bounds on every parameter (projection plus an active set; no returned value lies outside
+//!   them), per-point weights, robust losses ([`Loss::Huber`], [`Loss::Cauchy`]; IRLS weighting of
+//!   the normal equations), MINPACK-like stopping rules ([`Options`]).
+//! * A [`Report`] that says why the fit stopped ([`Termination`]), with the covariance
+//!   `s^2 (J^T W J)^+`, `s^2 = 2 cost / (n - P)`, and standard errors.
+//!
+//! Cost convention (scipy `least_squares`): `cost = 0.5 * sum_i w_i r_i^2`, `r_i = model(t_i) - y_i`
+//! (plain residuals, before any robust loss); `w_i = 1` without weights.
+//!
+//! No allocation, no panic: bad input gives a typed [`Error`](crate::Error).
+
+mod linalg;
+mod lm;
+
+pub use lm::{solve, Report};
+
+use crate::error::{check, Error, ErrorKind, Param, Result};
+use crate::real::{c, Real};
+
+/// The largest number of parameters a model may have.
+pub const MAX_PARAMS: usize = 8;
+
+/// Default relative tolerances `ftol = xtol = 1.49012e-8` (MINPACK / scipy `leastsq`).
+pub const DEFAULT_TOL: f64 = 1.49012e-8;
+
+/// Why a fit stopped. Codes (C ABI `termination`): 1..3 converged, 4..6 not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[repr(i32)]
+pub enum Termination {
+    /// Actual and predicted relative reductions of the objective both `<= ftol` (or zero residual).
+    Ftol = 1,
+    /// Relative step (Marquardt-scaled) `<= xtol`.
+    Xtol = 2,
+    /// Largest cosine between the residual and a Jacobian column `<= gtol`.
+    Gtol = 3,
+    /// The evaluation budget ran out; the parameters are the best found.
+    MaxEvaluations = 4,
+    /// The model kept returning NaN/inf around the last point; the parameters are the last finite
+    /// point. Never reported as converged.
+    NonFinite = 5,
+    /// The normal equations are numerically zero on every free parameter (no parameter moves the
+    /// model).
+    Singular = 6,
+}
+
+impl Termination {
+    /// `true` for the converged reasons (ftol, xtol, gtol).
+    pub const fn converged(self) -> bool {
+        matches!(
+            self,
+            Termination::Ftol | Termination::Xtol | Termination::Gtol
+        )
+    }
+    /// The C code.
+    pub const fn code(self) -> i32 {
+        self as i32
+    }
+}
+
+/// Loss applied to the weighted squared residual `z = w r^2 / s^2` (scale `s > 0`), as in scipy:
+/// the objective is `0.5 * sum s^2 rho(z)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Loss<T> {
+    /// `rho(z) = z`.
+    LeastSquares,
+    /// `rho(z) = z` for `z <= 1`, `2 sqrt(z) - 1` above (scale `s`).
+    Huber(T),
+    /// `rho(z) = ln(1 + z)` (scale `s`).
+    Cauchy(T),
+}
+
+/// Solver controls.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Options<T> {
+    /// Loss (default least squares).
+    pub loss: Loss<T>,
+    /// Relative objective-reduction tolerance (default 1.49012e-8), `>= 0`.
+    pub ftol: T,
+    /// Relative step tolerance (default 1.49012e-8), `>= 0`.
+    pub xtol: T,
+    /// Gradient (cosine) tolerance (default 0: only an exactly orthogonal residual), `>= 0`.
+    pub gtol: T,
+    /// Model passes allowed per start, including the first; 0 means `100 (P + 1)` (MINPACK lmder).
+    pub max_evaluations: u32,
+}
+
+impl<T: Real> Default for Options<T> {
+    fn default() -> Self {
+        Options {
+            loss: Loss::LeastSquares,
+            ftol: c(DEFAULT_TOL),
+            xtol: c(DEFAULT_TOL),
+            gtol: T::ZERO,
+            max_evaluations: 0,
+        }
+    }
+}
+
+impl<T: Real> Options<T> {
+    pub(crate) fn validate(&self) -> Result<()> {
+        check::non_negative(self.ftol, Param::Ftol)?;
+        check::non_negative(self.xtol, Param::Xtol)?;
+        check::non_negative(self.gtol, Param::Gtol)?;
+        match self.loss {
+            Loss::LeastSquares => Ok(()),
+            Loss::Huber(s) | Loss::Cauchy(s) => check::positive(s, Param::LossScale).map(|_| ()),
+        }
+    }
+
+    /// The evaluation budget for a `p`-parameter model.
+    pub(crate) fn budget(&self, p: usize) -> u32 {
+        if self.max_evaluations == 0 {
+            (100 * (p as u32 + 1)).max(2)
+        } else {
+            self.max_evaluations.max(2)
+        }
+    }
+}
+
+/// Box bounds `lo_j <= x_j <= hi_j` (infinite bounds allowed, `lo <= hi` required).
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Bounds<T, const P: usize> {
+    /// Lower bounds (may be `-inf`).
+    pub lo: [T; P],
+    /// Upper bounds (may be `+inf`).
+    pub hi: [T; P],
+}
+
+impl<T: Real, const P: usize> Bounds<T, P> {
+    /// No bounds: `(-inf, inf)` for every parameter.
+    pub fn none() -> Self {
+        Bounds {
+            lo: [-T::INFINITY; P],
+            hi: [T::INFINITY; P],
+        }
+    }
+    pub(crate) fn validate(&self) -> Result<()> {
+        for j in 0..P {
+            if self.lo[j].is_nan() || self.hi[j].is_nan() {
+                return Err(Error::non_finite(Param::Bounds));
+            }
+            if self.lo[j] > self.hi[j] {
+                return Err(Error::new(ErrorKind::BoundsInverted, Param::Bounds));
+            }
+        }
+        Ok(())
+    }
+    /// Clamp `x` into the box.
+    pub fn clamp(&self, x: [T; P]) -> [T; P] {
+        let mut out = x;
+        for j in 0..P {
+            out[j] = x[j].max(self.lo[j]).min(self.hi[j]);
+        }
+        out
+    }
+}
+
+/// A uniform time grid `t_i = t0 + i dt`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Uniform<T> {
+    /// First time.
+    pub t0: T,
+    /// Step.
+    pub dt: T,
+}
+
+/// One validated data set (borrowed caller slices).
+#[derive(Clone, Copy, Debug)]
+pub struct Curve<'a, T> {
+    /// Times, finite and strictly increasing.
+    pub t: &'a [T],
+    /// Observations, finite, not all equal.
+    pub y: &'a [T],
+    /// Optional weights, finite and `>= 0` (`1 / sigma_i^2` for known noise levels).
+    pub w: Option<&'a [T]>,
+    /// `Some` when `t` is uniformly spaced (to rounding), detected once by [`Curve::new`].
+    pub grid: Option<Uniform<T>>,
+    /// Points with a positive weight.
+    pub n_eff: usize,
+    /// Sum of the weights.
+    pub sum_w: T,
+    /// Weighted mean of `y`.
+    pub mean: T,
+    /// Weighted total sum of squares `sum w (y - mean)^2`.
+    pub ss_tot: T,
+}
+
+impl<'a, T: Real> Curve<'a, T> {
+    /// Validate the data: `t` and `y` non-empty, same length, finite; `t` strictly increasing;
+    /// `y` not constant; weights (if any) the same length, finite and non-negative.
+    pub fn new(t: &'a [T], y: &'a [T], w: Option<&'a [T]>) -> Result<Self> {
+        check::non_empty(t, Param::T)?;
+        check::non_empty(y, Param::Y)?;
+        check::same_len(t, y, Param::Y)?;
+        check::increasing(t, Param::T)?;
+        check::all_finite(y, Param::Y)?;
+        if let Some(w) = w {
+            check::same_len(t, w, Param::Weights)?;
+            check::all_finite(w, Param::Weights)?;
+            if w.iter().any(|&x| x < T::ZERO) {
+                return Err(Error::out_of_range(Param::Weights));
+            }
+        }
+        let y0 = y[0];
+        if y.iter().all(|&v| v == y0) {
+            return Err(Error::new(ErrorKind::Constant, Param::Y));
+        }
+        let wt = |i: usize| w.and_then(|w| w.get(i)).copied().unwrap_or(T::ONE);
+        let mut sum_w = T::ZERO;
+        let mut swy = T::ZERO;
+        let mut n_eff = 0;
+        for (i, &v) in y.iter().enumerate() {
+            let wi = wt(i);
+            if wi > T::ZERO {
+                n_eff += 1;
+            }
+            sum_w += wi;
+            swy += wi * v;
+        }
+        let mean = if sum_w > T::ZERO {
+            swy / sum_w
+        } else {
+            T::ZERO
+        };
+        let mut ss_tot = T::ZERO;
+        for (i, &v) in y.iter().enumerate() {
+            ss_tot += wt(i) * (v - mean) * (v - mean);
+        }
+        Ok(Curve {
+            t,
+            y,
+            w,
+            grid: detect_uniform(t),
+            n_eff,
+            sum_w,
+            mean,
+            ss_tot,
+        })
+    }
+}
+
+fn detect_uniform<T: Real>(t: &[T]) -> Option<Uniform<T>> {
+    let n = t.len();
+    let (&t0, &tl) = (t.first()?, t.last()?);
+    if n < 2 {
+        return None;
+    }
+    let dt = (tl - t0) / T::from_usize(n - 1);
+    let tol = c::<T>(4.0) * T::EPSILON * t0.abs().max(tl.abs());
+    for (i, &ti) in t.iter().enumerate() {
+        if (ti - (t0 + T::from_usize(i) * dt)).abs() > tol {
+            return None;
+        }
+    }
+    Some(Uniform { t0, dt })
+}
+
+/// A model `f(t; x)` with `P` parameters: value and gradient per point, and optionally a faster
+/// path for a whole pass (e.g. recurrences on a uniform grid).
+pub trait Model<T: Real, const P: usize> {
+    /// Value and gradient `(f, df/dx)` at time `t`. An `Err` (parameters the model rejects) or a
+    /// non-finite value makes the solver reject the trial point.
+    fn eval(&self, params: &[T; P], t: T) -> Result<(T, [T; P])>;
+
+    /// Call `sink(f_i, grad_i)` for every `t_i` in order. `grid` is `Some` when the solver has
+    /// detected `t_i = t0 + i dt`, so implementations may use recurrences. The default loops over
+    /// [`Model::eval`].
+    fn eval_all<F: FnMut(T, &[T; P])>(
+        &self,
+        params: &[T; P],
+        t: &[T],
+        grid: Option<Uniform<T>>,
+        mut sink: F,
+    ) -> Result<()> {
+        let _ = grid;
+        for &ti in t {
+            let (v, g) = self.eval(params, ti)?;
+            sink(v, &g);
+        }
+        Ok(())
+    }
+}
+
+/// Goodness-of-fit figures of a finished fit.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Stats<T> {
+    /// Points with a positive weight.
+    pub n: usize,
+    /// `R^2 = 1 - 2 cost / SS_tot` (weighted).
+    pub r2: T,
+    /// `AICc = n ln(2 cost / n) + 2k + 2k(k+1)/(n-k-1)` with `k = P + 1` (the noise variance counts);
+    /// `+inf` when `n <= k + 1`.
+    pub aicc: T,
+    /// `BIC = n ln(2 cost / n) + k ln n`, same `k`.
+    pub bic: T,
+}
+
+/// R^2, AICc and BIC of a `p`-parameter fit with `cost` on `data` (pooled over all curves).
+pub fn stats<T: Real>(data: &[Curve<'_, T>], cost: T, p: usize) -> Stats<T> {
+    // pooled total sum of squares about the grand weighted mean (Chan's combination)
+    let mut sw = T::ZERO;
+    let mut mean = T::ZERO;
+    let mut m2 = T::ZERO;
+    let mut n = 0usize;
+    for cv in data {
+        n += cv.n_eff;
+        if cv.sum_w > T::ZERO {
+            let tot = sw + cv.sum_w;
+            let delta = cv.mean - mean;
+            m2 += cv.ss_tot + delta * delta * sw * cv.sum_w / tot;
+            mean += delta * cv.sum_w / tot;
+            sw = tot;
+        }
+    }
+    let rss = T::TWO * cost;
+    let r2 = if m2 > T::ZERO {
+        T::ONE - rss / m2
+    } else {
+        T::NAN
+    };
+    let nf = T::from_usize(n);
+    let k = T::from_usize(p + 1);
+    let ll = nf * (rss / nf).ln();
+    let aicc = if n > p + 2 {
+        ll + T::TWO * k + T::TWO * k * (k + T::ONE) / (nf - k - T::ONE)
+    } else {
+        T::INFINITY
+    };
+    let bic = ll + k * nf.ln();
+    Stats { n, r2, aicc, bic }
+}
+
+/// Correlation matrix from a covariance (`corr_jk = cov_jk / sqrt(cov_jj cov_kk)`; NaN where a
+/// variance is zero or infinite).
+pub fn correlation<T: Real, const P: usize>(cov: &[[T; P]; P]) -> [[T; P]; P] {
+    let mut out = [[T::NAN; P]; P];
+    for j in 0..P {
+        for k in 0..P {
+            let den = (cov[j][j] * cov[k][k]).sqrt();
+            if den > T::ZERO && den.is_finite() {
+                out[j][k] = cov[j][k] / den;
+            }
+        }
+    }
+    out
+}
