@@ -2,8 +2,11 @@
 //!
 //! [`Window`] is a fixed-capacity buffer of `(step, reward, weight)` points fed one at a time.
 
+use crate::diagnostics::{instability_verdict, InstabilityEvidence, InstabilityVerdict};
 use crate::error::{check, Error, ErrorKind, Param};
-use crate::real::Real;
+use crate::fit::{self, Bounds, Curve, Model, Options};
+use crate::real::{c, Real};
+use crate::trajectory::{Critical, Exponential, SlowStart};
 
 /// One observation: a training step, its reward and a weight (the number of raw points it stands
 /// for; 1 for a raw point).
@@ -155,5 +158,991 @@ impl<T: Real, const N: usize> Window<T, N> {
             w += 1;
         }
         self.points.truncate(w);
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Predictor
+// ------------------------------------------------------------------------------------------------
+
+/// Normal quantile of the central 80 % interval.
+pub const Z80: f64 = 1.2815515655446004;
+/// Normal quantile of the central 95 % interval.
+pub const Z95: f64 = 1.959963984540054;
+
+/// The candidate reward-curve models of the predictor (C code in brackets).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[repr(u32)]
+pub enum ModelKind {
+    /// No model yet (0).
+    None = 0,
+    /// A flat level: the plateau is already reached (1 parameter) (1).
+    Constant = 1,
+    /// Single-exponential saturation law `R_inf - (R_inf - R0) exp(-t / tau)` (2).
+    Saturation = 2,
+    /// Critically damped slow start `r* - (r* - r0)(1 + omega t) exp(-omega t)` (3).
+    Critical = 3,
+    /// Slow-start oscillator `(r*, r0, omega, zeta)`, `v0 = 0` (4).
+    SlowStart = 4,
+}
+
+/// Shape of the run as the predictor sees it (C code in brackets).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[repr(u32)]
+pub enum Regime {
+    /// Not fitted yet (0).
+    Unknown = 0,
+    /// Flat: no significant gain left or seen (1).
+    Flat = 1,
+    /// Rising (or falling) monotonically towards the plateau, damped (`zeta >= 1`) (2).
+    Saturating = 2,
+    /// Underdamped (`zeta < 1`): overshoots its plateau and rings (3).
+    Oscillating = 3,
+    /// Heading away from its own best level: the predicted plateau lies well below the best
+    /// level seen (collapse) (4).
+    Collapsing = 4,
+}
+
+/// Early-stop advice (C code in brackets).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[repr(u32)]
+pub enum AdviceKind {
+    /// Not enough data (0).
+    NotReady = 0,
+    /// Continue: a significant gain is still expected (1).
+    Continue = 1,
+    /// Stop: the plateau is reached (remaining expected gain below the tolerance) (2).
+    StopPlateau = 2,
+    /// Stop: the run is collapsing or unstable (3).
+    StopDiverging = 3,
+}
+
+/// Predictor settings. Every field has a documented default ([`Config::new`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Config<T> {
+    /// Lowest possible reward (may be `-inf`); every prediction and interval is clipped to it.
+    pub reward_min: T,
+    /// Highest possible reward (may be `+inf`).
+    pub reward_max: T,
+    /// Refit automatically after this many accepted points; 0 (default) = only on demand
+    /// ([`Predictor::refit`], or lazily by the first question asked after new points).
+    pub refit_every: u32,
+    /// Points needed before the first fit (default 6, at least 3).
+    pub min_points: usize,
+    /// Multiplier of the model-based standard deviation (interval calibration, default
+    /// [`CALIBRATED_SCALE`]).
+    pub interval_scale: T,
+    /// Stop (plateau reached) when the remaining expected gain `plateau - current` is below
+    /// `stop_gain` times the reward scale (default 0.01). The reward scale is
+    /// `reward_max - reward_min` when both are finite, else the range of the observed rewards.
+    pub stop_gain: T,
+    /// Collapse when the predicted plateau lies more than `collapse_drop` times the reward scale
+    /// below the best smoothed level seen (default 0.2).
+    pub collapse_drop: T,
+}
+
+/// Interval calibration factor of [`Config::interval_scale`], fitted on the public curves of
+/// `shared/data/curves` (see `examples/predict_bench.rs`).
+pub const CALIBRATED_SCALE: f64 = 1.0;
+
+impl<T: Real> Config<T> {
+    /// Defaults with the given reward bounds.
+    pub fn new(reward_min: T, reward_max: T) -> Self {
+        Config {
+            reward_min,
+            reward_max,
+            refit_every: 0,
+            min_points: 6,
+            interval_scale: crate::real::c(CALIBRATED_SCALE),
+            stop_gain: crate::real::c(0.01),
+            collapse_drop: crate::real::c(0.2),
+        }
+    }
+
+    fn validate(&self) -> Result<(), Error> {
+        if self.reward_min.is_nan() {
+            return Err(Error::non_finite(Param::RewardMin));
+        }
+        if self.reward_max.is_nan() {
+            return Err(Error::non_finite(Param::RewardMax));
+        }
+        if self.reward_min == T::INFINITY {
+            return Err(Error::out_of_range(Param::RewardMin));
+        }
+        if self.reward_max == -T::INFINITY {
+            return Err(Error::out_of_range(Param::RewardMax));
+        }
+        if self.reward_min >= self.reward_max {
+            return Err(Error::new(ErrorKind::BoundsInverted, Param::RewardMax));
+        }
+        if self.min_points < 3 {
+            return Err(Error::out_of_range(Param::N));
+        }
+        check::positive(self.interval_scale, Param::Z)?;
+        check::non_negative(self.stop_gain, Param::Tol)?;
+        check::non_negative(self.collapse_drop, Param::Tol)?;
+        Ok(())
+    }
+}
+
+/// A point prediction with its normal predictive standard deviation and the 80 % / 95 % intervals,
+/// all clipped to the reward bounds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Forecast<T> {
+    /// Predicted value.
+    pub value: T,
+    /// Predictive standard deviation (before clipping).
+    pub sd: T,
+    /// Lower end of the 80 % interval.
+    pub lo80: T,
+    /// Upper end of the 80 % interval.
+    pub hi80: T,
+    /// Lower end of the 95 % interval.
+    pub lo95: T,
+    /// Upper end of the 95 % interval.
+    pub hi95: T,
+}
+
+/// Early-stop advice with the numbers behind it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Advice<T> {
+    /// What to do.
+    pub kind: AdviceKind,
+    /// Fitted reward at the last observed step.
+    pub current: T,
+    /// Predicted plateau.
+    pub plateau: T,
+    /// Expected gain `reward(at_step) - current`.
+    pub expected_gain: T,
+    /// The step the expected gain refers to (the horizon asked for).
+    pub at_step: T,
+}
+
+/// Everything the predictor says at once (the C `grpo_prediction`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Prediction<T> {
+    /// Plateau with intervals.
+    pub plateau: Forecast<T>,
+    /// The horizon step.
+    pub horizon: T,
+    /// Reward at the horizon with intervals.
+    pub at_horizon: Forecast<T>,
+    /// Model with the lowest AICc.
+    pub model: ModelKind,
+    /// Regime.
+    pub regime: Regime,
+    /// Early-stop advice for the horizon.
+    pub advice: Advice<T>,
+    /// `R^2` of the best model on the window (weighted).
+    pub r2: T,
+}
+
+/// Box for the fitted parameters: plateau and start level between `lo` and `hi`, timescales
+/// between `t_min` and `t_max` (in steps since the first point).
+#[derive(Clone, Copy, Debug)]
+struct Box<T> {
+    lo: T,
+    hi: T,
+    t_min: T,
+    t_max: T,
+}
+
+/// A candidate model family: a [`Model`] plus how to start, bound and read it.
+trait Family<T: Real, const P: usize>: Model<T, P> {
+    /// Index of the plateau parameter.
+    const PLATEAU: usize;
+    /// Start values from the data.
+    fn start(ds: &DataStart<T>) -> [T; P];
+    /// Parameter bounds.
+    fn bounds(b: &Box<T>) -> Bounds<T, P>;
+    /// Damping ratio, when the family has one.
+    fn zeta(_p: &[T; P]) -> Option<T> {
+        None
+    }
+}
+
+/// Result of one candidate fit.
+#[derive(Clone, Copy, Debug)]
+struct Slot<T, const P: usize> {
+    valid: bool,
+    params: [T; P],
+    cov: [[T; P]; P],
+    aicc: T,
+    r2: T,
+}
+
+impl<T: Real, const P: usize> Slot<T, P> {
+    const fn empty() -> Self {
+        Slot {
+            valid: false,
+            params: [T::ZERO; P],
+            cov: [[T::ZERO; P]; P],
+            aicc: T::INFINITY,
+            r2: T::NAN,
+        }
+    }
+}
+
+/// Fit family `F` on `cv`, warm-started from `prev` when it is valid (falling back to the data
+/// start when the warm fit fails or does not converge).
+fn fit_family<T: Real, F: Family<T, P>, const P: usize>(
+    fam: &F,
+    cv: &Curve<'_, T>,
+    ds: &DataStart<T>,
+    bx: &Box<T>,
+    prev: &Slot<T, P>,
+) -> Slot<T, P> {
+    let bounds = F::bounds(bx);
+    let opts = Options::default();
+    let run = |start: [T; P]| {
+        fit::solve(
+            fam,
+            core::slice::from_ref(cv),
+            bounds.clamp(start),
+            &bounds,
+            &opts,
+        )
+    };
+    let mut rep = if prev.valid {
+        run(prev.params).ok()
+    } else {
+        None
+    };
+    if !rep.is_some_and(|r| r.termination.converged()) {
+        let cold = run(F::start(ds)).ok();
+        rep = match (rep, cold) {
+            (Some(a), Some(b)) => Some(if b.cost < a.cost { b } else { a }),
+            (a, b) => b.or(a),
+        };
+    }
+    match rep {
+        Some(r) if r.cost.is_finite() => {
+            let st = fit::stats(core::slice::from_ref(cv), r.cost, P);
+            Slot {
+                valid: true,
+                params: r.params,
+                cov: r.covariance,
+                aicc: st.aicc,
+                r2: st.r2,
+            }
+        }
+        _ => Slot::empty(),
+    }
+}
+
+/// Value and variance `g^T C g` of a fitted slot at `t`.
+fn slot_forecast<T: Real, F: Family<T, P>, const P: usize>(
+    fam: &F,
+    s: &Slot<T, P>,
+    t: T,
+) -> Option<(T, T)> {
+    if !s.valid {
+        return None;
+    }
+    let (v, g) = fam.eval(&s.params, t).ok()?;
+    Some((v, quad(&s.cov, &g)))
+}
+
+/// `g^T C g` (infinite when C carries an unidentified direction that `g` touches).
+fn quad<T: Real, const P: usize>(c: &[[T; P]; P], g: &[T; P]) -> T {
+    let mut v = T::ZERO;
+    for (gj, row) in g.iter().zip(c) {
+        for (gk, cjk) in g.iter().zip(row) {
+            if *gj != T::ZERO && *gk != T::ZERO {
+                v += *gj * *cjk * *gk;
+            }
+        }
+    }
+    if v.is_nan() || v < T::ZERO {
+        T::INFINITY
+    } else {
+        v
+    }
+}
+
+/// The online predictor: a fixed window of `N` points, candidate fits, the AICc choice.
+///
+/// Model averaging: every prediction is the Akaike-weighted mean of the valid candidates
+/// (`w_m ~ exp(-(AICc_m - AICc_min) / 2)`), its variance the weighted within-model variance
+/// (`g^T C g` from the fit covariance, times the residual-autocorrelation inflation
+/// `(1 + rho1) / (1 - rho1)`) plus the between-model spread, scaled by
+/// [`Config::interval_scale`]. The reported model is the one with the lowest AICc.
+///
+/// When the window is full, [`Window::compact`] halves it (pairwise weighted means), so the whole
+/// history stays represented at a coarser resolution. Each refit costs O(N) per LM iteration.
+#[derive(Clone, Debug)]
+pub struct Predictor<T: Real, const N: usize> {
+    cfg: Config<T>,
+    window: Window<T, N>,
+    stale: bool,
+    since_fit: u32,
+    fitted: bool,
+    sat: Slot<T, 3>,
+    crit: Slot<T, 3>,
+    slow: Slot<T, 4>,
+    level: T,
+    level_var: T,
+    level_aicc: T,
+    best: ModelKind,
+    r2: T,
+    inflation: T,
+    best_level: T,
+    scale: T,
+    t_last: T,
+}
+
+/// One candidate's contribution to a prediction: (AICc, value, variance).
+type Part<T> = (T, T, T);
+
+impl<T: Real, const N: usize> Predictor<T, N> {
+    /// A predictor with default settings and the reward bounds `[reward_min, reward_max]`
+    /// (either may be infinite).
+    pub fn new(reward_min: T, reward_max: T) -> Result<Self, Error> {
+        Self::with_config(Config::new(reward_min, reward_max))
+    }
+
+    /// A predictor with explicit settings.
+    pub fn with_config(cfg: Config<T>) -> Result<Self, Error> {
+        cfg.validate()?;
+        if N < 8 {
+            return Err(Error::out_of_range(Param::Capacity));
+        }
+        Ok(Predictor {
+            cfg,
+            window: Window::new(),
+            stale: false,
+            since_fit: 0,
+            fitted: false,
+            sat: Slot::empty(),
+            crit: Slot::empty(),
+            slow: Slot::empty(),
+            level: T::NAN,
+            level_var: T::INFINITY,
+            level_aicc: T::INFINITY,
+            best: ModelKind::None,
+            r2: T::NAN,
+            inflation: T::ONE,
+            best_level: T::NAN,
+            scale: T::ONE,
+            t_last: T::ZERO,
+        })
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &Config<T> {
+        &self.cfg
+    }
+
+    /// The window of (possibly merged) points.
+    pub fn window(&self) -> &Window<T, N> {
+        &self.window
+    }
+
+    /// Forget every point and fit (the settings stay).
+    pub fn reset(&mut self) {
+        if let Ok(fresh) = Self::with_config(self.cfg) {
+            *self = fresh;
+        }
+    }
+
+    /// Feed one point. NaN/infinite values and steps not above the last one are rejected with an
+    /// error and never enter the window. A full window is compacted first (see [`Window::compact`]).
+    pub fn push(&mut self, step: T, reward: T) -> Result<(), Error> {
+        self.push_point(Point::new(step, reward))
+    }
+
+    /// Feed one weighted point (weight > 0, e.g. the number of samples behind the mean reward).
+    pub fn push_point(&mut self, p: Point<T>) -> Result<(), Error> {
+        match self.window.push(p) {
+            Ok(()) => {}
+            Err(Rejected { point, error }) if error.kind() == ErrorKind::CapacityExceeded => {
+                self.window.compact();
+                self.window.push(point).map_err(|r| r.error)?;
+            }
+            Err(r) => return Err(r.error),
+        }
+        self.stale = true;
+        self.since_fit = self.since_fit.saturating_add(1);
+        if self.cfg.refit_every > 0
+            && self.since_fit >= self.cfg.refit_every
+            && self.window.len() >= self.cfg.min_points
+        {
+            // a failed automatic refit leaves the predictor stale; the next question retries
+            let _ = self.refit();
+        }
+        Ok(())
+    }
+
+    /// `true` once a fit exists (it may be older than the last points).
+    pub fn is_fitted(&self) -> bool {
+        self.fitted
+    }
+
+    /// Refit every candidate now (warm-started from the previous parameters).
+    pub fn refit(&mut self) -> Result<(), Error> {
+        let pts = self.window.points();
+        let n = pts.len();
+        if n < self.cfg.min_points {
+            return Err(Error::new(ErrorKind::NotReady, Param::N));
+        }
+        let origin = pts.first().map(|p| p.step).unwrap_or(T::ZERO);
+        let mut tb = [T::ZERO; N];
+        let mut yb = [T::ZERO; N];
+        let mut wb = [T::ZERO; N];
+        for (i, p) in pts.iter().enumerate() {
+            tb[i] = p.step - origin;
+            yb[i] = p.reward;
+            wb[i] = p.weight;
+        }
+        let (t, y, w) = (&tb[..n], &yb[..n], &wb[..n]);
+        // level model: weighted mean
+        let (mut sw, mut swy) = (T::ZERO, T::ZERO);
+        let (mut ymin, mut ymax) = (T::INFINITY, -T::INFINITY);
+        for (&yi, &wi) in y.iter().zip(w) {
+            sw += wi;
+            swy += wi * yi;
+            ymin = ymin.min(yi);
+            ymax = ymax.max(yi);
+        }
+        let level = swy / sw;
+        let mut ss = T::ZERO;
+        for (&yi, &wi) in y.iter().zip(w) {
+            ss += wi * (yi - level) * (yi - level);
+        }
+        let range = ymax - ymin;
+        let tiny = T::EPSILON.sqrt() * (T::ONE + ymax.abs().max(ymin.abs()));
+        let scale = if self.cfg.reward_min.is_finite() && self.cfg.reward_max.is_finite() {
+            self.cfg.reward_max - self.cfg.reward_min
+        } else {
+            range.max(tiny)
+        };
+        let r5 = c::<T>(5.0) * range.max(tiny);
+        let span = t[n - 1].max(tiny);
+        let dt = t[1].max(tiny);
+        let bx = Box {
+            lo: (ymin - r5).max(self.cfg.reward_min).min(ymin),
+            hi: (ymax + r5).min(self.cfg.reward_max).max(ymax),
+            t_min: dt * c(0.25),
+            t_max: span * c(20.0),
+        };
+        match Curve::new(t, y, Some(w)) {
+            Ok(cv) => {
+                let ds = data_start(&cv);
+                self.sat = fit_family(&Sat, &cv, &ds, &bx, &self.sat);
+                self.crit = fit_family(&Crit, &cv, &ds, &bx, &self.crit);
+                self.slow = fit_family(&Slow, &cv, &ds, &bx, &self.slow);
+                let st = fit::stats(core::slice::from_ref(&cv), ss * T::HALF, 1);
+                self.level_aicc = st.aicc;
+            }
+            Err(e) if e.kind() == ErrorKind::Constant => {
+                self.sat = Slot::empty();
+                self.crit = Slot::empty();
+                self.slow = Slot::empty();
+                self.level_aicc = T::ZERO;
+            }
+            Err(e) => return Err(e),
+        }
+        self.level = level;
+        self.level_var = ss / T::from_usize(n - 1) / sw;
+        // best by AICc (the level model wins ties: it is the simplest)
+        let mut best = (ModelKind::Constant, self.level_aicc, T::ZERO);
+        for (k, s_valid, aicc, r2) in [
+            (
+                ModelKind::Saturation,
+                self.sat.valid,
+                self.sat.aicc,
+                self.sat.r2,
+            ),
+            (
+                ModelKind::Critical,
+                self.crit.valid,
+                self.crit.aicc,
+                self.crit.r2,
+            ),
+            (
+                ModelKind::SlowStart,
+                self.slow.valid,
+                self.slow.aicc,
+                self.slow.r2,
+            ),
+        ] {
+            if s_valid && aicc < best.1 {
+                best = (k, aicc, r2);
+            }
+        }
+        self.best = best.0;
+        self.r2 = best.2;
+        self.t_last = t[n - 1];
+        self.scale = scale;
+        // residual lag-1 autocorrelation of the best model -> variance inflation
+        let (mut s00, mut s01) = (T::ZERO, T::ZERO);
+        let mut prev: Option<T> = None;
+        for (&ti, &yi) in t.iter().zip(y) {
+            let r = self.best_value(ti).unwrap_or(level) - yi;
+            s00 += r * r;
+            if let Some(p) = prev {
+                s01 += p * r;
+            }
+            prev = Some(r);
+        }
+        let rho = if s00 > T::ZERO {
+            (s01 / s00).max(T::ZERO).min(c(0.9))
+        } else {
+            T::ZERO
+        };
+        self.inflation = (T::ONE + rho) / (T::ONE - rho);
+        // best smoothed level seen: moving weighted mean over max(3, n/10) points
+        let k = (n / 10).max(3).min(n);
+        let mut best_level = -T::INFINITY;
+        for i in 0..=(n - k) {
+            let (mut a, mut b) = (T::ZERO, T::ZERO);
+            for (&yi, &wi) in y[i..i + k].iter().zip(&w[i..i + k]) {
+                a += wi * yi;
+                b += wi;
+            }
+            best_level = best_level.max(a / b);
+        }
+        self.best_level = best_level;
+        self.fitted = true;
+        self.stale = false;
+        self.since_fit = 0;
+        Ok(())
+    }
+
+    fn ensure(&mut self) -> Result<(), Error> {
+        if self.stale || !self.fitted {
+            self.refit()?;
+        }
+        Ok(())
+    }
+
+    fn origin(&self) -> T {
+        self.window
+            .points()
+            .first()
+            .map(|p| p.step)
+            .unwrap_or(T::ZERO)
+    }
+
+    /// Value of the best model at `t` (time since the first point).
+    fn best_value(&self, t: T) -> Option<T> {
+        let v = match self.best {
+            ModelKind::None => None,
+            ModelKind::Constant => Some(self.level),
+            ModelKind::Saturation => slot_forecast(&Sat, &self.sat, t).map(|x| x.0),
+            ModelKind::Critical => slot_forecast(&Crit, &self.crit, t).map(|x| x.0),
+            ModelKind::SlowStart => slot_forecast(&Slow, &self.slow, t).map(|x| x.0),
+        };
+        v.filter(|x| x.is_finite())
+    }
+
+    fn best_plateau(&self) -> T {
+        match self.best {
+            ModelKind::None => T::NAN,
+            ModelKind::Constant => self.level,
+            ModelKind::Saturation => self.sat.params[<Sat as Family<T, 3>>::PLATEAU],
+            ModelKind::Critical => self.crit.params[<Crit as Family<T, 3>>::PLATEAU],
+            ModelKind::SlowStart => self.slow.params[<Slow as Family<T, 4>>::PLATEAU],
+        }
+    }
+
+    /// Akaike-weighted mixture of the candidates' (value, variance) -> forecast.
+    fn mixture(&self, parts: &[Option<Part<T>>; 4]) -> Result<Forecast<T>, Error> {
+        let mut amin = T::INFINITY;
+        for (a, v, _) in parts.iter().flatten() {
+            if v.is_finite() && *a < amin {
+                amin = *a;
+            }
+        }
+        if !amin.is_finite() {
+            // every AICc infinite (too few points for the parametric models): level only
+            amin = T::ZERO;
+        }
+        let (mut sw, mut m) = (T::ZERO, T::ZERO);
+        let weight = |a: T| {
+            if a.is_finite() {
+                (-(a - amin) * T::HALF).exp()
+            } else {
+                T::ZERO
+            }
+        };
+        for (a, v, _) in parts.iter().flatten() {
+            let wt = weight(*a);
+            if wt > c(1e-9) && v.is_finite() {
+                sw += wt;
+                m += wt * *v;
+            }
+        }
+        if sw <= T::ZERO {
+            return Err(Error::new(ErrorKind::NotReady, Param::Model));
+        }
+        m /= sw;
+        let mut var = T::ZERO;
+        for (a, v, s2) in parts.iter().flatten() {
+            let wt = weight(*a);
+            if wt > c(1e-9) && v.is_finite() {
+                var += wt / sw * (*s2 * self.inflation + (*v - m) * (*v - m));
+            }
+        }
+        let sd = self.cfg.interval_scale * var.sqrt();
+        let clip = |x: T| {
+            if x.is_nan() {
+                x
+            } else {
+                x.max(self.cfg.reward_min).min(self.cfg.reward_max)
+            }
+        };
+        let z80: T = c(Z80);
+        let z95: T = c(Z95);
+        Ok(Forecast {
+            value: clip(m),
+            sd,
+            lo80: clip(m - z80 * sd),
+            hi80: clip(m + z80 * sd),
+            lo95: clip(m - z95 * sd),
+            hi95: clip(m + z95 * sd),
+        })
+    }
+
+    /// The level model's part.
+    fn level_part(&self) -> Option<Part<T>> {
+        Some((self.level_aicc, self.level, self.level_var))
+    }
+
+    /// Predicted plateau with 80 % / 95 % intervals.
+    pub fn plateau(&mut self) -> Result<Forecast<T>, Error> {
+        self.ensure()?;
+        let part = |valid: bool, aicc: T, x: T, var: T| valid.then_some((aicc, x, var));
+        let parts = [
+            self.level_part(),
+            part(
+                self.sat.valid,
+                self.sat.aicc,
+                self.sat.params[0],
+                self.sat.cov[0][0],
+            ),
+            part(
+                self.crit.valid,
+                self.crit.aicc,
+                self.crit.params[0],
+                self.crit.cov[0][0],
+            ),
+            part(
+                self.slow.valid,
+                self.slow.aicc,
+                self.slow.params[0],
+                self.slow.cov[0][0],
+            ),
+        ];
+        self.mixture(&parts)
+    }
+
+    /// Predicted reward at training step `step` with 80 % / 95 % intervals.
+    pub fn reward_at(&mut self, step: T) -> Result<Forecast<T>, Error> {
+        self.ensure()?;
+        check::finite(step, Param::Horizon)?;
+        let t = step - self.origin();
+        if t < T::ZERO {
+            return Err(Error::out_of_range(Param::Horizon));
+        }
+        let with = |aicc: T, x: Option<(T, T)>| x.map(|(v, s2)| (aicc, v, s2));
+        let parts = [
+            self.level_part(),
+            with(self.sat.aicc, slot_forecast(&Sat, &self.sat, t)),
+            with(self.crit.aicc, slot_forecast(&Crit, &self.crit, t)),
+            with(self.slow.aicc, slot_forecast(&Slow, &self.slow, t)),
+        ];
+        self.mixture(&parts)
+    }
+
+    /// The candidate with the lowest AICc.
+    pub fn model(&mut self) -> Result<ModelKind, Error> {
+        self.ensure()?;
+        Ok(self.best)
+    }
+
+    /// `R^2` of the best model.
+    pub fn r2(&mut self) -> Result<T, Error> {
+        self.ensure()?;
+        Ok(self.r2)
+    }
+
+    /// Fitted reward of the best model at the last observed step.
+    pub fn current(&mut self) -> Result<T, Error> {
+        self.ensure()?;
+        self.best_value(self.t_last)
+            .ok_or(Error::new(ErrorKind::NotReady, Param::Model))
+    }
+
+    /// First step after the last observed one at which the best model reaches `target`
+    /// (`NotReached` when it never does).
+    pub fn step_to_target(&mut self, target: T) -> Result<T, Error> {
+        self.ensure()?;
+        check::finite(target, Param::Target)?;
+        let t = self.first_passage(target)?;
+        Ok(self.origin() + t)
+    }
+
+    /// Step at which the best model has covered the fraction `f` in (0, 1) of the remaining gain
+    /// `plateau - current` (spec A.7, counted from the last observed step).
+    pub fn step_to_fraction(&mut self, f: T) -> Result<T, Error> {
+        self.ensure()?;
+        check::finite(f, Param::Fraction)?;
+        if !(f > T::ZERO && f < T::ONE) {
+            return Err(Error::out_of_range(Param::Fraction));
+        }
+        let cur = self.current()?;
+        let gap = self.best_plateau() - cur;
+        if gap == T::ZERO || !gap.is_finite() {
+            return Err(Error::new(ErrorKind::NotReached, Param::Fraction));
+        }
+        let t = self.first_passage(cur + f * gap)?;
+        Ok(self.origin() + t)
+    }
+
+    /// First time `t >= t_last` at which the best model crosses `target`: geometric scan, then
+    /// bisection.
+    fn first_passage(&self, target: T) -> Result<T, Error> {
+        let nr = Error::new(ErrorKind::NotReached, Param::Target);
+        let f = |t: T| self.best_value(t).map(|v| v - target);
+        let t0 = self.t_last;
+        let f0 = f(t0).ok_or(nr)?;
+        if f0 == T::ZERO {
+            return Ok(t0);
+        }
+        let span = t0.max(T::ONE);
+        let mut h = span / c(64.0);
+        let (mut a, mut b) = (t0, t0);
+        let mut found = false;
+        for _ in 0..64 {
+            b = t0 + h;
+            let fb = f(b).ok_or(nr)?;
+            if (fb > T::ZERO) != (f0 > T::ZERO) || fb == T::ZERO {
+                found = true;
+                break;
+            }
+            a = b;
+            h = h * c(1.5);
+            if h > span * c(1e6) {
+                break;
+            }
+        }
+        if !found {
+            return Err(nr);
+        }
+        for _ in 0..200 {
+            let m = a + (b - a) * T::HALF;
+            if m <= a || m >= b {
+                break;
+            }
+            let fm = f(m).ok_or(nr)?;
+            if (fm > T::ZERO) == (f0 > T::ZERO) && fm != T::ZERO {
+                a = m;
+            } else {
+                b = m;
+            }
+        }
+        Ok(b)
+    }
+
+    /// Damping ratio of the slow-start fit, when that fit is valid and within 2 AICc units of
+    /// the best model (otherwise the data do not support a damping estimate).
+    pub fn zeta_hat(&mut self) -> Result<Option<T>, Error> {
+        self.ensure()?;
+        let best_aicc = self.best_aicc();
+        Ok((self.slow.valid && self.slow.aicc <= best_aicc + T::TWO)
+            .then(|| Slow::zeta(&self.slow.params))
+            .flatten())
+    }
+
+    fn best_aicc(&self) -> T {
+        match self.best {
+            ModelKind::None => T::INFINITY,
+            ModelKind::Constant => self.level_aicc,
+            ModelKind::Saturation => self.sat.aicc,
+            ModelKind::Critical => self.crit.aicc,
+            ModelKind::SlowStart => self.slow.aicc,
+        }
+    }
+
+    /// Regime of the run (see [`Regime`]).
+    pub fn regime(&mut self) -> Result<Regime, Error> {
+        self.ensure()?;
+        let plateau = self.best_plateau();
+        if plateau < self.best_level - self.cfg.collapse_drop * self.scale {
+            return Ok(Regime::Collapsing);
+        }
+        if self.best == ModelKind::Constant {
+            return Ok(Regime::Flat);
+        }
+        if let Some(z) = self.zeta_hat()? {
+            if z < T::ONE && self.best == ModelKind::SlowStart {
+                return Ok(Regime::Oscillating);
+            }
+        }
+        Ok(Regime::Saturating)
+    }
+
+    /// Instability risk from the fitted curve (spec E4 with the fitted `zeta_hat`).
+    pub fn instability(&mut self) -> Result<InstabilityVerdict, Error> {
+        let zeta_hat = self.zeta_hat()?;
+        instability_verdict(&InstabilityEvidence {
+            margin: None,
+            exactly_unstable: None,
+            zeta_hat,
+            class: None,
+        })
+    }
+
+    /// Early-stop advice for training on until `horizon_step`.
+    pub fn advice(&mut self, horizon_step: T) -> Result<Advice<T>, Error> {
+        let at = self.reward_at(horizon_step)?;
+        let plateau = self.plateau()?.value;
+        let current = self.current()?;
+        let regime = self.regime()?;
+        let unstable = self.instability()? == InstabilityVerdict::Unstable;
+        let kind = if regime == Regime::Collapsing || unstable {
+            AdviceKind::StopDiverging
+        } else if plateau - current < self.cfg.stop_gain * self.scale {
+            AdviceKind::StopPlateau
+        } else {
+            AdviceKind::Continue
+        };
+        Ok(Advice {
+            kind,
+            current,
+            plateau,
+            expected_gain: at.value - current,
+            at_step: horizon_step,
+        })
+    }
+
+    /// Everything at once for `horizon_step`.
+    pub fn predict(&mut self, horizon_step: T) -> Result<Prediction<T>, Error> {
+        let at_horizon = self.reward_at(horizon_step)?;
+        let plateau = self.plateau()?;
+        let advice = self.advice(horizon_step)?;
+        Ok(Prediction {
+            plateau,
+            horizon: horizon_step,
+            at_horizon,
+            model: self.best,
+            regime: self.regime()?,
+            advice,
+            r2: self.r2,
+        })
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Candidate families (thin wrappers over `trajectory`)
+// ------------------------------------------------------------------------------------------------
+
+/// Saturation law (plateau, r0, tau).
+struct Sat;
+/// Critically damped slow start (r_star, r0, omega).
+struct Crit;
+/// Slow-start oscillator (r_star, r0, omega, zeta).
+struct Slow;
+
+impl<T: Real> Model<T, 3> for Sat {
+    fn eval(&self, p: &[T; 3], t: T) -> crate::Result<(T, [T; 3])> {
+        Exponential::new(p[0], p[1], p[2])?.value_and_gradient(t)
+    }
+}
+
+impl<T: Real> Family<T, 3> for Sat {
+    const PLATEAU: usize = 0;
+    fn start(ds: &DataStart<T>) -> [T; 3] {
+        [ds.plateau, ds.r0, ds.tau63]
+    }
+    fn bounds(b: &Box<T>) -> Bounds<T, 3> {
+        Bounds {
+            lo: [b.lo, b.lo, b.t_min],
+            hi: [b.hi, b.hi, b.t_max],
+        }
+    }
+}
+
+impl<T: Real> Model<T, 3> for Crit {
+    fn eval(&self, p: &[T; 3], t: T) -> crate::Result<(T, [T; 3])> {
+        Critical::new(p[0], p[1], p[2])?.value_and_gradient(t)
+    }
+}
+
+impl<T: Real> Family<T, 3> for Crit {
+    const PLATEAU: usize = 0;
+    fn start(ds: &DataStart<T>) -> [T; 3] {
+        [ds.plateau, ds.r0, c::<T>(CRITICAL_U63) / ds.tau63]
+    }
+    fn bounds(b: &Box<T>) -> Bounds<T, 3> {
+        Bounds {
+            lo: [b.lo, b.lo, T::ONE / b.t_max],
+            hi: [b.hi, b.hi, T::ONE / b.t_min],
+        }
+    }
+}
+
+impl<T: Real> Model<T, 4> for Slow {
+    fn eval(&self, p: &[T; 4], t: T) -> crate::Result<(T, [T; 4])> {
+        SlowStart::new(p[0], p[1], p[2], p[3])?.value_and_gradient(t)
+    }
+}
+
+impl<T: Real> Family<T, 4> for Slow {
+    const PLATEAU: usize = 0;
+    fn start(ds: &DataStart<T>) -> [T; 4] {
+        [ds.plateau, ds.r0, c::<T>(CRITICAL_U63) / ds.tau63, T::ONE]
+    }
+    fn bounds(b: &Box<T>) -> Bounds<T, 4> {
+        Bounds {
+            lo: [b.lo, b.lo, T::ONE / b.t_max, c(0.05)],
+            hi: [b.hi, b.hi, T::ONE / b.t_min, c(20.0)],
+        }
+    }
+    fn zeta(p: &[T; 4]) -> Option<T> {
+        Some(p[3])
+    }
+}
+
+// TEMPORARY until `fit::start` lands on the fit branch: start values from the data.
+const CRITICAL_U63: f64 = 2.145712874408317;
+struct DataStart<T> {
+    plateau: T,
+    r0: T,
+    tau63: T,
+}
+fn data_start<T: Real>(cv: &Curve<'_, T>) -> DataStart<T> {
+    let (t, y) = (cv.t, cv.y);
+    let n = y.len();
+    let tail = (n / 10).max(1);
+    let mut s = T::ZERO;
+    for &v in y.iter().skip(n - tail) {
+        s += v;
+    }
+    let plateau = s / T::from_usize(tail);
+    let r0 = y.first().copied().unwrap_or(T::ZERO);
+    let t0 = t.first().copied().unwrap_or(T::ZERO);
+    let span = t.last().copied().unwrap_or(T::ZERO) - t0;
+    let goal = r0 + c::<T>(0.632) * (plateau - r0);
+    let up = plateau > r0;
+    let mut tau63 = span / c(10.0);
+    for (&ti, &yi) in t.iter().zip(y).skip(1) {
+        if (up && yi >= goal) || (!up && yi <= goal) {
+            tau63 = ti - t0;
+            break;
+        }
+    }
+    DataStart {
+        plateau,
+        r0,
+        tau63: tau63.max(span / c(1000.0)),
     }
 }

@@ -20,7 +20,11 @@ fn rows() -> Vec<Row> {
         .map(|l| {
             let v: Vec<f64> = l.split(',').map(|x| x.parse().unwrap()).collect();
             assert_eq!(v.len(), 7);
-            Row { p: [v[0], v[1], v[2], v[3], v[4]], t: v[5], r: v[6] }
+            Row {
+                p: [v[0], v[1], v[2], v[3], v[4]],
+                t: v[5],
+                r: v[6],
+            }
         })
         .collect()
 }
@@ -64,19 +68,48 @@ fn matches_mpmath_reference_within_4e_15() {
         }
     }
     let r = &rows[worst_row];
-    println!("judged {n} rows; worst scaled error {worst:.3e} at {:?} t={}", r.p, r.t);
+    println!(
+        "judged {n} rows; worst scaled error {worst:.3e} at {:?} t={}",
+        r.p, r.t
+    );
     assert!(n > 2000, "too few judged rows: {n}");
-    assert!(worst <= 4e-15, "worst scaled error {worst:e} at {:?} t={}", r.p, r.t);
+    assert!(
+        worst <= 4e-15,
+        "worst scaled error {worst:e} at {:?} t={}",
+        r.p,
+        r.t
+    );
 }
 
 #[test]
 fn every_zeta_of_the_issue_is_covered() {
     let rows = rows();
     for z in [
-        0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.999999, 1.0 - 1e-12, 1.0, 1.0 + 1e-12,
-        1.000001, 1.5, 3.0, 10.0, 60.0,
+        0.0,
+        0.1,
+        0.2,
+        0.3,
+        0.4,
+        0.5,
+        0.6,
+        0.7,
+        0.8,
+        0.9,
+        0.999999,
+        1.0 - 1e-12,
+        1.0,
+        1.0 + 1e-12,
+        1.000001,
+        1.5,
+        3.0,
+        10.0,
+        60.0,
     ] {
-        assert!(rows.iter().any(|r| r.p[4] == z && judged(&r.p, r.t) && r.t > 10.0), "zeta {z}");
+        assert!(
+            rows.iter()
+                .any(|r| r.p[4] == z && judged(&r.p, r.t) && r.t > 10.0),
+            "zeta {z}"
+        );
     }
     assert!(rows.iter().any(|r| r.t == 1e5 && judged(&r.p, r.t)));
 }

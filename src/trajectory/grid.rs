@@ -35,7 +35,12 @@ pub(crate) struct Step<T> {
 impl<T: Real> Step<T> {
     pub(crate) fn new(k: &Kernel<T>, h: T) -> Self {
         let b = k.basis::<true>(h);
-        Step { f: b.ec, dg: k.d * b.es, g: b.es, g1: b.es1 }
+        Step {
+            f: b.ec,
+            dg: k.d * b.es,
+            g: b.es,
+            g1: b.es1,
+        }
     }
 
     /// `(ec, es)` one step later.
@@ -74,7 +79,12 @@ pub(crate) fn eval_values<T: Real>(p: &Prepared<T>, t0: T, dt: T, out: &mut [T])
                 (*fj, *gj) = lanes.advance(*fj, *gj);
             }
         }
-        for ((o, fj), gj) in chunks.into_remainder().iter_mut().zip(f.iter()).zip(g.iter()) {
+        for ((o, fj), gj) in chunks
+            .into_remainder()
+            .iter_mut()
+            .zip(f.iter())
+            .zip(g.iter())
+        {
             *o = p.value(*fj, *gj);
         }
     }
@@ -106,7 +116,16 @@ pub struct Grid<T> {
 impl<T: Real> Grid<T> {
     pub(crate) fn new(p: Prepared<T>, t0: T, dt: T) -> Self {
         let step = Step::new(&p.k, dt);
-        Grid { p, step, t0, dt, i: 0, ec: T::ONE, es: T::ZERO, es1: T::ZERO }
+        Grid {
+            p,
+            step,
+            t0,
+            dt,
+            i: 0,
+            ec: T::ONE,
+            es: T::ZERO,
+            es1: T::ZERO,
+        }
     }
 
     /// Index of the next point.

@@ -106,7 +106,12 @@ impl<T: Real> Kernel<T> {
     pub fn basis<const S1: bool>(&self, t: T) -> Basis<T> {
         let s = self.q * t;
         if t == T::ZERO {
-            return Basis { t, ec: T::ONE, es: T::ZERO, es1: T::ZERO };
+            return Basis {
+                t,
+                ec: T::ONE,
+                es: T::ZERO,
+                es1: T::ZERO,
+            };
         }
         if s <= T::ONE {
             let u = if self.over { s * s } else { -(s * s) };
@@ -114,7 +119,11 @@ impl<T: Real> Kernel<T> {
             let et = e * t;
             let ec = e * horner(&COEF[0], u);
             let es = et * horner(&COEF[1], u);
-            let es1 = if S1 { et * t * t * horner(&COEF[2], u) } else { T::ZERO };
+            let es1 = if S1 {
+                et * t * t * horner(&COEF[2], u)
+            } else {
+                T::ZERO
+            };
             return Basis { t, ec, es, es1 };
         }
         let (ec, es) = if self.over {
@@ -127,7 +136,11 @@ impl<T: Real> Kernel<T> {
             let e = (-(self.a * t)).exp();
             (e * cs, e * sn / self.q)
         };
-        let es1 = if S1 { (t * ec - es) / (self.d + self.d) } else { T::ZERO };
+        let es1 = if S1 {
+            (t * ec - es) / (self.d + self.d)
+        } else {
+            T::ZERO
+        };
         Basis { t, ec, es, es1 }
     }
 }

@@ -170,7 +170,13 @@ fn check_t<T: Real>(t: T) -> Result<T> {
 impl<T: Real> Oscillator<T> {
     /// A validated oscillator: all finite, `omega > 0`, `zeta >= 0`.
     pub fn new(r_star: T, r0: T, v0: T, omega: T, zeta: T) -> Result<Self> {
-        let o = Oscillator { r_star, r0, v0, omega, zeta };
+        let o = Oscillator {
+            r_star,
+            r0,
+            v0,
+            omega,
+            zeta,
+        };
         o.validate()?;
         Ok(o)
     }
@@ -295,9 +301,15 @@ impl<T: Real> Oscillator<T> {
     pub fn roots(&self) -> Result<Roots<T>> {
         let k = self.prepare()?.k;
         Ok(match self.regime()? {
-            DampingRegime::Underdamped => Roots::Complex { decay: k.a, freq: k.q },
+            DampingRegime::Underdamped => Roots::Complex {
+                decay: k.a,
+                freq: k.q,
+            },
             DampingRegime::Critical => Roots::Double { rate: self.omega },
-            DampingRegime::Overdamped => Roots::Real { slow: k.lam_s, fast: k.a + k.q },
+            DampingRegime::Overdamped => Roots::Real {
+                slow: k.lam_s,
+                fast: k.a + k.q,
+            },
         })
     }
 

@@ -104,7 +104,13 @@ impl<T: Real> Exponential<T> {
         let w2 = w * w;
         Ok(Chain {
             osc,
-            j: [[o, z, z], [z, o, z], [w, -w, y0 * w2], [z, z, -w2], [z, z, z]],
+            j: [
+                [o, z, z],
+                [z, o, z],
+                [w, -w, y0 * w2],
+                [z, z, -w2],
+                [z, z, z],
+            ],
         })
     }
 
@@ -142,7 +148,10 @@ impl<T: Real> Critical<T> {
     pub(crate) fn chain(&self) -> Result<Chain<T, 3>> {
         let osc = Oscillator::critical(self.r_star, self.r0, self.omega)?;
         let (z, o) = (T::ZERO, T::ONE);
-        Ok(Chain { osc, j: [[o, z, z], [z, o, z], [z, z, z], [z, z, o], [z, z, z]] })
+        Ok(Chain {
+            osc,
+            j: [[o, z, z], [z, o, z], [z, z, z], [z, z, o], [z, z, z]],
+        })
     }
 
     reparam_methods!(3);
@@ -165,7 +174,12 @@ pub struct SlowStart<T> {
 impl<T: Real> SlowStart<T> {
     /// Validated: finite, `omega > 0`, `zeta >= 0`.
     pub fn new(r_star: T, r0: T, omega: T, zeta: T) -> Result<Self> {
-        let s = SlowStart { r_star, r0, omega, zeta };
+        let s = SlowStart {
+            r_star,
+            r0,
+            omega,
+            zeta,
+        };
         s.chain()?;
         Ok(s)
     }
@@ -175,7 +189,13 @@ impl<T: Real> SlowStart<T> {
         let (z, o) = (T::ZERO, T::ONE);
         Ok(Chain {
             osc,
-            j: [[o, z, z, z], [z, o, z, z], [z, z, z, z], [z, z, o, z], [z, z, z, o]],
+            j: [
+                [o, z, z, z],
+                [z, o, z, z],
+                [z, z, z, z],
+                [z, z, o, z],
+                [z, z, z, o],
+            ],
         })
     }
 
@@ -201,7 +221,12 @@ pub struct Overdamped<T> {
 impl<T: Real> Overdamped<T> {
     /// Validated: finite, `tau > 0`, `t_m > 0`.
     pub fn new(r_star: T, r0: T, tau: T, t_m: T) -> Result<Self> {
-        let s = Overdamped { r_star, r0, tau, t_m };
+        let s = Overdamped {
+            r_star,
+            r0,
+            tau,
+            t_m,
+        };
         s.chain()?;
         Ok(s)
     }
@@ -255,7 +280,14 @@ impl<T: Real> Hyper<T> {
     /// Validated: finite, `K > 0`, `eta > 0`, `0 <= mu < 1`, `kref >= 0`, and a lag that leaves
     /// the damping `gamma = (1 - mu) - eta K kref` non-negative (else an error about `kref`).
     pub fn new(r_star: T, r0: T, k: T, eta: T, mu: T, kref: T) -> Result<Self> {
-        let s = Hyper { r_star, r0, k, eta, mu, kref };
+        let s = Hyper {
+            r_star,
+            r0,
+            k,
+            eta,
+            mu,
+            kref,
+        };
         s.chain()?;
         Ok(s)
     }
@@ -288,7 +320,10 @@ impl<T: Real> Hyper<T> {
         let dw = (self.eta / m) * (T::ONE - self.k * dm / m) / (T::TWO * w);
         let dz = -(self.eta * d) / (T::TWO * sma) - zeta * T::HALF * (dm / m + T::ONE / self.k);
         let (z, o) = (T::ZERO, T::ONE);
-        Ok(Chain { osc, j: [[o, z, z], [z, o, z], [z, z, z], [z, z, dw], [z, z, dz]] })
+        Ok(Chain {
+            osc,
+            j: [[o, z, z], [z, o, z], [z, z, z], [z, z, dw], [z, z, dz]],
+        })
     }
 
     reparam_methods!(3);
@@ -314,7 +349,12 @@ pub struct SaturationLaw<T> {
 impl<T: Real> SaturationLaw<T> {
     /// Validated: finite, `tau1 > 0`, `n1 > 0`.
     pub fn new(r_inf: T, tau1: T, alpha: T, n1: T) -> Result<Self> {
-        let s = SaturationLaw { r_inf, tau1, alpha, n1 };
+        let s = SaturationLaw {
+            r_inf,
+            tau1,
+            alpha,
+            n1,
+        };
         s.validate()?;
         Ok(s)
     }
@@ -388,6 +428,11 @@ impl<T: Real> SaturationLaw<T> {
     fn from_timescale(r_inf: T, tau: T, n: T, alpha: T, n1: T) -> Result<Self> {
         let unit = SaturationLaw::new(r_inf, tau, alpha, n1)?;
         let f = unit.stiffness_factor(n)?;
-        SaturationLaw::new(r_inf, check::positive(tau * f, Param::ModelSize)?, alpha, n1)
+        SaturationLaw::new(
+            r_inf,
+            check::positive(tau * f, Param::ModelSize)?,
+            alpha,
+            n1,
+        )
     }
 }
