@@ -13,6 +13,9 @@
 //! Reward bounds: [0, 1] when every reward of the prefix lies in [0, 1] (accuracy-type rewards),
 //! unbounded otherwise; every prediction and interval of every method is clipped to them.
 //!
+//! Environment: `PREDICT_BENCH_VERBOSE=1` prints every prediction; `PREDICT_BENCH_SCALE` and
+//! `PREDICT_BENCH_DRIFT` override [`Config::interval_scale`] and [`Config::drift`] (calibration).
+//!
 //! Methods: the crate's [`Predictor`]; baselines "last" (last value; interval +- z s_d / sqrt 2,
 //! s_d the standard deviation of the first differences), "mean5" (mean of the last 5 points;
 //! interval +- z s / sqrt 5), "exp" (single exponential `A - (A - R0) exp(-t / tau)`), "sigmoid"
@@ -21,7 +24,7 @@
 //! "best-aicc" (whichever of exp / sigmoid / pow3 has the lowest AICc).
 
 use grpo_dynamics::fit::{self, Bounds, Curve, Model, Options};
-use grpo_dynamics::predict::Predictor;
+use grpo_dynamics::predict::{Config, Predictor};
 use grpo_dynamics::Result;
 use std::path::PathBuf;
 
@@ -199,7 +202,15 @@ fn baselines(t: &[f64], y: &[f64], horizon: f64) -> Vec<(&'static str, Option<Fo
 
 /// The crate's predictor on one prefix.
 fn crate_forecast(t: &[f64], y: &[f64], bounds: (f64, f64), horizon: f64) -> Option<Forecast> {
-    let mut p = Predictor::<f64, 256>::new(bounds.0, bounds.1).ok()?;
+    let mut cfg = Config::new(bounds.0, bounds.1);
+    // calibration sweeps: override the interval constants from the environment
+    if let Some(v) = env_f64("PREDICT_BENCH_SCALE") {
+        cfg.interval_scale = v;
+    }
+    if let Some(v) = env_f64("PREDICT_BENCH_DRIFT") {
+        cfg.drift = v;
+    }
+    let mut p = Predictor::<f64, 256>::with_config(cfg).ok()?;
     for (&s, &r) in t.iter().zip(y) {
         p.push(s, r).ok()?;
     }
@@ -208,6 +219,10 @@ fn crate_forecast(t: &[f64], y: &[f64], bounds: (f64, f64), horizon: f64) -> Opt
         value: f.value,
         sd: f.sd,
     })
+}
+
+fn env_f64(name: &str) -> Option<f64> {
+    std::env::var(name).ok()?.parse().ok()
 }
 
 fn load(path: &PathBuf) -> Option<(Vec<f64>, Vec<f64>)> {

@@ -236,6 +236,12 @@ pub struct Config<T> {
     /// Multiplier of the model-based standard deviation (interval calibration, default
     /// [`CALIBRATED_SCALE`]).
     pub interval_scale: T,
+    /// Extrapolation-drift coefficient `c_d` (default [`CALIBRATED_DRIFT`]): a forecast at time
+    /// `t` beyond the last point gets the extra variance
+    /// `c_d * s^2 * inflation * (t - t_last) / span`, where `s^2` is the residual variance of the
+    /// best model and `span` the observed time span; it stands for the slow wandering of real
+    /// curves away from any fitted law. Also applied to the plateau with `t - t_last = span`.
+    pub drift: T,
     /// Stop (plateau reached) when the remaining expected gain `plateau - current` is below
     /// `stop_gain` times the reward scale (default 0.01). The reward scale is
     /// `reward_max - reward_min` when both are finite, else the range of the observed rewards.
@@ -244,6 +250,11 @@ pub struct Config<T> {
     /// below the best smoothed level seen (default 0.2).
     pub collapse_drop: T,
 }
+
+/// Extrapolation-drift coefficient of [`Config::drift`], calibrated together with
+/// [`CALIBRATED_SCALE`] on the public curves of `shared/data/curves` (see
+/// `examples/predict_bench.rs`).
+pub const CALIBRATED_DRIFT: f64 = 0.25;
 
 /// Interval calibration factor of [`Config::interval_scale`], fitted on the public curves of
 /// `shared/data/curves` (see `examples/predict_bench.rs`).
@@ -258,6 +269,7 @@ impl<T: Real> Config<T> {
             refit_every: 0,
             min_points: 6,
             interval_scale: crate::real::c(CALIBRATED_SCALE),
+            drift: crate::real::c(CALIBRATED_DRIFT),
             stop_gain: crate::real::c(0.01),
             collapse_drop: crate::real::c(0.2),
         }
@@ -283,6 +295,7 @@ impl<T: Real> Config<T> {
             return Err(Error::out_of_range(Param::N));
         }
         check::positive(self.interval_scale, Param::Z)?;
+        check::non_negative(self.drift, Param::Tol)?;
         check::non_negative(self.stop_gain, Param::Tol)?;
         check::non_negative(self.collapse_drop, Param::Tol)?;
         Ok(())
@@ -493,6 +506,8 @@ pub struct Predictor<T: Real, const N: usize> {
     best: ModelKind,
     r2: T,
     inflation: T,
+    s2: T,
+    span: T,
     best_level: T,
     scale: T,
     t_last: T,
@@ -529,6 +544,8 @@ impl<T: Real, const N: usize> Predictor<T, N> {
             best: ModelKind::None,
             r2: T::NAN,
             inflation: T::ONE,
+            s2: T::ZERO,
+            span: T::ONE,
             best_level: T::NAN,
             scale: T::ONE,
             t_last: T::ZERO,
@@ -682,11 +699,12 @@ impl<T: Real, const N: usize> Predictor<T, N> {
         self.t_last = t[n - 1];
         self.scale = scale;
         // residual lag-1 autocorrelation of the best model -> variance inflation
-        let (mut s00, mut s01) = (T::ZERO, T::ZERO);
+        let (mut s00, mut s01, mut sww) = (T::ZERO, T::ZERO, T::ZERO);
         let mut prev: Option<T> = None;
-        for (&ti, &yi) in t.iter().zip(y) {
+        for ((&ti, &yi), &wi) in t.iter().zip(y).zip(w) {
             let r = self.best_value(ti).unwrap_or(level) - yi;
             s00 += r * r;
+            sww += wi * r * r;
             if let Some(p) = prev {
                 s01 += p * r;
             }
@@ -698,6 +716,9 @@ impl<T: Real, const N: usize> Predictor<T, N> {
             T::ZERO
         };
         self.inflation = (T::ONE + rho) / (T::ONE - rho);
+        let dof = n.saturating_sub(self.n_params()).max(1);
+        self.s2 = sww / T::from_usize(dof);
+        self.span = span;
         // best smoothed level seen: moving weighted mean over max(3, n/10) points
         let k = (n / 10).max(3).min(n);
         let mut best_level = -T::INFINITY;
@@ -754,7 +775,7 @@ impl<T: Real, const N: usize> Predictor<T, N> {
     }
 
     /// Akaike-weighted mixture of the candidates' (value, variance) -> forecast.
-    fn mixture(&self, parts: &[Option<Part<T>>; 4]) -> Result<Forecast<T>, Error> {
+    fn mixture(&self, parts: &[Option<Part<T>>; 4], ahead: T) -> Result<Forecast<T>, Error> {
         let mut amin = T::INFINITY;
         for (a, v, _) in parts.iter().flatten() {
             if v.is_finite() && *a < amin {
@@ -791,6 +812,8 @@ impl<T: Real, const N: usize> Predictor<T, N> {
                 var += wt / sw * (*s2 * self.inflation + (*v - m) * (*v - m));
             }
         }
+        let ahead = ahead.max(T::ZERO) / self.span;
+        var += self.cfg.drift * self.s2 * self.inflation * ahead;
         let sd = self.cfg.interval_scale * var.sqrt();
         let clip = |x: T| {
             if x.is_nan() {
@@ -841,7 +864,7 @@ impl<T: Real, const N: usize> Predictor<T, N> {
                 self.slow.cov[0][0],
             ),
         ];
-        self.mixture(&parts)
+        self.mixture(&parts, self.span)
     }
 
     /// Predicted reward at training step `step` with 80 % / 95 % intervals.
@@ -859,7 +882,7 @@ impl<T: Real, const N: usize> Predictor<T, N> {
             with(self.crit.aicc, slot_forecast(&Crit, &self.crit, t)),
             with(self.slow.aicc, slot_forecast(&Slow, &self.slow, t)),
         ];
-        self.mixture(&parts)
+        self.mixture(&parts, t - self.t_last)
     }
 
     /// The candidate with the lowest AICc.
@@ -960,6 +983,15 @@ impl<T: Real, const N: usize> Predictor<T, N> {
         Ok((self.slow.valid && self.slow.aicc <= best_aicc + T::TWO)
             .then(|| Slow::zeta(&self.slow.params))
             .flatten())
+    }
+
+    fn n_params(&self) -> usize {
+        match self.best {
+            ModelKind::None => 0,
+            ModelKind::Constant => 1,
+            ModelKind::Saturation | ModelKind::Critical => 3,
+            ModelKind::SlowStart => 4,
+        }
     }
 
     fn best_aicc(&self) -> T {
