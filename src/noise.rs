@@ -1,1 +1,186 @@
-//! (being written)
+//! Group-size predictions (spec D.2, E2): stationary fluctuations at group size `G`, the predicted
+//! band, and the advantage-degeneracy probability.
+//!
+//! At finite `G` the drift estimate has per-step variance `Var[g] = c^2 Var[a_hat] = sigma_1^2 / G`
+//! (exact binomial sum, [`crate::bandit::Bandit::finite_group`]). Linearised at the finite-G fixed
+//! point with `a = eta K_G`, the logit is a linear filter of white noise of variance `eta^2 Var[g]`:
+//!
+//! ```text
+//! Var_stat(x) = eta^2 Var[g] sum_{j>=0} h_j^2,   h = impulse response of
+//!               y_{k+1} = y_k + mu (y_k - y_{k-1}) - a y_{k-Kref}
+//! Kref = 0 (AR(2)):  Var_stat(x) = eta^2 Var[g] (1 + mu) / (a (1 - mu) (2 (1 + mu) - a))
+//! Var_stat(p) = (p_G (1 - p_G))^2 Var_stat(x)          (delta method)
+//! ```
+//!
+//! Hence variance is proportional to `1/G` (band half-width to `1/sqrt(G)`).
+
+use crate::bandit::{Bandit, FiniteGroup, Lag};
+use crate::error::{check, Error, ErrorKind, Param, Result};
+use crate::real::{c, Real};
+use crate::stability::{Hyper, MAX_EXACT_LAG};
+
+/// Stationary fluctuation prediction for one bandit at group size `G` (spec D.2).
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct GroupNoise<T: Real = f64> {
+    /// Finite-G fixed point, stiffness and drift noise.
+    pub group: FiniteGroup<T>,
+    /// Stationary variance of the logit `x`.
+    pub var_x: T,
+    /// Stationary variance of `p` (delta method).
+    pub var_p: T,
+    /// Probability that a group is degenerate at `p_star_G`: `p^G + (1 - p)^G`.
+    pub degeneracy: T,
+}
+
+/// Sum of squares of the impulse response `h` of the constant-lag linearised map
+/// `y_{k+1} = y_k + mu (y_k - y_{k-1}) - a y_{k-kref}` (`h_0 = 1`, zero history), for
+/// `kref <= MAX_EXACT_LAG` (fixed ring buffer on the stack). Iterates until a block of
+/// `8 (kref + 1) + 64` steps adds less than `EPSILON / 10` relative; `Diverged` (param `kref`) if
+/// the map is not stable (`kref >= d_c`), `NotReached` after 10^8 steps.
+pub fn impulse_energy<T: Real>(h: &Hyper<T>, kref: u32) -> Result<T> {
+    let a = h.a()?;
+    if kref > MAX_EXACT_LAG {
+        return Err(Error::new(ErrorKind::CapacityExceeded, Param::Kref));
+    }
+    if T::from_f64(kref as f64) >= h.critical_lag()? {
+        return Err(Error::new(ErrorKind::Diverged, Param::Kref));
+    }
+    const CAP: usize = MAX_EXACT_LAG as usize + 1;
+    let len = kref as usize + 1;
+    let mut ring = [T::ZERO; CAP];
+    let ring = ring
+        .get_mut(..len)
+        .ok_or(Error::new(ErrorKind::CapacityExceeded, Param::Kref))?;
+    let mu = h.mu;
+    let mut yk = T::ONE;
+    let mut ykm1 = T::ZERO;
+    if let Some(r0) = ring.first_mut() {
+        *r0 = yk;
+    }
+    let mut sum = T::ONE;
+    let block = 8 * len + 64;
+    let tol = T::EPSILON * c(0.1);
+    let mut k = 0usize;
+    while k < 100_000_000 {
+        let mut block_sum = T::ZERO;
+        for _ in 0..block {
+            let slot = (k + 1) % len;
+            let ylag = ring.get(slot).copied().unwrap_or(T::ZERO);
+            let yn = yk + mu * (yk - ykm1) - a * ylag;
+            if let Some(r) = ring.get_mut(slot) {
+                *r = yn;
+            }
+            ykm1 = yk;
+            yk = yn;
+            block_sum += yn * yn;
+            k += 1;
+        }
+        sum += block_sum;
+        if !sum.is_finite() {
+            return Err(Error::new(ErrorKind::Diverged, Param::Kref));
+        }
+        if block_sum <= tol * sum {
+            return Ok(sum);
+        }
+    }
+    Err(Error::new(ErrorKind::NotReached, Param::Kref))
+}
+
+/// Stationary `Var(x)` of the linearised constant-lag map driven by per-step drift noise of
+/// variance `drift_var` (`= Var[g]`): the AR(2) closed form for `kref = 0`, `eta^2 drift_var
+/// sum h_j^2` otherwise. `Diverged` when the map is unstable.
+pub fn stationary_var_x<T: Real>(h: &Hyper<T>, kref: u32, drift_var: T) -> Result<T> {
+    let a = h.a()?;
+    check::non_negative(drift_var, Param::None)?;
+    let eta2 = h.eta * h.eta;
+    let v = if kref == 0 {
+        let mu = h.mu;
+        let den = a * (T::ONE - mu) * (T::TWO * (T::ONE + mu) - a);
+        if !(den > T::ZERO) {
+            return Err(Error::new(ErrorKind::Diverged, Param::Kref));
+        }
+        eta2 * drift_var * (T::ONE + mu) / den
+    } else {
+        eta2 * drift_var * impulse_energy(h, kref)?
+    };
+    check::result(v, Param::None)
+}
+
+/// Full stationary prediction for `bandit` at group size `g` (`>= 2`), optional Bessel
+/// correction: finite-G fixed point and stiffness `K_G`, `Var(x)`, `Var(p)`, degeneracy.
+/// Constant lag only (`OutOfRange`, param `lag`, for periodic refresh).
+pub fn group_noise<T: Real>(bandit: &Bandit<T>, g: u32, bessel: bool) -> Result<GroupNoise<T>> {
+    bandit.validate()?;
+    if bandit.lag != Lag::Constant {
+        return Err(Error::out_of_range(Param::Lag));
+    }
+    let group = bandit.finite_group(g, bessel)?;
+    let h = Hyper::new(bandit.eta, bandit.mu, group.stiffness)?;
+    let var_x = stationary_var_x(&h, bandit.kref, group.drift_var)?;
+    let p = group.fixed_point.p;
+    let v = p * (T::ONE - p);
+    Ok(GroupNoise {
+        group,
+        var_x,
+        var_p: v * v * var_x,
+        degeneracy: degeneracy(p, g)?,
+    })
+}
+
+/// The band `(p_det - z sqrt(var_p), p_det + z sqrt(var_p))` (not clamped).
+pub fn band<T: Real>(p_det: T, var_p: T, z: T) -> Result<(T, T)> {
+    check::finite(p_det, Param::P)?;
+    check::non_negative(var_p, Param::None)?;
+    check::non_negative(z, Param::Z)?;
+    let w = z * var_p.sqrt();
+    Ok((p_det - w, p_det + w))
+}
+
+/// The band around a whole deterministic path: `lo[k], hi[k] = p_det[k] -+ z sqrt(var_p)`.
+/// All three slices must have the same length; nothing is written on error.
+pub fn band_into<T: Real>(p_det: &[T], var_p: T, z: T, lo: &mut [T], hi: &mut [T]) -> Result<()> {
+    check::all_finite(p_det, Param::P)?;
+    check::same_len(p_det, lo, Param::Output)?;
+    check::same_len(p_det, hi, Param::Output)?;
+    band(T::ZERO, var_p, z)?;
+    let w = z * var_p.sqrt();
+    for ((p, l), h) in p_det.iter().zip(lo.iter_mut()).zip(hi.iter_mut()) {
+        *l = *p - w;
+        *h = *p + w;
+    }
+    Ok(())
+}
+
+/// Band half-width at group size `g` from one measured at `g0` (same prompts per step):
+/// `width(g) = width(g0) sqrt(g0 / g)`.
+pub fn rescale_band<T: Real>(width_g0: T, g0: u32, g: u32) -> Result<T> {
+    check::non_negative(width_g0, Param::None)?;
+    if g0 < 2 || g < 2 {
+        return Err(Error::out_of_range(Param::G));
+    }
+    Ok(width_g0 * (T::from_f64(g0 as f64) / T::from_f64(g as f64)).sqrt())
+}
+
+/// Probability that a group of `g` binary rewards is degenerate (all equal): `p^G + (1 - p)^G`.
+pub fn degeneracy<T: Real>(p: T, g: u32) -> Result<T> {
+    check::finite(p, Param::P)?;
+    if !(p >= T::ZERO && p <= T::ONE) {
+        return Err(Error::out_of_range(Param::P));
+    }
+    if g < 2 {
+        return Err(Error::out_of_range(Param::G));
+    }
+    let gg = T::from_f64(g as f64);
+    Ok(p.powf(gg) + (T::ONE - p).powf(gg))
+}
+
+/// Heterogeneous prompts: `mean_q [p_q^G + (1 - p_q)^G]` (`>= degeneracy(mean p)` by convexity).
+pub fn degeneracy_heterogeneous<T: Real>(ps: &[T], g: u32) -> Result<T> {
+    check::non_empty(ps, Param::P)?;
+    let mut s = T::ZERO;
+    for &p in ps {
+        s += degeneracy(p, g)?;
+    }
+    Ok(s / T::from_usize(ps.len()))
+}
