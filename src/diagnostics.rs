@@ -10,7 +10,10 @@
 //! `max(1, floor(n * frac))` points (at least 2 where a slope is needed).
 
 use crate::error::{check, Error, ErrorKind, Param, Result};
+use crate::noise::degeneracy;
+use crate::predict::Predictor;
 use crate::real::{c, Real};
+use crate::stability::{classify, Hyper};
 
 /// How bad a finding is; the headline verdict is the worst severity over the four modes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -479,18 +482,8 @@ pub fn entropy_ratio<T: Real>(
 // E4 dynamical instability
 // ------------------------------------------------------------------------------------------------
 
-/// Shape class of a reward trajectory (spec C.9), as an input of the instability decision.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[repr(u32)]
-pub enum CurveClass {
-    /// Approaches its plateau without crossing it.
-    Monotone = 0,
-    /// Crosses the plateau and settles.
-    Overshooting = 1,
-    /// Keeps oscillating over the window.
-    Oscillatory = 2,
-}
+/// Shape class of a reward trajectory (spec C.9): the stability module's classifier output.
+pub use crate::stability::Regime as CurveClass;
 
 /// Verdict of the dynamical-instability diagnostic.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -600,4 +593,276 @@ pub fn headline(
         }
     }
     best
+}
+
+// ------------------------------------------------------------------------------------------------
+// E2 / E4 from raw inputs
+// ------------------------------------------------------------------------------------------------
+
+/// E2 from per-step logs: `observed` = mean of the logged zero-variance-group fraction (TRL
+/// `frac_reward_zero_std`) over the last `late_fraction` of the checkpoints; the homogeneous
+/// prediction uses the mean success probability `p_bar = (R - r_min) / (r_max - r_min)` over the
+/// same checkpoints (clamped to [0, 1]) and `noise::degeneracy(p_bar, G)`.
+pub fn degeneracy_from_logs<T: Real>(
+    zero_std_frac: &[T],
+    reward: &[T],
+    r_min: T,
+    r_max: T,
+    g: u32,
+    late_fraction: T,
+    opts: &DegeneracyOptions<T>,
+) -> Result<DegeneracyReport<T>> {
+    check::non_empty(zero_std_frac, Param::ZeroStdFrac)?;
+    check::same_len(zero_std_frac, reward, Param::ZeroStdFrac)?;
+    check::all_finite(zero_std_frac, Param::ZeroStdFrac)?;
+    check::all_finite(reward, Param::Reward)?;
+    check::finite(r_min, Param::RewardMin)?;
+    check::finite(r_max, Param::RMax)?;
+    if r_max <= r_min {
+        return Err(Error::new(ErrorKind::BoundsInverted, Param::RMax));
+    }
+    fraction(late_fraction)?;
+    let observed = tail_mean(zero_std_frac, late_fraction);
+    let p_bar = ((tail_mean(reward, late_fraction) - r_min) / (r_max - r_min))
+        .max(T::ZERO)
+        .min(T::ONE);
+    let predicted = degeneracy(p_bar, g)?;
+    degeneracy_verdict(observed, predicted, opts)
+}
+
+/// Evidence and verdict of the instability diagnostic.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct InstabilityReport<T: Real> {
+    /// The numbers behind the verdict.
+    pub evidence: InstabilityEvidence<T>,
+    /// Prop-9 threshold `(1 - mu) / (eta K)` (NaN without hyperparameters).
+    pub prop9_threshold: T,
+    /// Exact critical lag `d_c` (NaN without hyperparameters).
+    pub critical_lag: T,
+    /// The verdict.
+    pub verdict: InstabilityVerdict,
+}
+
+/// E4 from hyperparameters and curve evidence: `hyper` = `(eta, mu, K_hat)` with the refresh
+/// interval `kref` (margin `M = 1 - eta K Kref / (1 - mu) = 1 - Kref / Kref_prop9`, exact
+/// criterion `Kref >= d_c` from [`Hyper::critical_lag`]); `zeta_hat`, `class` from the curve.
+pub fn instability_report<T: Real>(
+    hyper: Option<(Hyper<T>, T)>,
+    zeta_hat: Option<T>,
+    class: Option<CurveClass>,
+) -> Result<InstabilityReport<T>> {
+    let (mut margin, mut exactly_unstable) = (None, None);
+    let (mut prop9, mut d_c) = (T::NAN, T::NAN);
+    if let Some((h, kref)) = hyper {
+        check::non_negative(kref, Param::Kref)?;
+        prop9 = h.prop9_threshold()?;
+        d_c = h.critical_lag()?;
+        margin = Some(T::ONE - kref / prop9);
+        exactly_unstable = Some(kref >= d_c);
+    }
+    let evidence = InstabilityEvidence {
+        margin,
+        exactly_unstable,
+        zeta_hat,
+        class,
+    };
+    Ok(InstabilityReport {
+        evidence,
+        prop9_threshold: prop9,
+        critical_lag: d_c,
+        verdict: instability_verdict(&evidence)?,
+    })
+}
+
+// ------------------------------------------------------------------------------------------------
+// diagnose
+// ------------------------------------------------------------------------------------------------
+
+/// Everything [`diagnose`] may use; only `reward` is required. Series are per checkpoint and of
+/// equal length.
+#[derive(Clone, Copy, Debug)]
+pub struct DiagnoseInput<'a, T: Real> {
+    /// Training steps of the checkpoints (strictly increasing); `None` = 0, 1, 2, ...
+    pub steps: Option<&'a [T]>,
+    /// Mean training reward per checkpoint (at least 6 points).
+    pub reward: &'a [T],
+    /// Eval reward at the same checkpoints (enables E1).
+    pub eval_reward: Option<&'a [T]>,
+    /// Mean token entropy at the same checkpoints (enables E3).
+    pub entropy: Option<&'a [T]>,
+    /// Fraction of zero-variance groups at the same checkpoints (enables E2 with `group_size`).
+    pub zero_std_frac: Option<&'a [T]>,
+    /// Group size `G` (TRL `num_generations`).
+    pub group_size: Option<u32>,
+    /// Lowest possible train reward (default 0; may be `-inf`, then E2 is skipped).
+    pub r_min: T,
+    /// Attainable maximum of the train reward (default 1).
+    pub r_max: T,
+    /// Attainable maximum of the eval reward (default 1).
+    pub r_max_eval: T,
+    /// Optimizer hyperparameters with the stiffness estimate, and the refresh interval `Kref`
+    /// (enables the Prop-9 margin and the exact criterion of E4).
+    pub hyper: Option<(Hyper<T>, T)>,
+    /// Expected plateau for E3 (e.g. the KL fixed point); `None` = `r_max`.
+    pub expected_plateau: Option<T>,
+}
+
+impl<'a, T: Real> DiagnoseInput<'a, T> {
+    /// Only a reward curve, rewards in [0, 1].
+    pub fn new(reward: &'a [T]) -> Self {
+        DiagnoseInput {
+            steps: None,
+            reward,
+            eval_reward: None,
+            entropy: None,
+            zero_std_frac: None,
+            group_size: None,
+            r_min: T::ZERO,
+            r_max: T::ONE,
+            r_max_eval: T::ONE,
+            hyper: None,
+            expected_plateau: None,
+        }
+    }
+}
+
+/// Thresholds of every diagnostic.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct DiagnoseOptions<T: Real> {
+    /// E1.
+    pub hacking: HackingOptions<T>,
+    /// E2.
+    pub degeneracy: DegeneracyOptions<T>,
+    /// E3.
+    pub concentration: ConcentrationOptions<T>,
+}
+
+/// Result of [`diagnose`]: a report per mode (`None` when its inputs were absent) and the headline.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Diagnosis<T: Real> {
+    /// E1 (needs `eval_reward`).
+    pub hacking: Option<HackingReport<T>>,
+    /// E2 (needs `zero_std_frac`, `group_size` and finite reward bounds).
+    pub degeneracy: Option<DegeneracyReport<T>>,
+    /// E3 (needs `entropy`).
+    pub concentration: Option<ConcentrationReport<T>>,
+    /// E4 (always: at least the fitted curve).
+    pub instability: InstabilityReport<T>,
+    /// Fitted plateau of the reward curve (the predictor's model-averaged plateau).
+    pub plateau: T,
+    /// The worst mode.
+    pub headline: Headline,
+    /// Its severity.
+    pub severity: Severity,
+}
+
+/// Noise-aware trajectory class of an observed curve: the stability classifier with the
+/// tolerance raised to `4 sigma / |e_0|` (at least the spec's 0.01), `sigma` the noise level
+/// estimated from the first differences (`sd(diff) / sqrt 2`), so that noise around a plateau is
+/// not counted as crossings.
+pub fn classify_observed<T: Real>(reward: &[T], plateau: T) -> Result<CurveClass> {
+    check::non_empty(reward, Param::Reward)?;
+    check::all_finite(reward, Param::Reward)?;
+    let n = reward.len();
+    let mut md = T::ZERO;
+    for w in reward.windows(2) {
+        md += w[1] - w[0];
+    }
+    let nd = T::from_usize(n.saturating_sub(1).max(1));
+    md /= nd;
+    let mut vd = T::ZERO;
+    for w in reward.windows(2) {
+        let d = w[1] - w[0] - md;
+        vd += d * d;
+    }
+    let sigma = (vd / nd * T::HALF).sqrt();
+    let e0 = (reward[0] - plateau).abs();
+    let tol = if e0 > T::ZERO {
+        (c::<T>(4.0) * sigma / e0).max(c(0.01))
+    } else {
+        c(0.01)
+    };
+    Ok(classify(reward, plateau, tol)?.regime)
+}
+
+/// Run every diagnostic the inputs allow and pick the headline (see [`headline`]).
+///
+/// The reward curve is fitted by a [`Predictor`] (window 256, compacted for longer curves) with
+/// bounds `[r_min, r_max]`; its plateau feeds E3 (`gap`) and the trajectory classifier, its damping
+/// `zeta_hat` E4.
+pub fn diagnose<T: Real>(
+    input: &DiagnoseInput<'_, T>,
+    opts: &DiagnoseOptions<T>,
+) -> Result<Diagnosis<T>> {
+    let r = input.reward;
+    check::non_empty(r, Param::Reward)?;
+    check::all_finite(r, Param::Reward)?;
+    if let Some(s) = input.steps {
+        check::same_len(r, s, Param::Step)?;
+    }
+    // fit the reward curve
+    let mut pred = Predictor::<T, 256>::new(input.r_min, input.r_max)?;
+    for (i, &ri) in r.iter().enumerate() {
+        let step = match input.steps {
+            Some(s) => s.get(i).copied().unwrap_or(T::NAN),
+            None => T::from_usize(i),
+        };
+        pred.push(step, ri)?;
+    }
+    let plateau = pred.plateau()?.value;
+    let zeta_hat = pred.zeta_hat()?;
+    let class = classify_observed(r, plateau).ok();
+    let instability = instability_report(input.hyper, zeta_hat, class)?;
+    let hacking = match input.eval_reward {
+        Some(ev) => Some(hacking_ratio(
+            r,
+            ev,
+            input.r_max,
+            input.r_max_eval,
+            None,
+            &opts.hacking,
+        )?),
+        None => None,
+    };
+    let degeneracy = match (input.zero_std_frac, input.group_size) {
+        (Some(z), Some(g)) if input.r_min.is_finite() => Some(degeneracy_from_logs(
+            z,
+            r,
+            input.r_min,
+            input.r_max,
+            g,
+            opts.hacking.late_fraction,
+            &opts.degeneracy,
+        )?),
+        _ => None,
+    };
+    let concentration = match input.entropy {
+        Some(h) => {
+            check::same_len(r, h, Param::Entropy)?;
+            Some(entropy_ratio(
+                h,
+                Some((r, input.r_max, input.expected_plateau)),
+                &opts.concentration,
+            )?)
+        }
+        None => None,
+    };
+    let (head, severity) = headline(
+        hacking.map_or(Severity::Ok, |h| h.severity()),
+        degeneracy.map_or(Severity::Ok, |d| d.severity),
+        concentration.map_or(Severity::Ok, |c| c.severity()),
+        instability.verdict.severity(),
+    );
+    Ok(Diagnosis {
+        hacking,
+        degeneracy,
+        concentration,
+        instability,
+        plateau,
+        headline: head,
+        severity,
+    })
 }
