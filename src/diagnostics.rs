@@ -299,7 +299,7 @@ pub fn degenerate_fraction<T: Real>(rewards: &[T], g: usize, tol: T) -> Result<T
     if g < 2 {
         return Err(Error::out_of_range(Param::G));
     }
-    if rewards.len() % g != 0 {
+    if !rewards.len().is_multiple_of(g) {
         return Err(Error::new(ErrorKind::LengthMismatch, Param::Reward));
     }
     let mut deg = 0usize;

@@ -143,11 +143,15 @@ impl<T: Real, const N: usize> Window<T, N> {
             let a = pts[r];
             let merged = if r + 1 < n {
                 let b = pts[r + 1];
-                let wt = a.weight + b.weight;
+                let wt = (a.weight + b.weight).min(T::MAX);
                 r += 2;
+                let (wa, wb) = (a.weight / wt, b.weight / wt);
+                // convex combinations of finite values (no overflow), kept inside the pair
                 Point {
-                    step: (a.step * a.weight + b.step * b.weight) / wt,
-                    reward: (a.reward * a.weight + b.reward * b.weight) / wt,
+                    step: (a.step * wa + b.step * wb).max(a.step).min(b.step),
+                    reward: (a.reward * wa + b.reward * wb)
+                        .max(a.reward.min(b.reward))
+                        .min(a.reward.max(b.reward)),
                     weight: wt,
                 }
             } else {
@@ -952,7 +956,7 @@ impl<T: Real, const N: usize> Predictor<T, N> {
                 break;
             }
             a = b;
-            h = h * c(1.5);
+            h *= c(1.5);
             if h > span * c(1e6) {
                 break;
             }
