@@ -82,7 +82,7 @@ unsafe fn predictor<'a>(mem: *mut core::ffi::c_void) -> Result<&'a mut CPredicto
     if mem.is_null() {
         return Err(Error::new(ErrorKind::NullPointer, Param::Memory));
     }
-    if (mem as usize) % core::mem::align_of::<CPredictor>() != 0 {
+    if !(mem as usize).is_multiple_of(core::mem::align_of::<CPredictor>()) {
         return Err(bad_mem());
     }
     // the tag sits at offset 0 (repr(C)); uninitialised memory fails this check
@@ -111,7 +111,7 @@ pub unsafe extern "C" fn grpo_predictor_init(
         if mem.is_null() {
             return Err(Error::new(ErrorKind::NullPointer, Param::Memory));
         }
-        if (mem as usize) % core::mem::align_of::<CPredictor>() != 0
+        if !(mem as usize).is_multiple_of(core::mem::align_of::<CPredictor>())
             || mem_len < core::mem::size_of::<CPredictor>()
         {
             return Err(bad_mem());
