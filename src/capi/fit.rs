@@ -1,1 +1,189 @@
-//! C ABI (being written).
+//! C ABI of the fitting module: `grpo_fit_options_default`, `grpo_fit`.
+
+use super::{guard, in_ref, in_slice, out_ref};
+use crate::error::{Error, ErrorKind, Param, Result};
+use crate::fit::{fit_auto, fit_curve, Curve, Fit, Loss, Options, ParamSet, Start, MAX_PARAMS};
+
+/// Fit options. `model`: 0 saturation (plateau, r0, tau), 1 critical (r_star, r0, omega),
+/// 2 slow-start (r_star, r0, omega, zeta), 3 full (r_star, r0, v0, omega, zeta), 4 overdamped
+/// (r_star, r0, tau, t_m), 5 auto (every set, lowest AICc). `loss`: 0 least squares, 1 huber,
+/// 2 cauchy, with scale `loss_scale > 0` (residual units). `max_evaluations`: model passes per
+/// start, 0 = 100 (P + 1). Tolerances as MINPACK (`ftol = xtol = 1.49012e-8`, `gtol = 0`).
+#[repr(C)]
+#[allow(non_camel_case_types)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct grpo_fit_options {
+    /// Parameter set code (0..=5, 5 = auto).
+    pub model: u32,
+    /// Loss code (0 least squares, 1 huber, 2 cauchy).
+    pub loss: u32,
+    /// Robust-loss scale (used when `loss != 0`).
+    pub loss_scale: f64,
+    /// Evaluation budget per start (0 = 100 (P + 1)).
+    pub max_evaluations: u32,
+    /// Relative objective-reduction tolerance.
+    pub ftol: f64,
+    /// Relative step tolerance.
+    pub xtol: f64,
+    /// Gradient (cosine) tolerance.
+    pub gtol: f64,
+}
+
+/// Result of `grpo_fit`. `termination`: 1 ftol, 2 xtol, 3 gtol (converged), 4 evaluation budget,
+/// 5 non-finite model, 6 singular. `params` / `stderr` in the documented order of `model`
+/// (unused slots 0); `cost = 0.5 sum w r^2` with plain residuals; `aicc` with k = P + 1;
+/// `iterations` / `evaluations` summed over the starts (and over the sets for auto).
+#[repr(C)]
+#[allow(non_camel_case_types)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct grpo_fit_result {
+    /// The parameter set that was fitted (the chosen one for auto).
+    pub model: u32,
+    /// Termination reason code.
+    pub termination: i32,
+    /// Number of used parameters.
+    pub n_params: u32,
+    /// Parameters.
+    pub params: [f64; 8],
+    /// Standard errors (`inf` when a parameter is not identified).
+    pub stderr: [f64; 8],
+    /// Plateau (parameter 0 of every set).
+    pub plateau: f64,
+    /// Standard error of the plateau.
+    pub plateau_stderr: f64,
+    /// `0.5 sum w r^2`.
+    pub cost: f64,
+    /// Weighted R^2.
+    pub r2: f64,
+    /// AICc.
+    pub aicc: f64,
+    /// LM iterations.
+    pub iterations: u32,
+    /// Model passes.
+    pub evaluations: u32,
+}
+
+const AUTO: u32 = 5;
+
+fn defaults() -> grpo_fit_options {
+    let o = Options::<f64>::default();
+    grpo_fit_options {
+        model: AUTO,
+        loss: 0,
+        loss_scale: 1.0,
+        max_evaluations: 0,
+        ftol: o.ftol,
+        xtol: o.xtol,
+        gtol: o.gtol,
+    }
+}
+
+/// Fill `o` with the defaults: auto model, least squares, `loss_scale = 1`, budget 0 (= 100 (P+1)),
+/// `ftol = xtol = 1.49012e-8`, `gtol = 0`. NULL-safe (does nothing).
+///
+/// # Safety
+/// `o` must be NULL or point to writable memory for one `grpo_fit_options`.
+#[no_mangle]
+pub unsafe extern "C" fn grpo_fit_options_default(o: *mut grpo_fit_options) {
+    let _ = guard(|| {
+        if let Ok(o) = out_ref(o, Param::Options) {
+            *o = defaults();
+        }
+        Ok(())
+    });
+}
+
+fn to_options(o: &grpo_fit_options) -> Result<(Option<ParamSet>, Options<f64>)> {
+    let set = if o.model == AUTO {
+        None
+    } else {
+        Some(ParamSet::from_code(o.model).ok_or(Error::new(ErrorKind::UnknownCode, Param::Model))?)
+    };
+    let loss = match o.loss {
+        0 => Loss::LeastSquares,
+        1 => Loss::Huber(o.loss_scale),
+        2 => Loss::Cauchy(o.loss_scale),
+        _ => return Err(Error::new(ErrorKind::UnknownCode, Param::Loss)),
+    };
+    let opts = Options {
+        loss,
+        ftol: o.ftol,
+        xtol: o.xtol,
+        gtol: o.gtol,
+        max_evaluations: o.max_evaluations,
+    };
+    Ok((set, opts))
+}
+
+fn to_result(f: &Fit<f64>) -> grpo_fit_result {
+    let mut params = [0.0; 8];
+    let mut stderr = [0.0; 8];
+    let n = f.n_params.min(MAX_PARAMS);
+    params[..n].copy_from_slice(&f.params[..n]);
+    stderr[..n].copy_from_slice(&f.stderr[..n]);
+    grpo_fit_result {
+        model: f.set as u32,
+        termination: f.termination.code(),
+        n_params: n as u32,
+        params,
+        stderr,
+        plateau: f.plateau,
+        plateau_stderr: f.plateau_stderr,
+        cost: f.cost,
+        r2: f.r2,
+        aicc: f.aicc,
+        iterations: f.iterations,
+        evaluations: f.evaluations,
+    }
+}
+
+/// Fit a reward curve `(t[i], y[i])`, `i < n`, with optional weights (`w_or_null`, NULL = all 1).
+/// Start values come from the data (with the under/critical/over multi-start for the oscillator
+/// sets); default bounds keep `tau, t_m, omega > 0` and `0 <= zeta <= 100`. `o` NULL uses the
+/// defaults. Writes `out` only on success. Returns `GRPO_OK` or a status (bad data, unknown model
+/// or loss code, ...). A fit that stops on its budget or on a non-finite model is still a success
+/// status: read `out->termination`.
+///
+/// # Safety
+/// `t`, `y` (and `w_or_null` if not NULL) must point to `n` doubles; `o` must be NULL or valid;
+/// `out` must point to writable memory for one `grpo_fit_result`.
+#[no_mangle]
+pub unsafe extern "C" fn grpo_fit(
+    t: *const f64,
+    y: *const f64,
+    w_or_null: *const f64,
+    n: usize,
+    o: *const grpo_fit_options,
+    out: *mut grpo_fit_result,
+) -> i32 {
+    guard(|| {
+        let t = in_slice(t, n, Param::T)?;
+        let y = in_slice(y, n, Param::Y)?;
+        let w = if w_or_null.is_null() {
+            None
+        } else {
+            Some(in_slice(w_or_null, n, Param::Weights)?)
+        };
+        let o = if o.is_null() {
+            defaults()
+        } else {
+            *in_ref(o, Param::Options)?
+        };
+        let out = out_ref(out, Param::Output)?;
+        let (set, opts) = to_options(&o)?;
+        let f = match set {
+            None => fit_auto(t, y, w, &opts)?,
+            Some(set) => {
+                let cv = Curve::new(t, y, w)?;
+                let span = match (cv.t.first(), cv.t.last()) {
+                    (Some(&a), Some(&b)) if b > a => b - a,
+                    _ => 1.0,
+                };
+                let b = set.default_bounds(span);
+                fit_curve(set, &cv, Start::Data, (&b.0, &b.1), &opts)?
+            }
+        };
+        *out = to_result(&f);
+        Ok(())
+    })
+}

@@ -3,6 +3,8 @@
 //! the covariance. Everything works on the Jacobi-scaled matrix `S A S`, `S = diag(1/sqrt(A_jj))`,
 //! so the thresholds are relative.
 
+#![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
+
 use crate::real::{c, Real};
 
 /// A symmetric `P x P` matrix (both triangles stored).

@@ -1,6 +1,8 @@
 //! The Levenberg-Marquardt core: streaming normal equations, Marquardt scaling, Nielsen damping
 //! update, projection onto box bounds with an active set, MINPACK-style stopping tests.
 
+#![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
+
 use super::linalg::{pinv_psd, solve_psd, Mat};
 use super::{Bounds, Curve, Loss, Model, Options, Termination};
 use crate::error::{Error, ErrorKind, Param, Result};

@@ -357,3 +357,10 @@ pub fn correlation<T: Real, const P: usize>(cov: &[[T; P]; P]) -> [[T; P]; P] {
     }
     out
 }
+
+mod sets;
+pub mod start;
+pub use sets::{
+    fit, fit_auto, fit_curve, CriticalModel, Fit, FullModel, OverdampedModel, ParamSet,
+    SaturationModel, SlowStartModel, Start,
+};

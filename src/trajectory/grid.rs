@@ -142,7 +142,7 @@ impl<T: Real> Grid<T> {
     #[inline]
     pub(crate) fn next_basis(&mut self) -> Basis<T> {
         let t = self.time();
-        let b = if self.i % ANCHOR == 0 {
+        let b = if self.i.is_multiple_of(ANCHOR) {
             self.p.k.basis::<true>(t)
         } else {
             let (ec, es) = self.step.advance(self.ec, self.es);

@@ -57,6 +57,29 @@ fn horner<T: Real>(k: &[f64; TERMS], u: T) -> T {
     p
 }
 
+/// The rounding error `a b - p` of the product `p = fl(a b)` (Dekker's exact product, no FMA);
+/// 0 when the operands are too large to split safely (the phase is meaningless there anyway).
+#[inline(always)]
+fn product_error<T: Real>(a: T, b: T, p: T) -> T {
+    let big: T = c(1e250);
+    if p >= big || a > big || b > big {
+        return T::ZERO;
+    }
+    // 2^27 + 1 (f64) or 2^12 + 1 (f32)
+    let split: T = if T::EPSILON < c(1e-10) {
+        c(134_217_729.0)
+    } else {
+        c(4097.0)
+    };
+    let ca = split * a;
+    let (ah, bh) = (ca - (ca - a), {
+        let cb = split * b;
+        cb - (cb - b)
+    });
+    let (al, bl) = (a - ah, b - bh);
+    ((ah * bh - p) + ah * bl + al * bh) + al * bl
+}
+
 /// The shared basis at one time (see the module doc).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Basis<T> {
@@ -132,7 +155,10 @@ impl<T: Real> Kernel<T> {
             let h = T::HALF * es_;
             (h * (T::ONE + x), h * (T::ONE - x) / self.q)
         } else {
+            // phase q t to better than one rounding: sin/cos of s + lo, lo = q t - s exactly
+            let lo = product_error(self.q, t, s);
             let (sn, cs) = s.sin_cos();
+            let (sn, cs) = (sn + cs * lo, cs - sn * lo);
             let e = (-(self.a * t)).exp();
             (e * cs, e * sn / self.q)
         };

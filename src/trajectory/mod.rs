@@ -323,6 +323,21 @@ impl<T: Real> Oscillator<T> {
         })
     }
 
+    /// An upper bound of `|r(t)|` over `0 <= t <= t_max`:
+    /// `|r_star| + |y0| + |B| min(t_max, 1/(e lambda_slow), 1/q)` (uses `|E ch| <= 1` and
+    /// `|E t sh| <= min(t, 1/(e lambda_slow))`, and `<= 1/q` for `zeta < 1`).
+    pub fn bound(&self, t_max: T) -> Result<T> {
+        let p = self.prepare()?;
+        let t_max = check_t(t_max)?;
+        let rate = self.slow_rate()?;
+        let e: T = c(core::f64::consts::E);
+        let mut s = t_max.min(T::ONE / (e * rate));
+        if self.zeta < T::ONE {
+            s = s.min(T::ONE / p.k.q);
+        }
+        Ok(self.r_star.abs() + p.y0.abs() + p.b.abs() * s)
+    }
+
     /// Timescale `tau = gamma/k = 2 zeta / omega` (inverse stiffness, spec B.2).
     pub fn tau(&self) -> Result<T> {
         self.validate()?;
@@ -386,7 +401,7 @@ impl<T: Real> Oscillator<T> {
         }
         let fast = p.k.a + p.k.q;
         let ratio = (self.v0 / p.y0 + fast) / (p.k.q + p.k.q);
-        if !(ratio > T::ZERO) || !ratio.is_finite() {
+        if ratio <= T::ZERO || !ratio.is_finite() {
             return Err(Error::out_of_range(Param::V0));
         }
         check::finite(ratio.ln() / p.k.lam_s, Param::Zeta)

@@ -410,11 +410,13 @@ impl<T: Real> SaturationLaw<T> {
         Self::from_timescale(e.plateau, e.tau, n, alpha, n1)
     }
 
-    /// The law from an oscillator at size `N`: `r_inf = r_star`, `tau(N) = gamma/k = 2 zeta/omega`
-    /// (requires `zeta > 0`).
+    /// The law from an oscillator at size `N`: `r_inf = r_star` and `tau(N) = 1/lambda_slow`, the
+    /// timescale of the asymptotic approach ([`Oscillator::slow_rate`]). Exact inverse of
+    /// [`Self::to_oscillator`]; for the inertial form use [`Self::from_overdamped`], which keeps the
+    /// physical `tau = gamma/k`. Requires `zeta > 0`.
     pub fn from_oscillator(o: &Oscillator<T>, n: T, alpha: T, n1: T) -> Result<Self> {
-        let tau = o.tau()?;
-        check::positive(tau, Param::Zeta)?;
+        let rate = check::positive(o.slow_rate()?, Param::Zeta)?;
+        let tau = check::positive(T::ONE / rate, Param::Zeta)?;
         Self::from_timescale(o.r_star, tau, n, alpha, n1)
     }
 

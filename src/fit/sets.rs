@@ -1,0 +1,414 @@
+//! Ready parameter sets over the trajectory module, their default bounds, data-driven starts,
+//! the deterministic multi-start and AUTO selection by AICc.
+
+use super::start::{data_start, DataStart, CRITICAL_U63, OVER_U63, UNDER_U63};
+use super::{
+    correlation, solve, stats, Bounds, Curve, Model, Options, Report, Termination, Uniform,
+    MAX_PARAMS,
+};
+use crate::error::{Error, ErrorKind, Param, Result};
+use crate::real::{c, Real};
+use crate::trajectory::{Critical, Exponential, Oscillator, Overdamped, SlowStart};
+
+/// The ready parameter sets. Parameter order (also of `grpo_fit_result.params`):
+///
+/// | set | code | parameters |
+/// |---|---|---|
+/// | saturation law | 0 | (plateau, r0, tau) |
+/// | critical three-phase (zeta = 1, v0 = 0) | 1 | (r_star, r0, omega) |
+/// | slow-start oscillator (v0 = 0) | 2 | (r_star, r0, omega, zeta) |
+/// | full oscillator | 3 | (r_star, r0, v0, omega, zeta) |
+/// | overdamped physical (tau = gamma/k, t_m = m/gamma) | 4 | (r_star, r0, tau, t_m) |
+///
+/// Time is measured from the first data time `t[0]` (so `r0` is the reward at the first point).
+/// Positivity is enforced by bounds ([`ParamSet::default_bounds`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[repr(u32)]
+pub enum ParamSet {
+    /// `r = plateau - (plateau - r0) exp(-t / tau)`.
+    Saturation = 0,
+    /// `r = r_star - (r_star - r0)(1 + omega t) exp(-omega t)`.
+    Critical = 1,
+    /// Oscillator with `v0 = 0`.
+    SlowStart = 2,
+    /// Oscillator with free `v0`.
+    Full = 3,
+    /// Oscillator with `omega = 1/sqrt(tau t_m)`, `zeta = sqrt(tau / t_m) / 2`.
+    Overdamped = 4,
+}
+
+impl ParamSet {
+    /// Every set, in code order.
+    pub const ALL: [ParamSet; 5] = [
+        ParamSet::Saturation,
+        ParamSet::Critical,
+        ParamSet::SlowStart,
+        ParamSet::Full,
+        ParamSet::Overdamped,
+    ];
+    /// Number of parameters.
+    pub const fn n_params(self) -> usize {
+        match self {
+            ParamSet::Saturation | ParamSet::Critical => 3,
+            ParamSet::SlowStart | ParamSet::Overdamped => 4,
+            ParamSet::Full => 5,
+        }
+    }
+    /// The set with C code `code`.
+    pub fn from_code(code: u32) -> Option<ParamSet> {
+        ParamSet::ALL.iter().copied().find(|s| *s as u32 == code)
+    }
+
+    /// Default bounds for data spanning `span = t[last] - t[0]` (documented contract):
+    /// plateau / r_star, r0, v0 free; `tau, t_m in [1e-6 span, 1e3 span]`;
+    /// `omega in [1e-3 / span, 1e6 / span]`; `zeta in [0, 100]`. The caps stop the
+    /// `omega -> 0, zeta -> inf` (and `tau -> inf`) valleys where unbounded LM spends its budget.
+    /// Returns `(lo, hi)` in the set's order (unused slots are 0).
+    pub fn default_bounds<T: Real>(self, span: T) -> ([T; MAX_PARAMS], [T; MAX_PARAMS]) {
+        let mut lo = [T::ZERO; MAX_PARAMS];
+        let mut hi = [T::ZERO; MAX_PARAMS];
+        let tlo = c::<T>(1e-6) * span;
+        let thi = c::<T>(1e3) * span;
+        let wlo = c::<T>(1e-3) / span;
+        let whi = c::<T>(1e6) / span;
+        let (zlo, zhi) = (T::ZERO, c::<T>(100.0));
+        let free = (-T::INFINITY, T::INFINITY);
+        let spec: &[(T, T)] = match self {
+            ParamSet::Saturation => &[free, free, (tlo, thi)],
+            ParamSet::Critical => &[free, free, (wlo, whi)],
+            ParamSet::SlowStart => &[free, free, (wlo, whi), (zlo, zhi)],
+            ParamSet::Full => &[free, free, free, (wlo, whi), (zlo, zhi)],
+            ParamSet::Overdamped => &[free, free, (tlo, thi), (tlo, thi)],
+        };
+        for (j, &(a, b)) in spec.iter().enumerate() {
+            lo[j] = a;
+            hi[j] = b;
+        }
+        (lo, hi)
+    }
+
+    /// Deterministic start values from the data: the first is the A.8 start (critical damping for
+    /// the oscillator sets), then an under- (zeta = 0.5) and an over-damped (zeta = 2) start with
+    /// the same 63 % time. Returns the starts and how many there are (1 or 3).
+    pub fn starts<T: Real>(self, d: &DataStart<T>) -> ([[T; MAX_PARAMS]; 3], usize) {
+        let mut out = [[T::ZERO; MAX_PARAMS]; 3];
+        let (p, r0, tau) = (d.plateau, d.r0, d.tau63);
+        let regimes = [
+            (T::ONE, c::<T>(CRITICAL_U63)),
+            (T::HALF, c::<T>(UNDER_U63)),
+            (T::TWO, c::<T>(OVER_U63)),
+        ];
+        let count = match self {
+            ParamSet::Saturation | ParamSet::Critical => 1,
+            _ => 3,
+        };
+        for (k, &(zeta, u63)) in regimes.iter().enumerate().take(count) {
+            let omega = u63 / tau;
+            let row: [T; 5] = match self {
+                ParamSet::Saturation => [p, r0, tau, T::ZERO, T::ZERO],
+                ParamSet::Critical => [p, r0, c::<T>(CRITICAL_U63) / tau, T::ZERO, T::ZERO],
+                ParamSet::SlowStart => [p, r0, omega, zeta, T::ZERO],
+                ParamSet::Full => [p, r0, T::ZERO, omega, zeta],
+                // tau = 2 zeta / omega, t_m = 1 / (2 zeta omega)
+                ParamSet::Overdamped => [
+                    p,
+                    r0,
+                    T::TWO * zeta / omega,
+                    T::ONE / (T::TWO * zeta * omega),
+                    T::ZERO,
+                ],
+            };
+            out[k][..5].copy_from_slice(&row);
+        }
+        (out, count)
+    }
+}
+
+macro_rules! ready_model {
+    ($(#[$doc:meta])* $name:ident, $traj:ident, $p:literal, ($($i:literal),*)) => {
+        $(#[$doc])*
+        ///
+        /// On a uniform grid the trajectory module's recurrence walker is used (no exp/sin per
+        /// point); otherwise one `value_and_gradient` call per point.
+        #[derive(Clone, Copy, Debug, PartialEq)]
+        pub struct $name<T> {
+            /// Time origin: the model is evaluated at `t - origin`.
+            pub origin: T,
+        }
+        impl<T: Real> Model<T, $p> for $name<T> {
+            fn eval(&self, x: &[T; $p], t: T) -> Result<(T, [T; $p])> {
+                $traj::new($(x[$i]),*)?.value_and_gradient(t - self.origin)
+            }
+            fn eval_all<F: FnMut(T, &[T; $p])>(
+                &self,
+                x: &[T; $p],
+                t: &[T],
+                grid: Option<Uniform<T>>,
+                mut sink: F,
+            ) -> Result<()> {
+                let m = $traj::new($(x[$i]),*)?;
+                if let Some(g) = grid {
+                    let mut walker = m.grid(g.t0 - self.origin, g.dt)?;
+                    for _ in 0..t.len() {
+                        let (v, gr) = walker.try_next()?;
+                        sink(v, &gr);
+                    }
+                    return Ok(());
+                }
+                for &ti in t {
+                    let (v, g) = m.value_and_gradient(ti - self.origin)?;
+                    sink(v, &g);
+                }
+                Ok(())
+            }
+        }
+    };
+}
+
+ready_model!(
+    /// Saturation law (plateau, r0, tau) over [`Exponential`].
+    SaturationModel, Exponential, 3, (0, 1, 2)
+);
+ready_model!(
+    /// Critical three-phase curve (r_star, r0, omega) over [`Critical`].
+    CriticalModel, Critical, 3, (0, 1, 2)
+);
+ready_model!(
+    /// Slow-start oscillator (r_star, r0, omega, zeta) over [`SlowStart`].
+    SlowStartModel, SlowStart, 4, (0, 1, 2, 3)
+);
+ready_model!(
+    /// Overdamped physical set (r_star, r0, tau, t_m) over [`Overdamped`].
+    OverdampedModel, Overdamped, 4, (0, 1, 2, 3)
+);
+ready_model!(
+    /// Full oscillator (r_star, r0, v0, omega, zeta) over [`Oscillator`].
+    FullModel, Oscillator, 5, (0, 1, 2, 3, 4)
+);
+
+/// A fit of a ready parameter set (arrays sized [`MAX_PARAMS`]; the first `n_params` are used).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Fit<T> {
+    /// The parameter set.
+    pub set: ParamSet,
+    /// Why the chosen start stopped.
+    pub termination: Termination,
+    /// Number of parameters.
+    pub n_params: usize,
+    /// Parameters in the set's order.
+    pub params: [T; MAX_PARAMS],
+    /// Standard errors (same order; `+inf` for an unidentified parameter).
+    pub stderr: [T; MAX_PARAMS],
+    /// Covariance `s^2 (J^T W J)^+`, `s^2 = 2 cost / (n - P)`.
+    pub covariance: [[T; MAX_PARAMS]; MAX_PARAMS],
+    /// The plateau (`plateau` or `r_star`, parameter 0 of every set).
+    pub plateau: T,
+    /// Its standard error.
+    pub plateau_stderr: T,
+    /// `0.5 sum w r^2`, plain residuals.
+    pub cost: T,
+    /// The minimised objective (differs from `cost` with a robust loss).
+    pub objective: T,
+    /// Weighted `R^2`.
+    pub r2: T,
+    /// AICc (`k = P + 1`).
+    pub aicc: T,
+    /// BIC (`k = P + 1`).
+    pub bic: T,
+    /// Points with positive weight.
+    pub n: usize,
+    /// Numerical rank of `J^T W J` at the solution.
+    pub rank: usize,
+    /// Iterations summed over all starts.
+    pub iterations: u32,
+    /// Model passes summed over all starts.
+    pub evaluations: u32,
+}
+
+impl<T: Real> Fit<T> {
+    /// The used parameters.
+    pub fn params(&self) -> &[T] {
+        self.params.get(..self.n_params).unwrap_or(&[])
+    }
+    /// The used standard errors.
+    pub fn stderr(&self) -> &[T] {
+        self.stderr.get(..self.n_params).unwrap_or(&[])
+    }
+    /// Correlation matrix of the parameters (NaN outside `n_params` or where undefined).
+    pub fn correlation(&self) -> [[T; MAX_PARAMS]; MAX_PARAMS] {
+        correlation(&self.covariance)
+    }
+}
+
+/// How the start values are chosen.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Start<'a, T> {
+    /// From the data (spec A.8) with the deterministic multi-start over the damping regime
+    /// (under, critical, over) for the oscillator sets, keeping the lowest objective.
+    Data,
+    /// From the data, first (critical) start only.
+    DataSingle,
+    /// Caller values in the set's order (length `n_params`; must lie inside the bounds).
+    Given(&'a [T]),
+}
+
+fn run<T: Real, M: Model<T, P>, const P: usize>(
+    set: ParamSet,
+    model: &M,
+    cv: &Curve<'_, T>,
+    starts: &[[T; MAX_PARAMS]],
+    bounds: (&[T; MAX_PARAMS], &[T; MAX_PARAMS]),
+    opts: &Options<T>,
+) -> Result<Fit<T>> {
+    let mut b = Bounds::<T, P>::none();
+    b.lo.copy_from_slice(&bounds.0[..P]);
+    b.hi.copy_from_slice(&bounds.1[..P]);
+    let data = core::slice::from_ref(cv);
+    let mut best: Option<Report<T, P>> = None;
+    let mut first_err = None;
+    let (mut iters, mut evals) = (0u32, 0u32);
+    for s in starts {
+        let mut x = [T::ZERO; P];
+        x.copy_from_slice(&s[..P]);
+        match solve(model, data, x, &b, opts) {
+            Ok(r) => {
+                iters += r.iterations;
+                evals += r.evaluations;
+                let better = match &best {
+                    None => true,
+                    Some(bst) => {
+                        // prefer converged fits, then the lower objective
+                        (r.termination.converged(), -r.objective)
+                            > (bst.termination.converged(), -bst.objective)
+                    }
+                };
+                if better {
+                    best = Some(r);
+                }
+            }
+            Err(e) => {
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    let Some(r) = best else {
+        return Err(first_err.unwrap_or(Error::new(ErrorKind::Diverged, Param::Params)));
+    };
+    let st = stats(data, r.cost, P);
+    let mut fit = Fit {
+        set,
+        termination: r.termination,
+        n_params: P,
+        params: [T::ZERO; MAX_PARAMS],
+        stderr: [T::ZERO; MAX_PARAMS],
+        covariance: [[T::ZERO; MAX_PARAMS]; MAX_PARAMS],
+        plateau: r.params[0],
+        plateau_stderr: r.stderr[0],
+        cost: r.cost,
+        objective: r.objective,
+        r2: st.r2,
+        aicc: st.aicc,
+        bic: st.bic,
+        n: st.n,
+        rank: r.rank,
+        iterations: iters,
+        evaluations: evals,
+    };
+    fit.params[..P].copy_from_slice(&r.params);
+    fit.stderr[..P].copy_from_slice(&r.stderr);
+    for j in 0..P {
+        fit.covariance[j][..P].copy_from_slice(&r.covariance[j]);
+    }
+    Ok(fit)
+}
+
+/// Fit a ready parameter set to `(t, y)` with optional weights, default bounds
+/// ([`ParamSet::default_bounds`]) and the given start rule.
+pub fn fit<T: Real>(
+    set: ParamSet,
+    t: &[T],
+    y: &[T],
+    w: Option<&[T]>,
+    start: Start<'_, T>,
+    opts: &Options<T>,
+) -> Result<Fit<T>> {
+    let cv = Curve::new(t, y, w)?;
+    let bounds = set.default_bounds(cv_span(&cv));
+    fit_curve(set, &cv, start, (&bounds.0, &bounds.1), opts)
+}
+
+fn cv_span<T: Real>(cv: &Curve<'_, T>) -> T {
+    match (cv.t.first(), cv.t.last()) {
+        (Some(&a), Some(&b)) if b > a => b - a,
+        _ => T::ONE,
+    }
+}
+
+/// Fit a ready set to a validated curve with explicit bounds `(lo, hi)` (first `n_params` used).
+pub fn fit_curve<T: Real>(
+    set: ParamSet,
+    cv: &Curve<'_, T>,
+    start: Start<'_, T>,
+    bounds: (&[T; MAX_PARAMS], &[T; MAX_PARAMS]),
+    opts: &Options<T>,
+) -> Result<Fit<T>> {
+    let np = set.n_params();
+    if cv.n_eff < np {
+        return Err(Error::new(ErrorKind::TooFewPoints, Param::N));
+    }
+    let d = data_start(cv);
+    let (mut starts, mut count) = set.starts(&d);
+    match start {
+        Start::Data => {}
+        Start::DataSingle => count = 1,
+        Start::Given(s) => {
+            if s.len() != np {
+                return Err(Error::new(ErrorKind::LengthMismatch, Param::Start));
+            }
+            starts[0][..np].copy_from_slice(s);
+            count = 1;
+        }
+    }
+    // data-driven starts are clamped into the bounds; given starts are checked by the solver
+    if !matches!(start, Start::Given(_)) {
+        for s in starts.iter_mut().take(count) {
+            for ((x, &lo), &hi) in s.iter_mut().zip(bounds.0).zip(bounds.1).take(np) {
+                *x = x.max(lo).min(hi);
+            }
+        }
+    }
+    let origin = cv.t.first().copied().unwrap_or(T::ZERO);
+    let starts = &starts[..count];
+    match set {
+        ParamSet::Saturation => run(set, &SaturationModel { origin }, cv, starts, bounds, opts),
+        ParamSet::Critical => run(set, &CriticalModel { origin }, cv, starts, bounds, opts),
+        ParamSet::SlowStart => run(set, &SlowStartModel { origin }, cv, starts, bounds, opts),
+        ParamSet::Full => run(set, &FullModel { origin }, cv, starts, bounds, opts),
+        ParamSet::Overdamped => run(set, &OverdampedModel { origin }, cv, starts, bounds, opts),
+    }
+}
+
+/// AUTO: fit every parameter set (data starts with multi-start, default bounds) and keep the one
+/// with the lowest AICc among the finite fits. Errors only if no set gives a fit.
+pub fn fit_auto<T: Real>(t: &[T], y: &[T], w: Option<&[T]>, opts: &Options<T>) -> Result<Fit<T>> {
+    let cv = Curve::new(t, y, w)?;
+    let bounds = |s: ParamSet| s.default_bounds(cv_span(&cv));
+    let mut best: Option<Fit<T>> = None;
+    let mut first_err = None;
+    for set in ParamSet::ALL {
+        let b = bounds(set);
+        match fit_curve(set, &cv, Start::Data, (&b.0, &b.1), opts) {
+            Ok(f) if f.cost.is_finite() => {
+                if best.as_ref().is_none_or(|b| f.aicc < b.aicc) {
+                    best = Some(f);
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    best.ok_or(first_err.unwrap_or(Error::new(ErrorKind::Diverged, Param::Params)))
+}

@@ -1,0 +1,68 @@
+//! Zero heap allocations per fit, counted with a global allocator.
+
+use grpo_dynamics::fit::{fit, fit_auto, Loss, Options, ParamSet, Start};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+struct Counting;
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::SeqCst);
+        System.alloc(l)
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        System.dealloc(p, l)
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::SeqCst);
+        System.realloc(p, l, n)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn fits_do_not_allocate() {
+    let t: Vec<f64> = (0..2000).map(|i| i as f64).collect();
+    let y: Vec<f64> = t
+        .iter()
+        .map(|&t| 0.7 - 0.6 * (-t / 300.0).exp() * (1.0 + t / 300.0) + 0.01 * (t * 0.37).sin())
+        .collect();
+    let w: Vec<f64> = t.iter().map(|&t| 1.0 + (t * 0.1).cos().abs()).collect();
+    let t_irregular: Vec<f64> = t
+        .iter()
+        .map(|&t| t + 0.25 * (t * 3.1).sin().abs())
+        .collect();
+    let huber = Options {
+        loss: Loss::Huber(0.02),
+        ..Options::default()
+    };
+    // warm up anything lazily initialised by the test harness itself
+    let _ = fit(
+        ParamSet::Saturation,
+        &t,
+        &y,
+        None,
+        Start::Data,
+        &Options::default(),
+    );
+    let before = ALLOCS.load(Ordering::SeqCst);
+    let mut sink = 0.0;
+    for set in ParamSet::ALL {
+        for (tt, ww, o) in [
+            (&t, None, Options::default()),
+            (&t_irregular, Some(&w[..]), huber),
+        ] {
+            let f = fit(set, tt, &y, ww, Start::Data, &o).unwrap();
+            sink += f.cost;
+        }
+    }
+    let a = fit_auto(&t, &y, None, &Options::default()).unwrap();
+    sink += a.cost;
+    let after = ALLOCS.load(Ordering::SeqCst);
+    assert!(sink.is_finite());
+    assert_eq!(after - before, 0, "heap allocations during fits");
+}
