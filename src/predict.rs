@@ -4,9 +4,11 @@
 
 use crate::diagnostics::{instability_verdict, InstabilityEvidence, InstabilityVerdict};
 use crate::error::{check, Error, ErrorKind, Param};
-use crate::fit::{self, Bounds, Curve, Model, Options};
+use crate::fit::{
+    self, CriticalModel, Curve, Model, Options, ParamSet, SaturationModel, SlowStartModel, Start,
+    MAX_PARAMS,
+};
 use crate::real::{c, Real};
-use crate::trajectory::{Critical, Exponential, SlowStart};
 
 /// One observation: a training step, its reward and a weight (the number of raw points it stands
 /// for; 1 for a raw point).
@@ -364,26 +366,44 @@ pub struct Prediction<T> {
 /// Box for the fitted parameters: plateau and start level between `lo` and `hi`, timescales
 /// between `t_min` and `t_max` (in steps since the first point).
 #[derive(Clone, Copy, Debug)]
-struct Box<T> {
+struct ParamBox<T> {
     lo: T,
     hi: T,
     t_min: T,
     t_max: T,
 }
 
-/// A candidate model family: a [`Model`] plus how to start, bound and read it.
-trait Family<T: Real, const P: usize>: Model<T, P> {
-    /// Index of the plateau parameter.
-    const PLATEAU: usize;
-    /// Start values from the data.
-    fn start(ds: &DataStart<T>) -> [T; P];
-    /// Parameter bounds.
-    fn bounds(b: &Box<T>) -> Bounds<T, P>;
-    /// Damping ratio, when the family has one.
-    fn zeta(_p: &[T; P]) -> Option<T> {
-        None
+/// A candidate: one of the fit module's ready models with its parameter set.
+trait Candidate<T: Real, const P: usize>: Model<T, P> {
+    const SET: ParamSet;
+    /// The model with time origin 0 (the predictor measures time from its first point).
+    fn at_origin() -> Self;
+}
+
+impl<T: Real> Candidate<T, 3> for SaturationModel<T> {
+    const SET: ParamSet = ParamSet::Saturation;
+    fn at_origin() -> Self {
+        SaturationModel { origin: T::ZERO }
     }
 }
+
+impl<T: Real> Candidate<T, 3> for CriticalModel<T> {
+    const SET: ParamSet = ParamSet::Critical;
+    fn at_origin() -> Self {
+        CriticalModel { origin: T::ZERO }
+    }
+}
+
+impl<T: Real> Candidate<T, 4> for SlowStartModel<T> {
+    const SET: ParamSet = ParamSet::SlowStart;
+    fn at_origin() -> Self {
+        SlowStartModel { origin: T::ZERO }
+    }
+}
+
+type Sat<T> = SaturationModel<T>;
+type Crit<T> = CriticalModel<T>;
+type Slow<T> = SlowStartModel<T>;
 
 /// Result of one candidate fit.
 #[derive(Clone, Copy, Debug)]
@@ -407,33 +427,51 @@ impl<T: Real, const P: usize> Slot<T, P> {
     }
 }
 
-/// Fit family `F` on `cv`, warm-started from `prev` when it is valid (falling back to the data
-/// start when the warm fit fails or does not converge).
-fn fit_family<T: Real, F: Family<T, P>, const P: usize>(
-    fam: &F,
+/// Bounds of a candidate: plateau and start level in `[bx.lo, bx.hi]`, timescales in
+/// `[bx.t_min, bx.t_max]` (rates `omega` in the reciprocal range), `zeta` in `[0.05, 20]`.
+fn candidate_bounds<T: Real>(
+    set: ParamSet,
+    bx: &ParamBox<T>,
+) -> ([T; MAX_PARAMS], [T; MAX_PARAMS]) {
+    let (mut lo, mut hi) = set.default_bounds(bx.t_max);
+    lo[0] = bx.lo;
+    hi[0] = bx.hi;
+    lo[1] = bx.lo;
+    hi[1] = bx.hi;
+    match set {
+        ParamSet::Saturation => {
+            lo[2] = bx.t_min;
+            hi[2] = bx.t_max;
+        }
+        _ => {
+            lo[2] = T::ONE / bx.t_max;
+            hi[2] = T::ONE / bx.t_min;
+            lo[3] = c(0.05);
+            hi[3] = c(20.0);
+        }
+    }
+    (lo, hi)
+}
+
+/// Fit candidate `M` on `cv` with the fit module, warm-started from `prev` when it is valid
+/// (falling back to the data starts when the warm fit fails or does not converge).
+fn fit_candidate<T: Real, M: Candidate<T, P>, const P: usize>(
     cv: &Curve<'_, T>,
-    ds: &DataStart<T>,
-    bx: &Box<T>,
+    bx: &ParamBox<T>,
     prev: &Slot<T, P>,
 ) -> Slot<T, P> {
-    let bounds = F::bounds(bx);
+    let (lo, hi) = candidate_bounds(M::SET, bx);
     let opts = Options::default();
-    let run = |start: [T; P]| {
-        fit::solve(
-            fam,
-            core::slice::from_ref(cv),
-            bounds.clamp(start),
-            &bounds,
-            &opts,
-        )
-    };
-    let mut rep = if prev.valid {
-        run(prev.params).ok()
-    } else {
-        None
-    };
+    let mut rep = None;
+    if prev.valid {
+        let mut x = prev.params;
+        for ((v, &l), &h) in x.iter_mut().zip(&lo).zip(&hi) {
+            *v = v.max(l).min(h);
+        }
+        rep = fit::fit_curve(M::SET, cv, Start::Given(&x), (&lo, &hi), &opts).ok();
+    }
     if !rep.is_some_and(|r| r.termination.converged()) {
-        let cold = run(F::start(ds)).ok();
+        let cold = fit::fit_curve(M::SET, cv, Start::Data, (&lo, &hi), &opts).ok();
         rep = match (rep, cold) {
             (Some(a), Some(b)) => Some(if b.cost < a.cost { b } else { a }),
             (a, b) => b.or(a),
@@ -441,29 +479,31 @@ fn fit_family<T: Real, F: Family<T, P>, const P: usize>(
     }
     match rep {
         Some(r) if r.cost.is_finite() => {
-            let st = fit::stats(core::slice::from_ref(cv), r.cost, P);
-            Slot {
-                valid: true,
-                params: r.params,
-                cov: r.covariance,
-                aicc: st.aicc,
-                r2: st.r2,
+            let mut s = Slot::empty();
+            s.valid = true;
+            for j in 0..P {
+                s.params[j] = r.params[j];
+                for k in 0..P {
+                    s.cov[j][k] = r.covariance[j][k];
+                }
             }
+            s.aicc = r.aicc;
+            s.r2 = r.r2;
+            s
         }
         _ => Slot::empty(),
     }
 }
 
 /// Value and variance `g^T C g` of a fitted slot at `t`.
-fn slot_forecast<T: Real, F: Family<T, P>, const P: usize>(
-    fam: &F,
+fn slot_forecast<T: Real, M: Candidate<T, P>, const P: usize>(
     s: &Slot<T, P>,
     t: T,
 ) -> Option<(T, T)> {
     if !s.valid {
         return None;
     }
-    let (v, g) = fam.eval(&s.params, t).ok()?;
+    let (v, g) = M::at_origin().eval(&s.params, t).ok()?;
     Some((v, quad(&s.cov, &g)))
 }
 
@@ -647,7 +687,7 @@ impl<T: Real, const N: usize> Predictor<T, N> {
         let r5 = c::<T>(5.0) * range.max(tiny);
         let span = t[n - 1].max(tiny);
         let dt = t[1].max(tiny);
-        let bx = Box {
+        let bx = ParamBox {
             lo: (ymin - r5).max(self.cfg.reward_min).min(ymin),
             hi: (ymax + r5).min(self.cfg.reward_max).max(ymax),
             t_min: dt * c(0.25),
@@ -655,10 +695,9 @@ impl<T: Real, const N: usize> Predictor<T, N> {
         };
         match Curve::new(t, y, Some(w)) {
             Ok(cv) => {
-                let ds = data_start(&cv);
-                self.sat = fit_family(&Sat, &cv, &ds, &bx, &self.sat);
-                self.crit = fit_family(&Crit, &cv, &ds, &bx, &self.crit);
-                self.slow = fit_family(&Slow, &cv, &ds, &bx, &self.slow);
+                self.sat = fit_candidate::<T, Sat<T>, 3>(&cv, &bx, &self.sat);
+                self.crit = fit_candidate::<T, Crit<T>, 3>(&cv, &bx, &self.crit);
+                self.slow = fit_candidate::<T, Slow<T>, 4>(&cv, &bx, &self.slow);
                 let st = fit::stats(core::slice::from_ref(&cv), ss * T::HALF, 1);
                 self.level_aicc = st.aicc;
             }
@@ -761,9 +800,9 @@ impl<T: Real, const N: usize> Predictor<T, N> {
         let v = match self.best {
             ModelKind::None => None,
             ModelKind::Constant => Some(self.level),
-            ModelKind::Saturation => slot_forecast(&Sat, &self.sat, t).map(|x| x.0),
-            ModelKind::Critical => slot_forecast(&Crit, &self.crit, t).map(|x| x.0),
-            ModelKind::SlowStart => slot_forecast(&Slow, &self.slow, t).map(|x| x.0),
+            ModelKind::Saturation => slot_forecast::<T, Sat<T>, 3>(&self.sat, t).map(|x| x.0),
+            ModelKind::Critical => slot_forecast::<T, Crit<T>, 3>(&self.crit, t).map(|x| x.0),
+            ModelKind::SlowStart => slot_forecast::<T, Slow<T>, 4>(&self.slow, t).map(|x| x.0),
         };
         v.filter(|x| x.is_finite())
     }
@@ -772,9 +811,9 @@ impl<T: Real, const N: usize> Predictor<T, N> {
         match self.best {
             ModelKind::None => T::NAN,
             ModelKind::Constant => self.level,
-            ModelKind::Saturation => self.sat.params[<Sat as Family<T, 3>>::PLATEAU],
-            ModelKind::Critical => self.crit.params[<Crit as Family<T, 3>>::PLATEAU],
-            ModelKind::SlowStart => self.slow.params[<Slow as Family<T, 4>>::PLATEAU],
+            ModelKind::Saturation => self.sat.params[0],
+            ModelKind::Critical => self.crit.params[0],
+            ModelKind::SlowStart => self.slow.params[0],
         }
     }
 
@@ -882,9 +921,15 @@ impl<T: Real, const N: usize> Predictor<T, N> {
         let with = |aicc: T, x: Option<(T, T)>| x.map(|(v, s2)| (aicc, v, s2));
         let parts = [
             self.level_part(),
-            with(self.sat.aicc, slot_forecast(&Sat, &self.sat, t)),
-            with(self.crit.aicc, slot_forecast(&Crit, &self.crit, t)),
-            with(self.slow.aicc, slot_forecast(&Slow, &self.slow, t)),
+            with(self.sat.aicc, slot_forecast::<T, Sat<T>, 3>(&self.sat, t)),
+            with(
+                self.crit.aicc,
+                slot_forecast::<T, Crit<T>, 3>(&self.crit, t),
+            ),
+            with(
+                self.slow.aicc,
+                slot_forecast::<T, Slow<T>, 4>(&self.slow, t),
+            ),
         ];
         self.mixture(&parts, t - self.t_last)
     }
@@ -984,9 +1029,10 @@ impl<T: Real, const N: usize> Predictor<T, N> {
     pub fn zeta_hat(&mut self) -> Result<Option<T>, Error> {
         self.ensure()?;
         let best_aicc = self.best_aicc();
-        Ok((self.slow.valid && self.slow.aicc <= best_aicc + T::TWO)
-            .then(|| Slow::zeta(&self.slow.params))
-            .flatten())
+        Ok(
+            (self.slow.valid && self.slow.aicc <= best_aicc + T::TWO)
+                .then_some(self.slow.params[3]),
+        )
     }
 
     fn n_params(&self) -> usize {
@@ -1074,111 +1120,5 @@ impl<T: Real, const N: usize> Predictor<T, N> {
             advice,
             r2: self.r2,
         })
-    }
-}
-
-// ------------------------------------------------------------------------------------------------
-// Candidate families (thin wrappers over `trajectory`)
-// ------------------------------------------------------------------------------------------------
-
-/// Saturation law (plateau, r0, tau).
-struct Sat;
-/// Critically damped slow start (r_star, r0, omega).
-struct Crit;
-/// Slow-start oscillator (r_star, r0, omega, zeta).
-struct Slow;
-
-impl<T: Real> Model<T, 3> for Sat {
-    fn eval(&self, p: &[T; 3], t: T) -> crate::Result<(T, [T; 3])> {
-        Exponential::new(p[0], p[1], p[2])?.value_and_gradient(t)
-    }
-}
-
-impl<T: Real> Family<T, 3> for Sat {
-    const PLATEAU: usize = 0;
-    fn start(ds: &DataStart<T>) -> [T; 3] {
-        [ds.plateau, ds.r0, ds.tau63]
-    }
-    fn bounds(b: &Box<T>) -> Bounds<T, 3> {
-        Bounds {
-            lo: [b.lo, b.lo, b.t_min],
-            hi: [b.hi, b.hi, b.t_max],
-        }
-    }
-}
-
-impl<T: Real> Model<T, 3> for Crit {
-    fn eval(&self, p: &[T; 3], t: T) -> crate::Result<(T, [T; 3])> {
-        Critical::new(p[0], p[1], p[2])?.value_and_gradient(t)
-    }
-}
-
-impl<T: Real> Family<T, 3> for Crit {
-    const PLATEAU: usize = 0;
-    fn start(ds: &DataStart<T>) -> [T; 3] {
-        [ds.plateau, ds.r0, c::<T>(CRITICAL_U63) / ds.tau63]
-    }
-    fn bounds(b: &Box<T>) -> Bounds<T, 3> {
-        Bounds {
-            lo: [b.lo, b.lo, T::ONE / b.t_max],
-            hi: [b.hi, b.hi, T::ONE / b.t_min],
-        }
-    }
-}
-
-impl<T: Real> Model<T, 4> for Slow {
-    fn eval(&self, p: &[T; 4], t: T) -> crate::Result<(T, [T; 4])> {
-        SlowStart::new(p[0], p[1], p[2], p[3])?.value_and_gradient(t)
-    }
-}
-
-impl<T: Real> Family<T, 4> for Slow {
-    const PLATEAU: usize = 0;
-    fn start(ds: &DataStart<T>) -> [T; 4] {
-        [ds.plateau, ds.r0, c::<T>(CRITICAL_U63) / ds.tau63, T::ONE]
-    }
-    fn bounds(b: &Box<T>) -> Bounds<T, 4> {
-        Bounds {
-            lo: [b.lo, b.lo, T::ONE / b.t_max, c(0.05)],
-            hi: [b.hi, b.hi, T::ONE / b.t_min, c(20.0)],
-        }
-    }
-    fn zeta(p: &[T; 4]) -> Option<T> {
-        Some(p[3])
-    }
-}
-
-// TEMPORARY until `fit::start` lands on the fit branch: start values from the data.
-const CRITICAL_U63: f64 = 2.145712874408317;
-struct DataStart<T> {
-    plateau: T,
-    r0: T,
-    tau63: T,
-}
-fn data_start<T: Real>(cv: &Curve<'_, T>) -> DataStart<T> {
-    let (t, y) = (cv.t, cv.y);
-    let n = y.len();
-    let tail = (n / 10).max(1);
-    let mut s = T::ZERO;
-    for &v in y.iter().skip(n - tail) {
-        s += v;
-    }
-    let plateau = s / T::from_usize(tail);
-    let r0 = y.first().copied().unwrap_or(T::ZERO);
-    let t0 = t.first().copied().unwrap_or(T::ZERO);
-    let span = t.last().copied().unwrap_or(T::ZERO) - t0;
-    let goal = r0 + c::<T>(0.632) * (plateau - r0);
-    let up = plateau > r0;
-    let mut tau63 = span / c(10.0);
-    for (&ti, &yi) in t.iter().zip(y).skip(1) {
-        if (up && yi >= goal) || (!up && yi <= goal) {
-            tau63 = ti - t0;
-            break;
-        }
-    }
-    DataStart {
-        plateau,
-        r0,
-        tau63: tau63.max(span / c(1000.0)),
     }
 }
