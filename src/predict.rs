@@ -526,7 +526,7 @@ fn quad<T: Real, const P: usize>(c: &[[T; P]; P], g: &[T; P]) -> T {
 
 /// The online predictor: a fixed window of `N` points, candidate fits, the AICc choice.
 ///
-/// Model averaging: every prediction is the Akaike-weighted mean of the valid candidates
+/// Model averaging: every prediction is the Akaike-weighted mean of the valid parametric candidates
 /// (`w_m ~ exp(-(AICc_m - AICc_min) / 2)`), its variance the weighted within-model variance
 /// (`g^T C g` from the fit covariance, times the residual-autocorrelation inflation
 /// `(1 + rho1) / (1 - rho1)`) plus the between-model spread, scaled by
@@ -877,9 +877,13 @@ impl<T: Real, const N: usize> Predictor<T, N> {
         })
     }
 
-    /// The level model's part.
+    /// The level model's part: only when no parametric candidate is valid. The level is nested
+    /// in every saturating model (`tau -> 0`), and averaged over the whole history (rise
+    /// included) it drags predictions towards the past; it still competes for
+    /// [`Predictor::model`] (a winning level means the data support no trend).
     fn level_part(&self) -> Option<Part<T>> {
-        Some((self.level_aicc, self.level, self.level_var))
+        let any = self.sat.valid || self.crit.valid || self.slow.valid;
+        (!any).then_some((self.level_aicc, self.level, self.level_var))
     }
 
     /// Predicted plateau with 80 % / 95 % intervals.

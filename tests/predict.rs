@@ -96,7 +96,10 @@ fn first_passage_matches_lambert_w() {
     }
     // noise-free critical data: the critical set or the slow-start set with zeta = 1 (equal fits)
     let m = p.model().unwrap();
-    assert!(m == ModelKind::Critical || m == ModelKind::SlowStart, "{m:?}");
+    assert!(
+        m == ModelKind::Critical || m == ModelKind::SlowStart,
+        "{m:?}"
+    );
     let t80 = p.step_to_target(0.8).unwrap();
     assert!((t80 - 59.886167).abs() < 1e-4, "t80 = {t80}");
     // fraction of the remaining gain from the last point (t = 30)
