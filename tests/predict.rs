@@ -87,6 +87,36 @@ fn compaction_keeps_start_weights_and_means() {
 }
 
 #[test]
+fn push_or_merge_keeps_uniform_blocks() {
+    let mut w = Window::<f64, 8>::new();
+    for s in 0..3 {
+        w.push_or_merge(Point::new(s as f64, s as f64), 1.0)
+            .unwrap();
+    }
+    assert_eq!(w.len(), 3);
+    // block 2: the next point merges into the last one (weight 1 + 1 <= 2), the one after opens
+    // a new slot; the first point is never merged into
+    w.push_or_merge(Point::new(3.0, 3.0), 2.0).unwrap();
+    assert_eq!(w.len(), 3);
+    assert_eq!(
+        w.points()[2],
+        Point {
+            step: 2.5,
+            reward: 2.5,
+            weight: 2.0
+        }
+    );
+    w.push_or_merge(Point::new(4.0, 4.0), 2.0).unwrap();
+    assert_eq!(w.len(), 4);
+    let r = w.push_or_merge(Point::new(4.0, 1.0), 2.0).unwrap_err();
+    assert_eq!(r.error.kind(), ErrorKind::NotIncreasing);
+    let mut one = Window::<f64, 8>::new();
+    one.push_or_merge(Point::new(0.0, 1.0), 8.0).unwrap();
+    one.push_or_merge(Point::new(1.0, 1.0), 8.0).unwrap();
+    assert_eq!(one.len(), 2, "the start point stays alone");
+}
+
+#[test]
 fn first_passage_matches_lambert_w() {
     // critical slow start, omega = 0.05 (check_diagnostics.py): t_80 = 59.886167 (Lambert W)
     let truth = Critical::new(1.0, 0.0, 0.05).unwrap();
@@ -371,4 +401,51 @@ fn random_call_sequences_never_panic() {
                 .all(|q| q.step.is_finite() && q.reward.is_finite()));
         }
     }
+}
+
+#[test]
+fn works_in_f32() {
+    let truth = Exponential::new(0.8f64, 0.2, 30.0).unwrap();
+    // 400 points through a 32-point window: compactions at uniform resolution
+    let mut p = Predictor::<f32, 32>::new(0.0, 1.0).unwrap();
+    for t in 0..400 {
+        p.push(t as f32, truth.value(t as f64).unwrap() as f32)
+            .unwrap();
+    }
+    let pl = p.plateau().unwrap();
+    assert!((pl.value - 0.8).abs() < 2e-3, "{pl:?}");
+    let r = p.reward_at(150.0).unwrap();
+    assert!(
+        (r.value as f64 - truth.value(150.0).unwrap()).abs() < 2e-3,
+        "{r:?}"
+    );
+    assert!(p.window().len() <= 32);
+}
+
+#[test]
+fn compacted_history_still_fits() {
+    // 1000 noisy points through a 64-point window (4 compactions): the plateau is still found
+    // within its 95 % interval and within 0.01 (noise sd 0.02; compaction bias is second order)
+    let truth = Exponential::new(0.8f64, 0.2, 150.0).unwrap();
+    let mut rng = Rng(17);
+    let mut p = Predictor::<f64, 64>::new(0.0, 1.0).unwrap();
+    for t in 0..1000 {
+        p.push(
+            t as f64,
+            truth.value(t as f64).unwrap() + 0.02 * rng.normal(),
+        )
+        .unwrap();
+    }
+    assert!(p.window().len() <= 64);
+    let pl = p.plateau().unwrap();
+    assert!((pl.value - 0.8).abs() < 0.005, "{pl:?}");
+    assert!(pl.lo95 <= 0.8 && 0.8 <= pl.hi95, "{pl:?}");
+    // every merged point (all but the first and the last) has the same weight: uniform resolution
+    let pts = p.window().points();
+    let w1 = pts[1].weight;
+    assert!(w1 >= 16.0);
+    assert!(
+        pts[1..pts.len() - 1].iter().all(|q| q.weight == w1),
+        "{pts:?}"
+    );
 }
