@@ -6,6 +6,11 @@
 //! (the spec's proposals) that the caller may override. [`diagnose`] runs every diagnostic for
 //! which inputs are present and adds one headline verdict.
 //!
+//! Entry points: [`hacking_ratio`] (E1), [`degenerate_fraction`] / [`degeneracy_verdict`] /
+//! [`degeneracy_from_logs`] (E2), [`entropy_ratio`] (E3), [`instability_verdict`] /
+//! [`instability_report`] (E4, with the stability module's Prop-9 threshold and exact critical
+//! lag), [`classify_observed`] (noise-aware trajectory class), [`diagnose`] (all of them).
+//!
 //! Windows used below: for a series of `n` points and a fraction `frac`, the *tail* is the last
 //! `max(1, floor(n * frac))` points (at least 2 where a slope is needed).
 

@@ -1,6 +1,28 @@
-//! Online prediction of a running reward curve.
+//! Online prediction of a running reward curve (for schedulers and early stopping).
 //!
-//! [`Window`] is a fixed-capacity buffer of `(step, reward, weight)` points fed one at a time.
+//! * [`Window`]: a fixed-capacity buffer (`heapless`, const-generic capacity) of
+//!   `(step, reward, weight)` points fed one at a time; `push` hands a refused point back with a
+//!   typed error (NaN/infinite value, step not increasing, window full).
+//! * [`Predictor`]: the window plus candidate fits. Candidates are the fit module's ready sets
+//!   (saturation law, critical slow start, slow-start oscillator), fitted by Levenberg-Marquardt
+//!   with a Huber loss, warm-started from the previous parameters, refitted every `k` points
+//!   ([`Config::refit_every`]) or on demand (and lazily before any answer when new points
+//!   arrived). The best model is the one with the lowest AICc; answers are Akaike-weighted
+//!   averages over the candidates.
+//! * Answers: plateau with 80 % / 95 % intervals ([`Predictor::plateau`]), reward at a future
+//!   step with intervals ([`Predictor::reward_at`]), step at which a fraction `f` of the remaining
+//!   gain is reached ([`Predictor::step_to_fraction`], spec A.7), step to a reward target
+//!   ([`Predictor::step_to_target`]), regime and instability risk ([`Predictor::regime`],
+//!   [`Predictor::instability`]), early-stop advice with its numbers ([`Predictor::advice`]), or
+//!   everything at once ([`Predictor::predict`]).
+//! * Intervals: delta method from the fit covariance, inflated by `(1 + rho1) / (1 - rho1)` for the
+//!   lag-1 autocorrelation `rho1` of the residuals, plus the between-model spread and an
+//!   extrapolation-drift term calibrated on real curves ([`CALIBRATED_DRIFT`]).
+//! * Reward bounds (`reward_min`, `reward_max`, either may be infinite) bound the plateau
+//!   parameters of every fit and clip every prediction and interval.
+//!
+//! No allocation (the refit works on stack copies of the window), no panic; a refit costs O(N)
+//! per LM iteration.
 
 use crate::diagnostics::{instability_verdict, InstabilityEvidence, InstabilityVerdict};
 use crate::error::{check, Error, ErrorKind, Param};
@@ -413,6 +435,8 @@ pub struct Prediction<T> {
     pub model: ModelKind,
     /// Regime.
     pub regime: Regime,
+    /// Instability risk from the fitted damping (spec E4 without hyperparameters).
+    pub instability: InstabilityVerdict,
     /// Early-stop advice for the horizon.
     pub advice: Advice<T>,
     /// `R^2` of the best model on the window (weighted).
@@ -1215,6 +1239,7 @@ impl<T: Real, const N: usize> Predictor<T, N> {
             at_horizon,
             model: self.best,
             regime: self.regime()?,
+            instability: self.instability()?,
             advice,
             r2: self.r2,
         })
