@@ -26,11 +26,12 @@
 use grpo_dynamics::fit::{self, Bounds, Curve, Model, Options};
 use grpo_dynamics::predict::{Config, Predictor};
 use grpo_dynamics::Result;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Normal quantiles of the central 50 / 80 / 95 % intervals.
 const Z: [f64; 3] = [0.6744897501960817, 1.2815515655446004, 1.959963984540054];
-const CUTS: [f64; 3] = [0.2, 0.3, 0.5];
+/// Cut fractions.
+pub const CUTS: [f64; 3] = [0.2, 0.3, 0.5];
 
 /// A point forecast with a normal predictive standard deviation.
 #[derive(Clone, Copy, Debug)]
@@ -275,27 +276,48 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[i] + frac * (sorted[j] - sorted[i])
 }
 
-fn main() {
-    let dir = curves_dir();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+/// Result of one method at one cut.
+#[derive(Clone, Debug)]
+pub struct Summary {
+    /// Cut fraction (0.2, 0.3, 0.5).
+    pub cut: f64,
+    /// Method name.
+    pub method: &'static str,
+    /// Median absolute error.
+    pub median: f64,
+    /// Mean absolute error.
+    pub mean: f64,
+    /// 90th percentile of the absolute error.
+    pub p90: f64,
+    /// Coverage of the 50 / 80 / 95 % intervals (fractions).
+    pub coverage: [f64; 3],
+    /// Prefixes on which the method gave no forecast.
+    pub failed: usize,
+}
+
+/// Method names in table order.
+pub const METHODS: [&str; 7] = [
+    "grpo-dynamics",
+    "last",
+    "mean5",
+    "exp",
+    "sigmoid",
+    "pow3",
+    "best-aicc",
+];
+
+/// Run the benchmark on every CSV of `dir`: (number of curves used, one summary per cut and
+/// method, cuts in [`CUTS`] order, methods in [`METHODS`] order).
+pub fn evaluate(dir: &Path, verbose: bool) -> (usize, Vec<Summary>) {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "csv"))
         .collect();
     files.sort();
-    let verbose = std::env::var("PREDICT_BENCH_VERBOSE").is_ok();
-    let methods = [
-        "grpo-dynamics",
-        "last",
-        "mean5",
-        "exp",
-        "sigmoid",
-        "pow3",
-        "best-aicc",
-    ];
     let mut tallies: Vec<Vec<Tally>> = CUTS
         .iter()
-        .map(|_| methods.iter().map(|_| Tally::default()).collect())
+        .map(|_| METHODS.iter().map(|_| Tally::default()).collect())
         .collect();
     let mut n_curves = 0;
     for path in &files {
@@ -347,11 +369,35 @@ fn main() {
             }
         }
     }
+    let mut out = Vec::new();
+    for (ci, &cut) in CUTS.iter().enumerate() {
+        for (mi, &method) in METHODS.iter().enumerate() {
+            let tl = &mut tallies[ci][mi];
+            tl.errors.sort_by(f64::total_cmp);
+            let k = tl.errors.len().max(1) as f64;
+            out.push(Summary {
+                cut,
+                method,
+                median: quantile(&tl.errors, 0.5),
+                mean: mean(&tl.errors),
+                p90: quantile(&tl.errors, 0.9),
+                coverage: tl.covered.map(|c| c as f64 / k),
+                failed: tl.failed,
+            });
+        }
+    }
+    (n_curves, out)
+}
+
+fn main() {
+    let dir = curves_dir();
+    let verbose = std::env::var("PREDICT_BENCH_VERBOSE").is_ok();
+    let (n_curves, rows) = evaluate(&dir, verbose);
     println!(
         "Prediction of the mean reward of the last 10% of steps, {n_curves} curves from {}",
         dir.display()
     );
-    for (ci, &cut) in CUTS.iter().enumerate() {
+    for &cut in &CUTS {
         println!();
         println!(
             "cut {:>2}% | {:<13} | {:>8} | {:>8} | {:>8} | {:>5} | {:>5} | {:>5} | failed",
@@ -364,20 +410,17 @@ fn main() {
             "cov80",
             "cov95"
         );
-        for (mi, name) in methods.iter().enumerate() {
-            let tl = &mut tallies[ci][mi];
-            tl.errors.sort_by(f64::total_cmp);
-            let k = tl.errors.len().max(1) as f64;
+        for r in rows.iter().filter(|r| r.cut == cut) {
             println!(
                 "        | {:<13} | {:>8.4} | {:>8.4} | {:>8.4} | {:>4.0}% | {:>4.0}% | {:>4.0}% | {}",
-                name,
-                quantile(&tl.errors, 0.5),
-                mean(&tl.errors),
-                quantile(&tl.errors, 0.9),
-                100.0 * tl.covered[0] as f64 / k,
-                100.0 * tl.covered[1] as f64 / k,
-                100.0 * tl.covered[2] as f64 / k,
-                tl.failed
+                r.method,
+                r.median,
+                r.mean,
+                r.p90,
+                100.0 * r.coverage[0],
+                100.0 * r.coverage[1],
+                100.0 * r.coverage[2],
+                r.failed
             );
         }
     }
