@@ -14,6 +14,7 @@
 //! Windows used below: for a series of `n` points and a fraction `frac`, the *tail* is the last
 //! `max(1, floor(n * frac))` points (at least 2 where a slope is needed).
 
+use crate::bandit::Lag;
 use crate::error::{check, Error, ErrorKind, Param, Result};
 use crate::noise::degeneracy;
 use crate::predict::Predictor;
@@ -649,22 +650,54 @@ pub struct InstabilityReport<T: Real> {
     pub verdict: InstabilityVerdict,
 }
 
-/// E4 from hyperparameters and curve evidence: `hyper` = `(eta, mu, K_hat)` with the refresh
-/// interval `kref` (margin `M = 1 - eta K Kref / (1 - mu) = 1 - Kref / Kref_prop9`, exact
-/// criterion `Kref >= d_c` from [`Hyper::critical_lag`]); `zeta_hat`, `class` from the curve.
+/// Optimizer settings for E4: hyperparameters with the stiffness estimate, the refresh interval
+/// and how the stale policy is refreshed.
+///
+/// Mapping from trainer settings (an interpretation, see the spec clarifications): `eta` =
+/// `learning_rate`, `mu` = Adam `beta1` (0.9 by default; with Adam the fitted `K` absorbs the
+/// preconditioning), TRL refreshes the sampling policy every
+/// `steps_per_generation * num_iterations` optimizer steps: a periodic lag with that `kref`
+/// (on-policy when both are 1); verl: `ppo_epochs` times the mini-batches per rollout.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Optimizer<T: Real> {
+    /// `(eta, mu, K_hat)`.
+    pub hyper: Hyper<T>,
+    /// Refresh interval `Kref` (constant lag: `>= 0`; periodic: an integer `>= 1`).
+    pub kref: T,
+    /// Constant lag (spec C.1 canonical) or periodic refresh (TRL, verl).
+    pub lag: Lag,
+}
+
+/// E4 from the optimizer settings and the curve evidence: margin
+/// `M = 1 - eta K Kref / (1 - mu) = 1 - Kref / Kref_prop9` (both lag modes); exact criterion:
+/// constant lag `Kref >= d_c` ([`Hyper::critical_lag`]), periodic refresh: spectral radius of the
+/// exact linear map `>= 1` ([`Hyper::linear_regime`]; `critical_lag` is then NaN); `zeta_hat`,
+/// `class` from the curve.
 pub fn instability_report<T: Real>(
-    hyper: Option<(Hyper<T>, T)>,
+    optimizer: Option<Optimizer<T>>,
     zeta_hat: Option<T>,
     class: Option<CurveClass>,
 ) -> Result<InstabilityReport<T>> {
     let (mut margin, mut exactly_unstable) = (None, None);
     let (mut prop9, mut d_c) = (T::NAN, T::NAN);
-    if let Some((h, kref)) = hyper {
-        check::non_negative(kref, Param::Kref)?;
-        prop9 = h.prop9_threshold()?;
-        d_c = h.critical_lag()?;
+    if let Some(o) = optimizer {
+        let kref = check::non_negative(o.kref, Param::Kref)?;
+        prop9 = o.hyper.prop9_threshold()?;
         margin = Some(T::ONE - kref / prop9);
-        exactly_unstable = Some(kref >= d_c);
+        exactly_unstable = Some(match o.lag {
+            Lag::Constant => {
+                d_c = o.hyper.critical_lag()?;
+                kref >= d_c
+            }
+            Lag::Periodic => {
+                let k = kref.to_f64();
+                if k < 1.0 || k.fract() != 0.0 || k > u32::MAX as f64 {
+                    return Err(Error::out_of_range(Param::Kref));
+                }
+                o.hyper.linear_regime(k as u32, Lag::Periodic)?.rho >= T::ONE
+            }
+        });
     }
     let evidence = InstabilityEvidence {
         margin,
@@ -706,9 +739,8 @@ pub struct DiagnoseInput<'a, T: Real> {
     pub r_max: T,
     /// Attainable maximum of the eval reward (default 1).
     pub r_max_eval: T,
-    /// Optimizer hyperparameters with the stiffness estimate, and the refresh interval `Kref`
-    /// (enables the Prop-9 margin and the exact criterion of E4).
-    pub hyper: Option<(Hyper<T>, T)>,
+    /// Optimizer settings (enables the Prop-9 margin and the exact criterion of E4).
+    pub optimizer: Option<Optimizer<T>>,
     /// Expected plateau for E3 (e.g. the KL fixed point); `None` = `r_max`.
     pub expected_plateau: Option<T>,
 }
@@ -726,7 +758,7 @@ impl<'a, T: Real> DiagnoseInput<'a, T> {
             r_min: T::ZERO,
             r_max: T::ONE,
             r_max_eval: T::ONE,
-            hyper: None,
+            optimizer: None,
             expected_plateau: None,
         }
     }
@@ -820,7 +852,7 @@ pub fn diagnose<T: Real>(
     let plateau = pred.plateau()?.value;
     let zeta_hat = pred.zeta_hat()?;
     let class = classify_observed(r, plateau).ok();
-    let instability = instability_report(input.hyper, zeta_hat, class)?;
+    let instability = instability_report(input.optimizer, zeta_hat, class)?;
     let hacking = match input.eval_reward {
         Some(ev) => Some(hacking_ratio(
             r,

@@ -1,7 +1,7 @@
 //! `diagnose` end to end on the five synthetic cases of spec E (healthy, hacking, degenerate,
 //! entropy collapse, unstable): the headline and each per-mode verdict are asserted.
 
-use grpo_dynamics::bandit::Bandit;
+use grpo_dynamics::bandit::{Bandit, Lag};
 use grpo_dynamics::diagnostics::*;
 use grpo_dynamics::trajectory::SlowStart;
 
@@ -141,7 +141,11 @@ fn unstable_run() {
     h.zero_std = vec![0.05; 300];
     let hyper = Bandit::<f64>::preset_a(52).hyper().unwrap();
     let inp = DiagnoseInput {
-        hyper: Some((hyper, 52.0)),
+        optimizer: Some(Optimizer {
+            hyper,
+            kref: 52.0,
+            lag: Lag::Constant,
+        }),
         ..input(&h)
     };
     let d = diagnose(&inp, &DiagnoseOptions::default()).unwrap();
@@ -157,8 +161,23 @@ fn unstable_run() {
     assert_eq!(d.headline, Headline::DynamicalInstability);
     // Kref = 36: beyond Prop 9 but exactly stable -> at risk (curve evidence removed)
     let hyper = Bandit::<f64>::preset_a(36).hyper().unwrap();
-    let r = instability_report(Some((hyper, 36.0)), Some(1.2), Some(CurveClass::Monotone)).unwrap();
+    let opt = |kref: f64, lag: Lag| Some(Optimizer { hyper, kref, lag });
+    let r = instability_report(
+        opt(36.0, Lag::Constant),
+        Some(1.2),
+        Some(CurveClass::Monotone),
+    )
+    .unwrap();
     assert_eq!(r.verdict, InstabilityVerdict::AtRisk, "{r:?}");
+    // periodic refresh, Preset A (spec C.10): exactly unstable from Kref = 79 on
+    let r = instability_report(opt(78.0, Lag::Periodic), None, None).unwrap();
+    assert_eq!(r.evidence.exactly_unstable, Some(false));
+    assert_eq!(r.verdict, InstabilityVerdict::AtRisk, "{r:?}");
+    let r = instability_report(opt(79.0, Lag::Periodic), None, None).unwrap();
+    assert_eq!(r.evidence.exactly_unstable, Some(true));
+    assert_eq!(r.verdict, InstabilityVerdict::Unstable);
+    assert!(r.critical_lag.is_nan());
+    assert!(instability_report(opt(7.5, Lag::Periodic), None, None).is_err());
 }
 
 #[test]

@@ -158,6 +158,7 @@ fn c_diagnose_matches_rust() {
         zero_std_frac: std::ptr::null(),
         group_size: 0,
         has_hyper: 1,
+        lag: 0,
         r_min: 0.0,
         r_max: 1.0,
         r_max_eval: 1.0,
@@ -193,7 +194,11 @@ fn c_diagnose_matches_rust() {
     let rd = diagnose(
         &DiagnoseInput {
             eval_reward: Some(&eval),
-            hyper: Some((hyper, 12.0)),
+            optimizer: Some(grpo_dynamics::diagnostics::Optimizer {
+                hyper,
+                kref: 12.0,
+                lag: grpo_dynamics::bandit::Lag::Constant,
+            }),
             ..DiagnoseInput::new(&train)
         },
         &DiagnoseOptions::default(),

@@ -1,11 +1,12 @@
 //! C ABI of the failure-mode diagnostics (spec E): `grpo_diagnose` over plain structs.
 
 use super::{guard, in_ref, in_slice, out_ref};
+use crate::bandit::Lag;
 use crate::diagnostics::{
     diagnose, ConcentrationOptions, DegeneracyOptions, DiagnoseInput, DiagnoseOptions,
-    HackingOptions,
+    HackingOptions, Optimizer,
 };
-use crate::error::{Param, Result};
+use crate::error::{Error, ErrorKind, Param, Result};
 use crate::stability::Hyper;
 
 /// Inputs of `grpo_diagnose`. Every series has `n` entries (one per checkpoint); optional series
@@ -29,9 +30,12 @@ pub struct grpo_diagnose_input {
     pub zero_std_frac: *const f64,
     /// Group size G (TRL `num_generations`); 0 = unknown (no degeneracy diagnostic).
     pub group_size: u32,
-    /// 1 when `eta`, `mu`, `k_hat`, `kref` are given (enables the Prop-9 margin and the exact
-    /// criterion), else 0.
+    /// 1 when `eta`, `mu`, `k_hat`, `kref`, `lag` are given (enables the Prop-9 margin and the
+    /// exact criterion), else 0.
     pub has_hyper: u32,
+    /// Refresh mode: 0 constant lag (spec C.1), 1 periodic refresh every `kref` steps (TRL:
+    /// `kref = steps_per_generation * num_iterations`).
+    pub lag: u32,
     /// Lowest possible train reward (usually 0; -INFINITY disables the degeneracy diagnostic).
     pub r_min: f64,
     /// Attainable maximum of the train reward (usually 1).
@@ -44,7 +48,7 @@ pub struct grpo_diagnose_input {
     pub mu: f64,
     /// Stiffness estimate K_hat (> 0).
     pub k_hat: f64,
-    /// Refresh interval Kref (>= 0).
+    /// Refresh interval Kref (>= 0; periodic: an integer >= 1).
     pub kref: f64,
     /// Expected plateau for the premature-concentration test (e.g. the KL fixed point); NaN =
     /// `r_max`.
@@ -126,13 +130,15 @@ pub struct grpo_diagnosis {
     pub gap_fraction: f64,
     /// 0 stable, 1 overshooting, 2 at risk (beyond Prop 9, exactly stable), 3 unstable.
     pub instability_verdict: u32,
-    /// Exact criterion Kref >= d_c: 0 no, 1 yes, 2 unknown (no hyperparameters).
+    /// Exact criterion (constant lag: Kref >= d_c; periodic: spectral radius >= 1): 0 no, 1 yes,
+    /// 2 unknown (no hyperparameters).
     pub exactly_unstable: u32,
     /// Prop-9 margin M = 1 - eta K Kref / (1 - mu) (NaN without hyperparameters).
     pub margin: f64,
     /// Prop-9 threshold (1 - mu) / (eta K) (NaN without hyperparameters).
     pub prop9_threshold: f64,
-    /// Exact critical lag d_c (NaN without hyperparameters).
+    /// Exact critical lag d_c (constant lag; NaN for periodic refresh or without
+    /// hyperparameters).
     pub critical_lag: f64,
     /// Fitted damping ratio of the reward curve (NaN when the fit does not support one).
     pub zeta_hat: f64,
@@ -223,8 +229,17 @@ pub unsafe extern "C" fn grpo_diagnose(
         let out = out_ref(out, Param::Output)?;
         let n = inp.n;
         let reward = in_slice(inp.reward, n, Param::Reward)?;
-        let hyper = if inp.has_hyper != 0 {
-            Some((Hyper::new(inp.eta, inp.mu, inp.k_hat)?, inp.kref))
+        let optimizer = if inp.has_hyper != 0 {
+            let lag = match inp.lag {
+                0 => Lag::Constant,
+                1 => Lag::Periodic,
+                _ => return Err(Error::new(ErrorKind::UnknownCode, Param::Lag)),
+            };
+            Some(Optimizer {
+                hyper: Hyper::new(inp.eta, inp.mu, inp.k_hat)?,
+                kref: inp.kref,
+                lag,
+            })
         } else {
             None
         };
@@ -238,7 +253,7 @@ pub unsafe extern "C" fn grpo_diagnose(
             r_min: inp.r_min,
             r_max: inp.r_max,
             r_max_eval: inp.r_max_eval,
-            hyper,
+            optimizer,
             expected_plateau: (!inp.expected_plateau.is_nan()).then_some(inp.expected_plateau),
         };
         let d = diagnose(&di, &opts)?;
