@@ -692,7 +692,7 @@ pub fn instability_report<T: Real>(
             }
             Lag::Periodic => {
                 let k = kref.to_f64();
-                if k < 1.0 || k.fract() != 0.0 || k > u32::MAX as f64 {
+                if kref < T::ONE || kref.floor() != kref || k > u32::MAX as f64 {
                     return Err(Error::out_of_range(Param::Kref));
                 }
                 o.hyper.linear_regime(k as u32, Lag::Periodic)?.rho >= T::ONE
