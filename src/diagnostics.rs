@@ -741,7 +741,9 @@ pub struct DiagnoseInput<'a, T: Real> {
     pub r_max_eval: T,
     /// Optimizer settings (enables the Prop-9 margin and the exact criterion of E4).
     pub optimizer: Option<Optimizer<T>>,
-    /// Expected plateau for E3 (e.g. the KL fixed point); `None` = `r_max`.
+    /// Expected plateau for E3 (e.g. the KL fixed point of spec C.4); `None` = the plateau
+    /// fitted to the reward curve (a collapse is then premature when the fit still expects a
+    /// gain above `premature_gap` of the headroom).
     pub expected_plateau: Option<T>,
 }
 
@@ -881,7 +883,11 @@ pub fn diagnose<T: Real>(
             check::same_len(r, h, Param::Entropy)?;
             Some(entropy_ratio(
                 h,
-                Some((r, input.r_max, input.expected_plateau)),
+                Some((
+                    r,
+                    input.r_max,
+                    Some(input.expected_plateau.unwrap_or(plateau)),
+                )),
                 &opts.concentration,
             )?)
         }

@@ -50,8 +50,8 @@ pub struct grpo_diagnose_input {
     pub k_hat: f64,
     /// Refresh interval Kref (>= 0; periodic: an integer >= 1).
     pub kref: f64,
-    /// Expected plateau for the premature-concentration test (e.g. the KL fixed point); NaN =
-    /// `r_max`.
+    /// Expected plateau for the premature-concentration test (e.g. the KL fixed point); NaN = the
+    /// plateau fitted to the reward curve.
     pub expected_plateau: f64,
 }
 
