@@ -84,6 +84,9 @@ fn main() {
     for case in CASES {
         let rows = load(&format!("{dir}/{case}.csv"));
         for solver in ["grpo_guess", "grpo_data"] {
+            if std::env::var("ONLY").is_ok_and(|o| o != solver) {
+                continue;
+            }
             let mut times = vec![];
             let mut evals = vec![];
             let (mut w5, mut conv) = (0, 0);

@@ -175,8 +175,13 @@ impl<T: Real> Drift<T> {
     }
     #[inline]
     fn kl_term(&self, x: T) -> T {
+        self.kl_term_v(x, pvar(x))
+    }
+    /// `KLterm(x)` with `v = pvar(x)` already computed.
+    #[inline]
+    fn kl_term_v(&self, x: T, v: T) -> T {
         match self.kl {
-            Kl::Direct => pvar(x) * (x - self.x_ref),
+            Kl::Direct => v * (x - self.x_ref),
             Kl::Reverse => sigmoid(x) - self.p_ref,
         }
     }
@@ -190,7 +195,8 @@ impl<T: Real> Drift<T> {
     }
     #[inline]
     fn f(&self, x: T) -> T {
-        self.c * (self.adv(pvar(x)) - self.beta * self.kl_term(x))
+        let v = pvar(x);
+        self.c * (self.adv(v) - self.beta * self.kl_term_v(x, v))
     }
     #[inline]
     fn f_prime(&self, x: T) -> T {
@@ -261,7 +267,8 @@ pub(crate) fn brent<T: Real, F: FnMut(T) -> T>(
     mut fb: T,
     p: Param,
 ) -> Result<T> {
-    if !(fa * fb <= T::ZERO) {
+    let prod = fa * fb;
+    if prod > T::ZERO || prod.is_nan() {
         return Err(Error::new(ErrorKind::NotReached, p));
     }
     if fa == T::ZERO {
@@ -788,7 +795,7 @@ const INVERSION_MAX_G: u32 = 1000;
 /// `g <= 1000` by sequential inversion of the CDF from `n = 0` (one uniform; `(1 - q)^g >= 2^-1000`
 /// cannot underflow), otherwise as a sum of `g` Bernoulli(`q`) draws. Exact up to `f64` rounding.
 pub fn binomial<R: Rng + ?Sized>(rng: &mut R, g: u32, p: f64) -> u32 {
-    if !(p > 0.0) {
+    if p.is_nan() || p <= 0.0 {
         return 0;
     }
     if p >= 1.0 {

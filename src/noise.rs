@@ -97,7 +97,7 @@ pub fn stationary_var_x<T: Real>(h: &Hyper<T>, kref: u32, drift_var: T) -> Resul
     let v = if kref == 0 {
         let mu = h.mu;
         let den = a * (T::ONE - mu) * (T::TWO * (T::ONE + mu) - a);
-        if !(den > T::ZERO) {
+        if den <= T::ZERO || den.is_nan() {
             return Err(Error::new(ErrorKind::Diverged, Param::Kref));
         }
         eta2 * drift_var * (T::ONE + mu) / den
@@ -183,4 +183,101 @@ pub fn degeneracy_heterogeneous<T: Real>(ps: &[T], g: u32) -> Result<T> {
         s += degeneracy(p, g)?;
     }
     Ok(s / T::from_usize(ps.len()))
+}
+
+/// Largest constant lag the transient covariance propagation handles (the covariance of the
+/// `max(kref, 1) + 1` lagged logits lives on the stack).
+pub const MAX_TRANSIENT_LAG: u32 = 31;
+
+/// Transient band (spec D.2, optional part): the deterministic path `p_out[k]` and the variance
+/// `var_p_out[k]` of `p_k` at group size `g`, by propagating the covariance of the linearised
+/// time-varying map along the deterministic path,
+///
+/// ```text
+/// y_{k+1} = (1 + mu) y_k - mu y_{k-1} + eta F'(x_{j(k)}) y_{j(k)} + eta xi_k,
+/// Var[xi_k] = c^2 Var[a_hat](p_{j(k)})   (exact binomial sum),
+/// Sigma_{k+1} = A_k Sigma_k A_k^T + eta^2 Var[xi_k] b b^T,
+/// ```
+///
+/// starting from `Sigma_0 = 0`, then `Var(p_k) = (p_k (1 - p_k))^2 Var(x_k)` (delta method). The
+/// band is `p_out[k] -+ z sqrt(var_p_out[k])` ([`band`]). Constant lag, `kref <= MAX_TRANSIENT_LAG`
+/// (`CapacityExceeded`); both slices of the same length (`LengthMismatch`, param `out`).
+/// Divergence of the deterministic path gives `Diverged`.
+pub fn transient_variance<T: Real>(
+    bandit: &Bandit<T>,
+    g: u32,
+    bessel: bool,
+    p_out: &mut [T],
+    var_p_out: &mut [T],
+) -> Result<()> {
+    const N: usize = MAX_TRANSIENT_LAG as usize + 2;
+    bandit.validate()?;
+    if bandit.lag != Lag::Constant {
+        return Err(Error::out_of_range(Param::Lag));
+    }
+    if bandit.kref > MAX_TRANSIENT_LAG {
+        return Err(Error::new(ErrorKind::CapacityExceeded, Param::Kref));
+    }
+    if g < 2 {
+        return Err(Error::out_of_range(Param::G));
+    }
+    check::non_empty(p_out, Param::Steps)?;
+    check::same_len(p_out, var_p_out, Param::Output)?;
+    bandit.simulate_logit(p_out)?;
+    let d = bandit.kref as usize;
+    let n = core::cmp::max(d, 1) + 1;
+    let (eta, mu, cg) = (bandit.eta, bandit.mu, bandit.c);
+    let mut s = [[T::ZERO; N]; N];
+    let mut v = [T::ZERO; N];
+    let mut w = [T::ZERO; N];
+    if let Some(v0) = var_p_out.first_mut() {
+        *v0 = T::ZERO;
+    }
+    for k in 0..p_out.len() - 1 {
+        let j = bandit.lag_index(k);
+        let xo = p_out.get(j).copied().unwrap_or(T::NAN);
+        let f = eta * bandit.drift_prime(xo)?;
+        let (_, var_a, _) = bandit.adv_moments(crate::bandit::sigmoid(xo), g, bessel)?;
+        let q = eta * eta * cg * cg * var_a;
+        // row of A_k: y_k (index 0), y_{k-1} (index 1), y_{j(k)} (index k - j <= d)
+        for wi in w.iter_mut() {
+            *wi = T::ZERO;
+        }
+        w[0] = T::ONE + mu;
+        w[1] = -mu;
+        if let Some(wl) = w.get_mut(k - j) {
+            *wl += f;
+        }
+        // v = w Sigma, var_new = w Sigma w^T + q
+        let mut var_new = q;
+        for i in 0..n {
+            let mut acc = T::ZERO;
+            for r in 0..n {
+                acc += w[r] * s[r][i];
+            }
+            v[i] = acc;
+            var_new += w[i] * acc;
+        }
+        // shift the lag window by one and insert the new state
+        for i in (1..n).rev() {
+            for jj in (1..n).rev() {
+                s[i][jj] = s[i - 1][jj - 1];
+            }
+        }
+        s[0][0] = var_new;
+        for i in 1..n {
+            s[0][i] = v[i - 1];
+            s[i][0] = v[i - 1];
+        }
+        if let Some(slot) = var_p_out.get_mut(k + 1) {
+            *slot = var_new;
+        }
+    }
+    for (x, var) in p_out.iter_mut().zip(var_p_out.iter_mut()) {
+        let p = crate::bandit::sigmoid(*x);
+        let vp = p * (T::ONE - p);
+        *x = p;
+        *var = vp * vp * *var;
+    }
+    Ok(())
 }

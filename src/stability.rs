@@ -194,7 +194,7 @@ impl<T: Real> Hyper<T> {
             Lag::Constant => constant_lag_spectrum(a, self.mu, kref)?,
             Lag::Periodic => periodic_spectrum(a, self.mu, kref)?,
         };
-        let regime = if !(rho < T::ONE) {
+        let regime = if rho >= T::ONE || rho.is_nan() {
             Regime::Oscillatory
         } else if real_pos {
             Regime::Monotone
@@ -204,32 +204,45 @@ impl<T: Real> Hyper<T> {
         Ok(Spectrum { rho, regime })
     }
 
-    /// Largest exactly stable constant lag: the largest integer `Kref < d_c`, saturated at
-    /// `u32::MAX`; `None` when even the on-policy map is unstable.
-    pub fn largest_stable_kref(&self) -> Result<Option<u32>> {
-        let dc = self.critical_lag()?;
-        if dc <= T::ZERO {
-            return Ok(None);
+    /// Largest exactly stable lag. Constant lag: the largest integer `Kref < d_c` (saturated at
+    /// `u32::MAX`). Periodic refresh: the largest period `T` with per-step radius `< 1`, found by
+    /// doubling then bisection over the 2x2 monodromy (assumes the stable periods form one
+    /// interval `1..=T*`, as the spectrum does for the spec presets; `T` up to `MAX_PERIOD`, else
+    /// `CapacityExceeded`). `None` when even the on-policy map is unstable.
+    pub fn largest_stable_kref(&self, lag: Lag) -> Result<Option<u32>> {
+        match lag {
+            Lag::Constant => {
+                let dc = self.critical_lag()?;
+                if dc <= T::ZERO {
+                    return Ok(None);
+                }
+                let n = dc.ceil().to_f64() - 1.0;
+                Ok(Some(if n >= u32::MAX as f64 {
+                    u32::MAX
+                } else {
+                    n as u32
+                }))
+            }
+            Lag::Periodic => largest_true(|t| {
+                Ok(self.linear_regime(t, Lag::Periodic)?.regime != Regime::Oscillatory)
+            }),
         }
-        let n = dc.ceil().to_f64() - 1.0;
-        Ok(Some(if n >= u32::MAX as f64 {
-            u32::MAX
-        } else {
-            n as u32
-        }))
     }
 
-    /// Largest constant lag whose exact linear regime is monotone: a walk over integer lags with
-    /// the exact spectrum, started at the first-order estimate `ceil(Kref_z1) - 1` (exact for the
-    /// spec presets; about 10 % too large for small `eta K`, e.g. 212 vs 190 at `eta K = 3.8e-4`).
-    /// Assumes the monotone lags form one interval `0..=n`. `None` when the on-policy map is not
-    /// monotone.
-    pub fn largest_monotone_kref(&self) -> Result<Option<u32>> {
+    /// Largest lag whose exact linear regime is monotone; `None` when the on-policy map is not
+    /// monotone. Assumes the monotone lags form one interval. Constant lag: a walk over integer
+    /// lags with the exact spectrum, started at the first-order estimate `ceil(Kref_z1) - 1`
+    /// (exact for the spec presets; about 10 % too large for small `eta K`, e.g. 212 vs 190 at
+    /// `eta K = 3.8e-4`). Periodic refresh: doubling then bisection as in
+    /// [`Hyper::largest_stable_kref`].
+    pub fn largest_monotone_kref(&self, lag: Lag) -> Result<Option<u32>> {
+        let mono =
+            |d: u32| -> Result<bool> { Ok(self.linear_regime(d, lag)?.regime == Regime::Monotone) };
+        if lag == Lag::Periodic {
+            return largest_true(mono);
+        }
         let on = self.zeta_one_onset()?;
         let guess = (on.ceil().to_f64() - 1.0).clamp(0.0, MAX_EXACT_LAG as f64) as u32;
-        let mono = |d: u32| -> Result<bool> {
-            Ok(self.linear_regime(d, Lag::Constant)?.regime == Regime::Monotone)
-        };
         let mut d = guess;
         if mono(d)? {
             while d < MAX_EXACT_LAG && mono(d + 1)? {
@@ -248,25 +261,87 @@ impl<T: Real> Hyper<T> {
     }
 }
 
-/// Supremum of the learning rates at which the constant-lag map with lag `kref` is exactly stable
-/// (stable iff `eta < eta_max`): the `a = eta K` with `d_c(a) = kref` (`d_c` decreases from
-/// infinity to 0 on `(0, 2 (1 + mu)]`; Brent on `a`), divided by `K`. `kref = 0` gives
-/// `2 (1 + mu) / K`.
-pub fn largest_stable_eta<T: Real>(kref: u32, mu: T, k: T) -> Result<T> {
+/// Largest period the periodic-refresh searches consider (each test costs O(T) operations).
+pub const MAX_PERIOD: u32 = 1 << 24;
+
+/// Largest `t >= 1` with `pred(t)`, assuming `pred` holds exactly on `1..=t*`: doubling from 2,
+/// then bisection. `None` if `pred(1)` fails; `CapacityExceeded` beyond `MAX_PERIOD`.
+fn largest_true<F: FnMut(u32) -> Result<bool>>(mut pred: F) -> Result<Option<u32>> {
+    if !pred(1)? {
+        return Ok(None);
+    }
+    let mut lo = 1u32;
+    let mut hi = 2u32;
+    while pred(hi)? {
+        lo = hi;
+        if hi >= MAX_PERIOD {
+            return Err(Error::new(ErrorKind::CapacityExceeded, Param::Kref));
+        }
+        hi = hi.saturating_mul(2);
+    }
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if pred(mid)? {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok(Some(lo))
+}
+
+/// Supremum of the learning rates at which the map with lag `kref` is exactly stable (stable iff
+/// `eta < eta_max`). Constant lag: the `a = eta K` with `d_c(a) = kref` (`d_c` decreases from
+/// infinity to 0 on `(0, 2 (1 + mu)]`; Brent on `a`); `kref = 0` gives `2 (1 + mu) / K`.
+/// Periodic refresh (`kref >= 1`): bisection on `ln a` over the monodromy spectrum between a
+/// stable `a` and `4 (1 + mu)` (unstable; stability is a single interval in `a`, checked for the
+/// spec's momenta). Divided by `K`.
+pub fn largest_stable_eta<T: Real>(kref: u32, lag: Lag, mu: T, k: T) -> Result<T> {
     check::half_open(mu, T::ZERO, T::ONE, Param::Mu)?;
     check::positive(k, Param::K)?;
     let a_max = T::TWO * (T::ONE + mu);
+    if lag == Lag::Periodic {
+        if kref == 0 {
+            return Err(Error::out_of_range(Param::Kref));
+        }
+        let stable = |a: T| -> Result<bool> { Ok(periodic_spectrum(a, mu, kref)?.0 < T::ONE) };
+        let mut hi = T::TWO * a_max;
+        if stable(hi)? {
+            return Err(Error::new(ErrorKind::NotReached, Param::Eta));
+        }
+        let mut lo = a_max;
+        let mut guard = 0;
+        while !stable(lo)? {
+            lo *= c::<T>(0.25);
+            guard += 1;
+            if guard > 200 {
+                return Err(Error::new(ErrorKind::NotReached, Param::Eta));
+            }
+        }
+        for _ in 0..200 {
+            let mid = (lo * hi).sqrt();
+            if mid <= lo || mid >= hi {
+                break;
+            }
+            if stable(mid)? {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        return check::result(lo / k, Param::Eta);
+    }
     if kref == 0 {
         return check::result(a_max / k, Param::Eta);
     }
     let target = T::from_f64(kref as f64);
     let h = |a: T| critical_lag_of(a, mu).map(|d| d - target).unwrap_or(T::NAN);
-    // d_c(a) <= (pi/2)(1 - mu)/a + 1/2, so d_c(lo) < ... ; choose lo with d_c(lo) > kref.
+    // choose lo with d_c(lo) > kref
     let mut lo = (T::ONE - mu) / (target + T::ONE);
     let mut flo = h(lo);
     let mut guard = 0;
     while flo <= T::ZERO && guard < 200 {
-        lo = lo * T::HALF;
+        lo *= T::HALF;
         flo = h(lo);
         guard += 1;
     }
@@ -283,7 +358,7 @@ fn critical_lag_of<T: Real>(a: T, mu: T) -> Result<T> {
     let f =
         |w: T| T::TWO * (w * T::HALF).sin() * (T::ONE - T::TWO * mu * w.cos() + mu * mu).sqrt() - a;
     let w = brent(f, T::ZERO, T::PI, -a, f(T::PI), Param::K)?;
-    if !(w > T::ZERO) {
+    if w <= T::ZERO || w.is_nan() {
         return Err(Error::new(ErrorKind::NotReached, Param::K));
     }
     let (s, co) = w.sin_cos();
@@ -406,7 +481,8 @@ fn largest_positive_root<T: Real>(a: T, mu: T, d: u32) -> Option<T> {
     }
     let zm = T::HALF * (lo + hi);
     let la = a.ln();
-    if !(g(zm) >= la) {
+    let gm = g(zm);
+    if gm < la || gm.is_nan() {
         return None;
     }
     // root of g(z) = ln a on [zm, 1): g decreasing from g(zm) >= ln a to -infinity
@@ -566,8 +642,9 @@ fn periodic_spectrum<T: Real>(a: T, mu: T, t: u32) -> Result<(T, bool)> {
     if t == 0 {
         return Err(Error::out_of_range(Param::Kref));
     }
-    let mut m = [[T::ZERO; 2]; 2];
-    for col in 0..2 {
+    // columns of the monodromy: images of the basis states (y_k, y_{k-1}) = (1, 0), (0, 1)
+    let mut cols = [[T::ZERO; 2]; 2];
+    for (col, out) in cols.iter_mut().enumerate() {
         let (mut yk, mut ykm1) = if col == 0 {
             (T::ONE, T::ZERO)
         } else {
@@ -579,9 +656,9 @@ fn periodic_spectrum<T: Real>(a: T, mu: T, t: u32) -> Result<(T, bool)> {
             ykm1 = yk;
             yk = yn;
         }
-        m[0][col] = yk;
-        m[1][col] = ykm1;
+        *out = [yk, ykm1];
     }
+    let m = [[cols[0][0], cols[1][0]], [cols[0][1], cols[1][1]]];
     let tr = m[0][0] + m[1][1];
     let det = m[0][0] * m[1][1] - m[0][1] * m[1][0];
     let (r, real_pos) = quadratic_spectrum(-tr, det);
@@ -626,7 +703,7 @@ pub fn classify<T: Real>(p: &[T], target: T, tol: T) -> Result<Classification<T>
     check::finite(p0, Param::P)?;
     let e0 = p0 - target;
     let big_e0 = e0.abs();
-    if !(big_e0 > T::ZERO) {
+    if big_e0 == T::ZERO {
         return Err(Error::out_of_range(Param::Target));
     }
     let s0 = if e0 > T::ZERO { T::ONE } else { -T::ONE };

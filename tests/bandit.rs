@@ -237,7 +237,7 @@ fn simulation_behaviour() {
     assert!((one[0] - b.p_ref).abs() < 1e-17);
     // f32 works too
     let b32 = Bandit::<f32>::preset_a(0);
-    assert!((b32.fixed_point().unwrap().p - 0.30434400724).abs() < 1e-5);
+    assert!((b32.fixed_point().unwrap().p - 0.304_344_f32).abs() < 1e-5);
     let mut p32 = vec![0.0f32; 301];
     b32.simulate(&mut p32).unwrap();
     assert!((p32[300] as f64 - p[300]).abs() < 1e-4);
@@ -431,7 +431,12 @@ fn bad_input_typed_errors() {
         (ErrorKind::CapacityExceeded, Param::Kref)
     );
     assert_eq!(
-        err(grpo_dynamics::stability::largest_stable_eta(3, 0.8, 0.0)),
+        err(grpo_dynamics::stability::largest_stable_eta(
+            3,
+            Lag::Constant,
+            0.8,
+            0.0
+        )),
         (OR, Param::K)
     );
     let _: Error = Error::out_of_range(Param::Kref);

@@ -286,3 +286,79 @@ fn noise_bad_input() {
         ErrorKind::OutOfRange
     );
 }
+
+/// The transient covariance propagation converges to the stationary prediction (an independent
+/// computation: AR(2) closed form / impulse-response sum). Mean centring with the Bessel factor
+/// makes the finite-G drift equal to the mean-field one (K_G = K, p*_G = p*), so they must agree.
+#[test]
+fn transient_variance_converges_to_stationary() {
+    for kref in [0u32, 8, 20] {
+        let b = Bandit::<f64>::preset_b(kref);
+        let mut p = vec![0.0; 4001];
+        let mut var = vec![0.0; 4001];
+        grpo_dynamics::noise::transient_variance(&b, 16, true, &mut p, &mut var).unwrap();
+        let st = group_noise(&b, 16, true).unwrap();
+        assert!(
+            rel(var[4000], st.var_p) < 1e-9,
+            "Kref {kref}: {} vs {}",
+            var[4000],
+            st.var_p
+        );
+        assert_eq!(var[0], 0.0);
+        let mut det = vec![0.0; 4001];
+        b.simulate(&mut det).unwrap();
+        assert_eq!(p, det);
+    }
+}
+
+/// Transient variance against Monte Carlo along the path (Preset B, Kref = 8, G = 16, Bessel):
+/// within 10 % at every checked step. Release builds only.
+#[test]
+#[cfg_attr(debug_assertions, ignore = "heavy: run with cargo test --release")]
+fn transient_variance_monte_carlo() {
+    let b = Bandit::<f64>::preset_b(8);
+    let steps = 400;
+    let mut p = vec![0.0; steps + 1];
+    let mut var = vec![0.0; steps + 1];
+    grpo_dynamics::noise::transient_variance(&b, 16, true, &mut p, &mut var).unwrap();
+    let checks = [10usize, 25, 50, 100, 200, 400];
+    let seeds = 3000;
+    let mut s1 = [0.0f64; 6];
+    let mut s2 = [0.0f64; 6];
+    let mut q = vec![0.0; steps + 1];
+    for seed in 0..seeds {
+        b.simulate_stochastic(16, true, &mut Xoshiro256pp::new(77 + seed), &mut q)
+            .unwrap();
+        for (i, &k) in checks.iter().enumerate() {
+            let d = q[k] - p[k];
+            s1[i] += d;
+            s2[i] += d * d;
+        }
+    }
+    for (i, &k) in checks.iter().enumerate() {
+        let m = s1[i] / seeds as f64;
+        let v = s2[i] / seeds as f64 - m * m;
+        eprintln!("k = {k}: var sim {v:.4e} pred {:.4e}", var[k]);
+        assert!(rel(v, var[k]) < 0.10, "k = {k}: sim {v} vs pred {}", var[k]);
+    }
+}
+
+#[test]
+fn transient_variance_errors() {
+    let b = Bandit::<f64>::preset_b(0);
+    let (mut p, mut v) = (vec![0.0; 10], vec![0.0; 9]);
+    let e = grpo_dynamics::noise::transient_variance(&b, 16, false, &mut p, &mut v).unwrap_err();
+    assert_eq!(
+        (e.kind(), e.param()),
+        (ErrorKind::LengthMismatch, Param::Output)
+    );
+    let mut v = vec![0.0; 10];
+    let e = grpo_dynamics::noise::transient_variance(&b, 1, false, &mut p, &mut v).unwrap_err();
+    assert_eq!(e.param(), Param::G);
+    let far = Bandit::<f64>::preset_b(32);
+    let e = grpo_dynamics::noise::transient_variance(&far, 16, false, &mut p, &mut v).unwrap_err();
+    assert_eq!(
+        (e.kind(), e.param()),
+        (ErrorKind::CapacityExceeded, Param::Kref)
+    );
+}

@@ -46,17 +46,36 @@ fn scalar_predicates() {
         assert_eq!(grpo_zeta_one_onset(1.0, 0.8, 0.5, &mut v), GRPO_OK);
         assert_eq!(v, 0.0);
         let mut d = 0u32;
-        assert_eq!(grpo_largest_stable_kref(0.3, 0.8, K_A, &mut d), GRPO_OK);
+        assert_eq!(grpo_largest_stable_kref(0.3, 0.8, K_A, 0, &mut d), GRPO_OK);
         assert_eq!(d, 51);
-        assert_eq!(grpo_largest_monotone_kref(0.3, 0.8, K_A, &mut d), GRPO_OK);
+        assert_eq!(
+            grpo_largest_monotone_kref(0.3, 0.8, K_A, 0, &mut d),
+            GRPO_OK
+        );
         assert_eq!(d, 7);
         d = 99;
         assert_eq!(
-            grpo_largest_stable_kref(4.0, 0.8, 1.0, &mut d),
+            grpo_largest_stable_kref(4.0, 0.8, 1.0, 0, &mut d),
             status(ErrorKind::NotReached, Param::Kref)
         );
         assert_eq!(d, 99);
-        assert_eq!(grpo_largest_stable_eta(52, 0.8, K_A, &mut v), GRPO_OK);
+        // periodic refresh, Preset A: monotone up to 15, stable up to 78 (spec C.10)
+        assert_eq!(
+            grpo_largest_monotone_kref(0.3, 0.8, K_A, 1, &mut d),
+            GRPO_OK
+        );
+        assert_eq!(d, 15);
+        assert_eq!(grpo_largest_stable_kref(0.3, 0.8, K_A, 1, &mut d), GRPO_OK);
+        assert_eq!(d, 78);
+        assert_eq!(
+            grpo_largest_stable_kref(0.3, 0.8, K_A, 2, &mut d),
+            status(ErrorKind::UnknownCode, Param::Lag)
+        );
+        assert_eq!(grpo_largest_stable_eta(79, 1, 0.8, K_A, &mut v), GRPO_OK);
+        assert!(v < 0.3);
+        assert_eq!(grpo_largest_stable_eta(78, 1, 0.8, K_A, &mut v), GRPO_OK);
+        assert!(v > 0.3);
+        assert_eq!(grpo_largest_stable_eta(52, 0, 0.8, K_A, &mut v), GRPO_OK);
         assert!(v < 0.3);
         let (mut r, mut rho) = (9u32, 0.0);
         assert_eq!(
@@ -102,7 +121,7 @@ fn scalar_predicates_bad_input() {
             status(ErrorKind::OutOfRange, Param::Kref)
         );
         assert_eq!(
-            grpo_largest_stable_eta(3, 0.8, nan, &mut v),
+            grpo_largest_stable_eta(3, 0, 0.8, nan, &mut v),
             status(ErrorKind::NonFinite, Param::K)
         );
         assert_eq!(v, 123.0, "output untouched on error");
@@ -180,6 +199,16 @@ fn bandit_functions() {
         let mut gn = grpo_group_noise::default();
         assert_eq!(grpo_bandit_group_noise(&bb, 16, 0, &mut gn), GRPO_OK);
         assert!((gn.p_star - 0.71859).abs() < 6e-6 && (gn.var_p / 4.602e-5 - 1.0).abs() < 1.5e-3);
+        let (mut tp, mut tv) = (vec![0.0; 2001], vec![0.0; 2001]);
+        assert_eq!(
+            grpo_bandit_transient_variance(&bb, 16, 0, 2000, tp.as_mut_ptr(), tv.as_mut_ptr()),
+            GRPO_OK
+        );
+        assert!(tv[0] == 0.0 && tv[2000] > 0.0);
+        assert_eq!(
+            grpo_bandit_transient_variance(&bb, 16, 0, 2000, tp.as_mut_ptr(), null_mut()),
+            status(ErrorKind::NullPointer, Param::Output)
+        );
         let mut d = 0.0;
         assert_eq!(grpo_degeneracy(0.5, 4, &mut d), GRPO_OK);
         assert_eq!(d, 0.125);
@@ -327,4 +356,25 @@ fn bandit_functions_bad_input() {
         );
         assert_eq!((regime, ov), (9, -1.0));
     }
+}
+
+/// The struct layouts are a contract with C clients.
+#[test]
+fn struct_layouts() {
+    use std::mem::{offset_of, size_of};
+    assert_eq!(size_of::<grpo_bandit>(), 64);
+    let offs = [
+        offset_of!(grpo_bandit, eta),
+        offset_of!(grpo_bandit, mu),
+        offset_of!(grpo_bandit, beta),
+        offset_of!(grpo_bandit, p_ref),
+        offset_of!(grpo_bandit, c),
+        offset_of!(grpo_bandit, eps),
+        offset_of!(grpo_bandit, kref),
+        offset_of!(grpo_bandit, normalization),
+        offset_of!(grpo_bandit, kl),
+        offset_of!(grpo_bandit, lag),
+    ];
+    assert_eq!(offs, [0, 8, 16, 24, 32, 40, 48, 52, 56, 60]);
+    assert_eq!(size_of::<grpo_group_noise>(), 48);
 }

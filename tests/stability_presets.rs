@@ -44,8 +44,8 @@ fn preset_a_constants() {
     );
     assert_eq!(h.critical_lag().unwrap().ceil(), 52.0);
     assert_eq!(h.zeta_one_onset().unwrap().ceil(), 8.0);
-    assert_eq!(h.largest_stable_kref().unwrap(), Some(51));
-    assert_eq!(h.largest_monotone_kref().unwrap(), Some(7));
+    assert_eq!(h.largest_stable_kref(Lag::Constant).unwrap(), Some(51));
+    assert_eq!(h.largest_monotone_kref(Lag::Constant).unwrap(), Some(7));
     // Mroueh's fixed-point equation (spec F: residual < 1e-12)
     assert!(b.mroueh_residual().unwrap().abs() < 1e-12);
     // K-hat protocol within 1e-4 relative of the formula (spec F)
@@ -72,8 +72,8 @@ fn preset_b_constants() {
         5e-4,
         "asymptotic d_c",
     );
-    assert_eq!(h.largest_stable_kref().unwrap(), Some(38));
-    assert_eq!(h.largest_monotone_kref().unwrap(), Some(4));
+    assert_eq!(h.largest_stable_kref(Lag::Constant).unwrap(), Some(38));
+    assert_eq!(h.largest_monotone_kref(Lag::Constant).unwrap(), Some(4));
     assert!(b.mroueh_residual().unwrap().abs() < 1e-12);
     let kh = b.measure_stiffness(0.01, 400, 1e-4).unwrap();
     assert!((kh / k - 1.0).abs() < 1e-4, "K-hat {kh} vs K {k}");
@@ -225,10 +225,27 @@ fn periodic_refresh_preset_a() {
     b.simulate(&mut p).unwrap();
     let ps = b.fixed_point().unwrap().p;
     assert_eq!(classify(&p, ps, 0.01).unwrap().regime, Regime::Monotone);
+    // scheduler answers for periodic refresh
+    assert_eq!(h.largest_monotone_kref(Lag::Periodic).unwrap(), Some(15));
+    assert_eq!(h.largest_stable_kref(Lag::Periodic).unwrap(), Some(78));
+    let k = h.k;
+    let e78 = grpo_dynamics::stability::largest_stable_eta(78, Lag::Periodic, 0.8, k).unwrap();
+    let e79 = grpo_dynamics::stability::largest_stable_eta(79, Lag::Periodic, 0.8, k).unwrap();
+    assert!(e79 < 0.3 && 0.3 < e78, "{e79} < 0.3 < {e78}");
+    for (eta, want) in [
+        (e79 * 0.9999, Regime::Overshooting),
+        (e79 * 1.0001, Regime::Oscillatory),
+    ] {
+        let he = Hyper::new(eta, 0.8, k).unwrap();
+        assert_eq!(he.linear_regime(79, Lag::Periodic).unwrap().regime, want);
+    }
+    // on-policy periodic (T = 1) is the on-policy constant-lag map: eta_max = 2 (1 + mu) / K
+    let e1 = grpo_dynamics::stability::largest_stable_eta(1, Lag::Periodic, 0.8, k).unwrap();
+    assert!((e1 * k / 3.6 - 1.0).abs() < 1e-12, "{}", e1 * k);
     // largest stable eta at the lag where Preset A turns unstable brackets eta = 0.3
     let k = Bandit::<f64>::preset_a(0).stiffness().unwrap();
-    let e51 = grpo_dynamics::stability::largest_stable_eta(51, 0.8, k).unwrap();
-    let e52 = grpo_dynamics::stability::largest_stable_eta(52, 0.8, k).unwrap();
+    let e51 = grpo_dynamics::stability::largest_stable_eta(51, Lag::Constant, 0.8, k).unwrap();
+    let e52 = grpo_dynamics::stability::largest_stable_eta(52, Lag::Constant, 0.8, k).unwrap();
     assert!(e52 < 0.3 && 0.3 < e51, "{e52} < 0.3 < {e51}");
     let hk = Hyper::new(e51, 0.8, k).unwrap();
     close(
@@ -237,4 +254,28 @@ fn periodic_refresh_preset_a() {
         1e-9,
         "d_c at the largest stable eta",
     );
+}
+
+/// The predicates are generic: f32 (the embedded build) reproduces the constants and the
+/// first-order and exact-linear strings of Preset A.
+#[test]
+fn preset_a_in_f32() {
+    let b = Bandit::<f32>::preset_a(0);
+    let h = b.hyper().unwrap();
+    assert!((h.k - 0.018_859_11).abs() < 1e-6);
+    assert!((h.critical_lag().unwrap() - 51.48475).abs() < 2e-3);
+    assert!((h.prop9_threshold().unwrap() - 35.34985).abs() < 2e-3);
+    assert!((h.zeta_one_onset().unwrap() - 7.81178).abs() < 2e-3);
+    let first: String = (0..=64)
+        .map(|d| h.first_order_regime(d as f32).unwrap().letter())
+        .collect();
+    assert_eq!(first, A_FIRST);
+    let exact: String = (0..=64)
+        .map(|d| h.linear_regime(d, Lag::Constant).unwrap().regime.letter())
+        .collect();
+    assert_eq!(exact, A_EXACT);
+    let ps = b.fixed_point().unwrap().p;
+    let mut p = vec![0.0f32; 301];
+    b.simulate(&mut p).unwrap();
+    assert_eq!(classify(&p, ps, 0.01).unwrap().regime, Regime::Monotone);
 }

@@ -65,7 +65,10 @@ fn spec_eta_grid_values() {
         let got = h.critical_lag().unwrap();
         assert!((got - dc).abs() < 5e-4, "eta {eta}: d_c {got} vs {dc}");
         assert_eq!(got.ceil() as u32, first);
-        assert_eq!(h.largest_stable_kref().unwrap(), Some(first - 1));
+        assert_eq!(
+            h.largest_stable_kref(Lag::Constant).unwrap(),
+            Some(first - 1)
+        );
         let r = got / h.prop9_threshold().unwrap();
         assert!((r - ratio).abs() < 5e-4, "ratio {r} vs {ratio}");
         assert!(r > 1.0 && r < std::f64::consts::FRAC_PI_2);
@@ -132,7 +135,7 @@ fn critical_lag_matches_simulation() {
 fn largest_stable_eta_round_trip() {
     let k = k_a();
     for kref in [0u32, 1, 2, 5, 14, 52, 200] {
-        let eta = largest_stable_eta(kref, 0.8, k).unwrap();
+        let eta = largest_stable_eta(kref, Lag::Constant, 0.8, k).unwrap();
         let h = Hyper::new(eta, 0.8, k).unwrap();
         if kref == 0 {
             assert!((h.a().unwrap() - 3.6).abs() < 1e-12);
@@ -152,13 +155,13 @@ fn on_policy_unstable_gives_zero_lag() {
     // eta K >= 2 (1 + mu): the on-policy map is already unstable
     let h = Hyper::new(4.0, 0.8, 1.0).unwrap();
     assert_eq!(h.critical_lag().unwrap(), 0.0);
-    assert_eq!(h.largest_stable_kref().unwrap(), None);
+    assert_eq!(h.largest_stable_kref(Lag::Constant).unwrap(), None);
     assert!(unstable(&h, 0));
     // already underdamped on-policy: zeta = 1 onset is 0
     let h = Hyper::new(1.0, 0.8, 0.5).unwrap();
     assert_eq!(h.zeta_one_onset().unwrap(), 0.0);
     assert!(h.zeta(0.0).unwrap() < 1.0);
-    assert_eq!(h.largest_monotone_kref().unwrap(), None);
+    assert_eq!(h.largest_monotone_kref(Lag::Constant).unwrap(), None);
 }
 
 /// First exactly non-monotone lag (exact spectrum) against the reference implementation
@@ -176,12 +179,12 @@ fn largest_monotone_kref_matches_reference() {
     ] {
         let h = Hyper::new(eta, 0.8, k).unwrap();
         assert_eq!(
-            h.largest_monotone_kref().unwrap(),
+            h.largest_monotone_kref(Lag::Constant).unwrap(),
             Some(first_s - 1),
             "eta {eta}"
         );
         assert!((h.zeta_one_onset().unwrap() - onset).abs() < 1e-4);
     }
     let h = Hyper::new(1.0, 0.8, k).unwrap();
-    assert_eq!(h.largest_monotone_kref().unwrap(), None);
+    assert_eq!(h.largest_monotone_kref(Lag::Constant).unwrap(), None);
 }

@@ -11,6 +11,16 @@ use grpo_dynamics::trajectory::{
 };
 use grpo_dynamics::{ErrorKind, Param};
 
+/// Tolerance of the f32 checks: 1e-6 with libm; with the `micromath` feature the documented
+/// bound `MICROMATH_F32_BOUND` times the scale of the trajectory (tests/micromath.rs measures it).
+fn f32_tol(scale: f64) -> f64 {
+    if cfg!(feature = "micromath") {
+        grpo_dynamics::trajectory::MICROMATH_F32_BOUND * scale
+    } else {
+        1e-6
+    }
+}
+
 fn osc(z: f64) -> Oscillator<f64> {
     Oscillator::new(0.7, 0.1, 0.0, 0.15, z).unwrap()
 }
@@ -39,7 +49,7 @@ fn golden_values_f32() {
     for (z, t, r) in GOLDEN {
         let o = Oscillator::new(0.7f32, 0.1, 0.0, 0.15, z as f32).unwrap();
         let v = o.value(t as f32).unwrap() as f64;
-        assert!((v - r).abs() <= 1e-6, "zeta {z}: {v} vs {r}");
+        assert!((v - r).abs() <= f32_tol(0.6), "zeta {z}: {v} vs {r}");
     }
 }
 
@@ -76,7 +86,8 @@ fn golden_jacobian_at_critical() {
     let o = Oscillator::new(0.7f32, 0.1, 0.0, 0.15, 1.0).unwrap();
     let (_, g) = o.value_and_gradient(10.0).unwrap();
     for i in 0..5 {
-        assert!((g[i] as f64 - JAC_CRIT[i]).abs() <= 1e-6, "f32 {i}");
+        // t = 10 scales the omega/zeta components
+        assert!((g[i] as f64 - JAC_CRIT[i]).abs() <= f32_tol(6.0), "f32 {i}");
     }
 }
 
@@ -98,7 +109,7 @@ fn critical_t80_by_lambert_w() {
         .unwrap()
         .time_to_fraction(0.8)
         .unwrap();
-    assert!((t as f64 - CRIT_T80).abs() <= 1e-6);
+    assert!((t as f64 - CRIT_T80).abs() <= f32_tol(CRIT_T80));
     // the same time from the general root finder (v0 = 0 but zeta slightly above 1)
     let t = Oscillator::new(0.7, 0.1, 0.0, 1.0, 1.0 + 1e-12)
         .unwrap()
@@ -376,10 +387,10 @@ fn grid_gradients_match_pointwise() {
             let (v, d) = g.next().unwrap();
             let (vp, dp) = o.value_and_gradient(t).unwrap();
             assert!((v - vp).abs() <= 1e-13, "{o:?} {i}");
-            // the omega/zeta components are sums of terms of size ~ t (zeta + omega) S that cancel
+            // the omega/zeta components are sums of terms of size ~ t (1 + zeta) S that cancel
             // (far overdamped: terms ~ 1e3, sum ~ 0.3); judge against that size
             let s = (o.r0 - o.r_star).abs() + o.v0.abs() / o.omega;
-            let terms = t * (o.zeta + o.omega) * s;
+            let terms = t * (1.0 + o.zeta) * s;
             for k in 0..5 {
                 let tol = 1e-12 * (1.0 + dp[k].abs()) + 1e-14 * terms;
                 assert!(
@@ -428,6 +439,33 @@ fn parameterisation_grids_match_pointwise() {
     same(h.grid(0.5, 0.75).unwrap(), |t| {
         h.value_and_gradient(t).unwrap()
     });
+}
+
+#[test]
+fn slice_gradients_match_pointwise() {
+    let t = [0.0, 0.5, 3.0, 40.0, 700.0];
+    let (mut v, mut g5) = ([0.0; 5], [[0.0; 5]; 5]);
+    let o = Oscillator::new(0.7, 0.1, 0.02, 0.15, 0.4).unwrap();
+    o.eval_slice_gradient(&t, &mut v, &mut g5).unwrap();
+    let mut g3 = [[0.0; 3]; 5];
+    let h = Hyper::new(0.3, 0.05, 0.018859, 0.3, 0.8, 8.0).unwrap();
+    let mut vh = [0.0; 5];
+    h.eval_slice_gradient(&t, &mut vh, &mut g3).unwrap();
+    for i in 0..5 {
+        assert_eq!((v[i], g5[i]), o.value_and_gradient(t[i]).unwrap());
+        assert_eq!((vh[i], g3[i]), h.value_and_gradient(t[i]).unwrap());
+    }
+    let e = o
+        .eval_slice_gradient(&t, &mut v, &mut [[0.0; 5]; 4])
+        .unwrap_err();
+    assert_eq!(
+        (e.kind(), e.param()),
+        (ErrorKind::LengthMismatch, Param::Output)
+    );
+    let e = o
+        .eval_slice_gradient(&[1.0, -1.0], &mut [0.0; 2], &mut [[0.0; 5]; 2])
+        .unwrap_err();
+    assert_eq!((e.kind(), e.param()), (ErrorKind::OutOfRange, Param::T));
 }
 
 #[test]

@@ -155,8 +155,9 @@ pub unsafe extern "C" fn grpo_zeta(
     })
 }
 
-/// Largest exactly stable constant lag (`ceil(d_c) - 1`); `GRPO_ERR_NOT_REACHED` (param `kref`)
-/// when even the on-policy map is unstable.
+/// Largest exactly stable lag for lag mode `lag` (0 constant: `ceil(d_c) - 1`; 1 periodic: largest
+/// stable refresh period); `GRPO_ERR_NOT_REACHED` (param `kref`) when even the on-policy map is
+/// unstable.
 ///
 /// # Safety
 /// `kref_out` must be NULL or point to a writable `uint32_t`.
@@ -165,19 +166,20 @@ pub unsafe extern "C" fn grpo_largest_stable_kref(
     eta: f64,
     mu: f64,
     k: f64,
+    lag: u32,
     kref_out: *mut u32,
 ) -> i32 {
     guard(|| {
         let out = out_ref(kref_out, Param::Output)?;
         *out = Hyper::new(eta, mu, k)?
-            .largest_stable_kref()?
+            .largest_stable_kref(to_lag(lag)?)?
             .ok_or(Error::new(ErrorKind::NotReached, Param::Kref))?;
         Ok(())
     })
 }
 
-/// Largest constant lag with an exactly monotone linear regime; `GRPO_ERR_NOT_REACHED` (param
-/// `kref`) when the on-policy map is not monotone.
+/// Largest lag (lag mode `lag`: 0 constant, 1 periodic) with an exactly monotone linear regime;
+/// `GRPO_ERR_NOT_REACHED` (param `kref`) when the on-policy map is not monotone.
 ///
 /// # Safety
 /// `kref_out` must be NULL or point to a writable `uint32_t`.
@@ -186,31 +188,34 @@ pub unsafe extern "C" fn grpo_largest_monotone_kref(
     eta: f64,
     mu: f64,
     k: f64,
+    lag: u32,
     kref_out: *mut u32,
 ) -> i32 {
     guard(|| {
         let out = out_ref(kref_out, Param::Output)?;
         *out = Hyper::new(eta, mu, k)?
-            .largest_monotone_kref()?
+            .largest_monotone_kref(to_lag(lag)?)?
             .ok_or(Error::new(ErrorKind::NotReached, Param::Kref))?;
         Ok(())
     })
 }
 
-/// Supremum of the stable learning rates at constant lag `kref` (stable iff `eta < *eta_out`).
+/// Supremum of the stable learning rates at lag `kref` with lag mode `lag` (0 constant,
+/// 1 periodic): stable iff `eta < *eta_out`.
 ///
 /// # Safety
 /// `eta_out` must be NULL or point to a writable `double`.
 #[no_mangle]
 pub unsafe extern "C" fn grpo_largest_stable_eta(
     kref: u32,
+    lag: u32,
     mu: f64,
     k: f64,
     eta_out: *mut f64,
 ) -> i32 {
     guard(|| {
         let out = out_ref(eta_out, Param::Output)?;
-        *out = largest_stable_eta(kref, mu, k)?;
+        *out = largest_stable_eta(kref, to_lag(lag)?, mu, k)?;
         Ok(())
     })
 }
@@ -335,6 +340,32 @@ pub unsafe extern "C" fn grpo_bandit_group_noise(
             degeneracy: n.degeneracy,
         };
         Ok(())
+    })
+}
+
+/// Transient band: deterministic path `p_out` and variance `var_p_out` of `p_k` at group size
+/// `group_size` (`steps + 1` values each; constant lag `kref <= 31`). The band is
+/// `p_out[k] -+ z sqrt(var_p_out[k])`.
+///
+/// # Safety
+/// `b` must be NULL or valid; `p_out` and `var_p_out` NULL or writable for `steps + 1` doubles.
+#[no_mangle]
+pub unsafe extern "C" fn grpo_bandit_transient_variance(
+    b: *const grpo_bandit,
+    group_size: u32,
+    bessel: u32,
+    steps: usize,
+    p_out: *mut f64,
+    var_p_out: *mut f64,
+) -> i32 {
+    guard(|| {
+        let bandit = to_bandit(in_ref(b, Param::Options)?)?;
+        let n = steps
+            .checked_add(1)
+            .ok_or(Error::new(ErrorKind::BadBuffer, Param::Steps))?;
+        let p = out_slice(p_out, n, Param::Output)?;
+        let v = out_slice(var_p_out, n, Param::Output)?;
+        noise::transient_variance(&bandit, group_size, bessel != 0, p, v)
     })
 }
 

@@ -155,6 +155,19 @@ pub(crate) fn solve_psd<T: Real, const P: usize>(
 /// and its numerical rank. Entries of a row/column that touches the null space are `+inf` on the
 /// diagonal (the parameter is not identified), so no standard error is silently finite.
 pub(crate) fn pinv_psd<T: Real, const P: usize>(a: &Mat<T, P>, m: usize) -> (Mat<T, P>, usize) {
+    // well-conditioned case: the inverse from the Cholesky factor
+    if let Some(l) = cholesky(a, m) {
+        let mut out = [[T::ZERO; P]; P];
+        for j in 0..m {
+            let mut e = [T::ZERO; P];
+            e[j] = T::ONE;
+            let col = chol_solve(&l, &e, m);
+            for i in 0..m {
+                out[i][j] = col[i];
+            }
+        }
+        return (out, m);
+    }
     let (w, v) = eigen(a, m);
     let wmax = w.iter().take(m).fold(T::ZERO, |acc, &x| acc.max(x));
     let mut out = [[T::ZERO; P]; P];

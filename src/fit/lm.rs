@@ -23,86 +23,176 @@ struct Acc<T: Real, const P: usize> {
 }
 
 /// One streaming pass: model values and gradients at every point, accumulated into `J^T W J`,
-/// `J^T W r` and the costs. The Jacobian is never stored.
+/// `J^T W r` and the costs. The Jacobian is never stored. Monomorphised per loss so the
+/// least-squares inner loop carries no robust-loss code.
 fn pass<T: Real, M: Model<T, P>, const P: usize>(
     model: &M,
     x: &[T; P],
     data: &[Curve<'_, T>],
     loss: Loss<T>,
 ) -> Acc<T, P> {
-    let mut acc = Acc {
-        jtj: [[T::ZERO; P]; P],
-        jtr: [T::ZERO; P],
-        cost: T::ZERO,
-        objective: T::ZERO,
-        finite: true,
-    };
-    let (robust, s2) = match loss {
-        Loss::LeastSquares => (false, T::ONE),
-        Loss::Huber(s) | Loss::Cauchy(s) => (true, s * s),
-    };
+    match loss {
+        Loss::LeastSquares => pass_with(model, x, data, |wr2, wi| (wr2, wi)),
+        Loss::Huber(s) => {
+            let s2 = s * s;
+            pass_with(model, x, data, move |wr2, wi| {
+                let z = wr2 / s2;
+                if z <= T::ONE {
+                    (wr2, wi)
+                } else {
+                    let sz = z.sqrt();
+                    (s2 * (T::TWO * sz - T::ONE), wi / sz)
+                }
+            })
+        }
+        Loss::Cauchy(s) => {
+            let s2 = s * s;
+            pass_with(model, x, data, move |wr2, wi| {
+                let z = wr2 / s2;
+                (s2 * z.ln_1p(), wi / (T::ONE + z))
+            })
+        }
+    }
+}
+
+/// Points buffered (structure of arrays) before they are folded into `J^T W J`.
+const BUF: usize = 32;
+/// Independent accumulator lanes (the fold vectorises across them).
+const LANES: usize = 4;
+
+/// A block of up to [`BUF`] points: `wg[j][i] = weff_i g_ij`, `g[j][i] = g_ij`, `wr[i] = weff_i r_i`.
+struct Block<T, const P: usize> {
+    wg: [[T; BUF]; P],
+    g: [[T; BUF]; P],
+    wr: [T; BUF],
+    len: usize,
+    /// `jtj[j][k][lane]` (upper triangle), `jtr[j][lane]`.
+    jtj: [[[T; LANES]; P]; P],
+    jtr: [[T; LANES]; P],
+}
+
+impl<T: Real, const P: usize> Block<T, P> {
+    fn new() -> Self {
+        Block {
+            wg: [[T::ZERO; BUF]; P],
+            g: [[T::ZERO; BUF]; P],
+            wr: [T::ZERO; BUF],
+            len: 0,
+            jtj: [[[T::ZERO; LANES]; P]; P],
+            jtr: [[T::ZERO; LANES]; P],
+        }
+    }
+
+    #[inline(always)]
+    fn push(&mut self, weff: T, r: T, g: &[T; P]) {
+        let i = self.len % BUF;
+        for j in 0..P {
+            self.g[j][i] = g[j];
+            self.wg[j][i] = weff * g[j];
+        }
+        self.wr[i] = weff * r;
+        self.len = i + 1;
+        if self.len == BUF {
+            self.fold();
+        }
+    }
+
+    /// Fold the buffered points into the lane accumulators (zero-padded to a lane multiple).
+    #[inline(never)]
+    fn fold(&mut self) {
+        let n = self.len;
+        for i in n..n.next_multiple_of(LANES).min(BUF) {
+            for j in 0..P {
+                self.g[j][i] = T::ZERO;
+                self.wg[j][i] = T::ZERO;
+            }
+            self.wr[i] = T::ZERO;
+        }
+        let blocks = n.div_ceil(LANES);
+        for b in 0..blocks {
+            let o = b * LANES;
+            for j in 0..P {
+                for l in 0..LANES {
+                    self.jtr[j][l] += self.wr[o + l] * self.g[j][o + l];
+                }
+                for k in j..P {
+                    for l in 0..LANES {
+                        self.jtj[j][k][l] += self.wg[j][o + l] * self.g[k][o + l];
+                    }
+                }
+            }
+        }
+        self.len = 0;
+    }
+}
+
+/// `rho(w r^2, w) -> (s^2 rho(z), w rho'(z))`: objective contribution and IRLS weight.
+#[inline(always)]
+fn pass_with<T: Real, M: Model<T, P>, const P: usize, L: Fn(T, T) -> (T, T)>(
+    model: &M,
+    x: &[T; P],
+    data: &[Curve<'_, T>],
+    rho: L,
+) -> Acc<T, P> {
+    let mut blk = Block::<T, P>::new();
+    let mut cost = T::ZERO;
+    let mut objective = T::ZERO;
+    let mut finite = true;
     for curve in data {
         let mut i = 0usize;
         let y = curve.y;
         let w = curve.w;
         let ok = model.eval_all(x, curve.t, curve.grid, |f, g: &[T; P]| {
-            let (Some(&yi), wi) = (y.get(i), w.and_then(|w| w.get(i)).copied()) else {
+            let Some(&yi) = y.get(i) else {
                 return;
             };
+            let wi = match w {
+                Some(w) => w.get(i).copied().unwrap_or(T::ZERO),
+                None => T::ONE,
+            };
             i += 1;
-            let wi = wi.unwrap_or(T::ONE);
             let r = f - yi;
             let wr2 = wi * r * r;
-            acc.cost += wr2;
-            let weff = if robust {
-                let z = wr2 / s2;
-                let (rho, rho1) = match loss {
-                    Loss::Huber(_) => {
-                        if z <= T::ONE {
-                            (z, T::ONE)
-                        } else {
-                            let sz = z.sqrt();
-                            (T::TWO * sz - T::ONE, T::ONE / sz)
-                        }
-                    }
-                    _ => (z.ln_1p(), T::ONE / (T::ONE + z)),
-                };
-                acc.objective += s2 * rho;
-                wi * rho1
-            } else {
-                wi
-            };
-            let wres = weff * r;
-            for j in 0..P {
-                acc.jtr[j] += wres * g[j];
-                let wg = weff * g[j];
-                for k in j..P {
-                    acc.jtj[j][k] += wg * g[k];
-                }
-            }
+            cost += wr2;
+            let (obj, weff) = rho(wr2, wi);
+            objective += obj;
+            blk.push(weff, r, g);
         });
         if ok.is_err() || i != y.len() {
-            acc.finite = false;
-            return acc;
+            finite = false;
+            break;
         }
     }
-    acc.cost *= T::HALF;
-    if robust {
-        acc.objective *= T::HALF;
-    } else {
-        acc.objective = acc.cost;
-    }
-    let mut finite = acc.objective.is_finite() && acc.cost.is_finite();
+    blk.fold();
+    let mut jtj = [[T::ZERO; P]; P];
+    let mut jtr = [T::ZERO; P];
     for j in 0..P {
-        finite &= acc.jtr[j].is_finite();
+        jtr[j] = blk.jtr[j].iter().fold(T::ZERO, |a, &b| a + b);
         for k in j..P {
-            finite &= acc.jtj[j][k].is_finite();
-            acc.jtj[k][j] = acc.jtj[j][k];
+            jtj[j][k] = blk.jtj[j][k].iter().fold(T::ZERO, |a, &b| a + b);
         }
     }
-    acc.finite = finite;
-    acc
+    cost *= T::HALF;
+    objective *= T::HALF;
+    finite &= objective.is_finite() && cost.is_finite();
+    for j in 0..P {
+        finite &= jtr[j].is_finite();
+        for k in j..P {
+            finite &= jtj[j][k].is_finite();
+            jtj[k][j] = jtj[j][k];
+        }
+    }
+    Acc {
+        jtj,
+        jtr,
+        cost,
+        objective,
+        finite,
+    }
 }
+
+/// Damping of the confirmation trial made before a convergence stop is accepted.
+const LAMBDA_CONFIRM: f64 = 1e-9;
 
 /// Outcome of the generic solver for a `P`-parameter model.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -237,6 +327,7 @@ pub fn solve<T: Real, M: Model<T, P>, const P: usize>(
     let mut nu: T = T::TWO;
     let mut iterations = 0u32;
     let mut last_rejected_non_finite = false;
+    let mut confirmed = false;
     let termination = loop {
         // gtol / zero residual on the current point
         if cur.objective == T::ZERO {
@@ -330,11 +421,23 @@ pub fn solve<T: Real, M: Model<T, P>, const P: usize>(
             && rel_pred <= opts.ftol
             && rel_act <= T::TWO * rel_pred.max(T::ZERO);
         let xtol_ok = trial.finite && scaled_norm(&d, &step) <= opts.xtol * scaled_norm(&d, &x);
-        if ftol_ok {
-            break Termination::Ftol;
+        if accepted && rel_act > opts.ftol {
+            confirmed = false;
         }
-        if xtol_ok {
-            break Termination::Xtol;
+        if ftol_ok || xtol_ok {
+            // Before stopping, confirm once with an (almost) undamped Gauss-Newton trial: a large
+            // lambda in a flat valley makes steps tiny and would stop the fit early.
+            if !confirmed && lambda > c::<T>(LAMBDA_CONFIRM) {
+                confirmed = true;
+                lambda = c(LAMBDA_CONFIRM);
+                nu = T::TWO;
+                continue;
+            }
+            break if ftol_ok {
+                Termination::Ftol
+            } else {
+                Termination::Xtol
+            };
         }
     };
 

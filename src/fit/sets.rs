@@ -125,6 +125,9 @@ impl ParamSet {
     }
 }
 
+/// Interleaved grid walkers per pass.
+const WALKERS: usize = 4;
+
 macro_rules! ready_model {
     ($(#[$doc:meta])* $name:ident, $traj:ident, $p:literal, ($($i:literal),*)) => {
         $(#[$doc])*
@@ -149,9 +152,23 @@ macro_rules! ready_model {
             ) -> Result<()> {
                 let m = $traj::new($(x[$i]),*)?;
                 if let Some(g) = grid {
-                    let mut walker = m.grid(g.t0 - self.origin, g.dt)?;
-                    for _ in 0..t.len() {
-                        let (v, gr) = walker.try_next()?;
+                    // WALKERS interleaved walkers (walker l covers points l, l + W, ...): their
+                    // recurrence chains are independent, which hides the floating-point latency
+                    let t0 = g.t0 - self.origin;
+                    let stride = g.dt * T::from_usize(WALKERS);
+                    let mut w = [m.grid(t0, stride)?; WALKERS];
+                    for (l, wl) in w.iter_mut().enumerate().skip(1) {
+                        *wl = m.grid(t0 + T::from_usize(l) * g.dt, stride)?;
+                    }
+                    let mut chunks = t.chunks_exact(WALKERS);
+                    for _ in &mut chunks {
+                        for wl in w.iter_mut() {
+                            let (v, gr) = wl.try_next()?;
+                            sink(v, &gr);
+                        }
+                    }
+                    for wl in w.iter_mut().take(chunks.remainder().len()) {
+                        let (v, gr) = wl.try_next()?;
                         sink(v, &gr);
                     }
                     return Ok(());
@@ -275,14 +292,8 @@ fn run<T: Real, M: Model<T, P>, const P: usize>(
             Ok(r) => {
                 iters += r.iterations;
                 evals += r.evaluations;
-                let better = match &best {
-                    None => true,
-                    Some(bst) => {
-                        // prefer converged fits, then the lower objective
-                        (r.termination.converged(), -r.objective)
-                            > (bst.termination.converged(), -bst.objective)
-                    }
-                };
+                // the lowest objective wins (a budget stop keeps its best point)
+                let better = best.as_ref().is_none_or(|b| r.objective < b.objective);
                 if better {
                     best = Some(r);
                 }

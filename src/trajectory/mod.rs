@@ -22,6 +22,13 @@
 //!   saturation law of spec B.2 ([`SaturationLaw`]).
 //! * [`lambert_w_m1`]: the lower branch of the Lambert W function (spec A.7).
 
+/// Error bound of the `f32` trajectory with the `micromath` feature (fast approximations of
+/// exp/sin/cos/sqrt instead of libm), relative to the scale `|r0 - r_star| + |v0|/omega`:
+/// `|r_f32(t) - r(t)| <= MICROMATH_F32_BOUND (|r0 - r_star| + |v0|/omega)` (measured by
+/// tests/micromath.rs over every regime, pointwise and grid). Without the feature the `f32` path is
+/// within about 1e-6 of that scale.
+pub const MICROMATH_F32_BOUND: f64 = 5e-3;
+
 mod grid;
 mod kernel;
 mod lambert;
@@ -95,9 +102,10 @@ pub enum Roots<T> {
 
 /// Validated per-oscillator constants shared by every evaluation path.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub(crate) struct Prepared<T> {
     pub k: Kernel<T>,
-    r_star: T,
+    pub r_star: T,
     y0: T,
     b: T,
     omega: T,
@@ -128,6 +136,15 @@ impl<T: Real> Prepared<T> {
     #[inline(always)]
     pub fn value(&self, ec: T, es: T) -> T {
         self.r_star + (self.y0 * ec + self.b * es)
+    }
+
+    /// `(y, w) = (y0 ec + B es, y0 D es + B ec)`: the deviation and its grid partner.
+    #[inline(always)]
+    pub fn deviation_pair(&self, ec: T, es: T) -> (T, T) {
+        (
+            self.y0 * ec + self.b * es,
+            self.y0 * self.k.d * es + self.b * ec,
+        )
     }
 
     /// Value and gradient (spec A.5) from the basis.
@@ -204,7 +221,7 @@ impl<T: Real> Oscillator<T> {
         check::positive(m, Param::Mass)?;
         check::non_negative(gamma, Param::Gamma)?;
         check::positive(k, Param::Stiffness)?;
-        let (sm, sk) = (m.sqrt(), k.sqrt());
+        let (sm, sk) = (kernel::sqrt_accurate(m), kernel::sqrt_accurate(k));
         let omega = check::positive(sk / sm, Param::Stiffness)?;
         let zeta = check::finite(gamma / (T::TWO * sm * sk), Param::Gamma)?;
         Oscillator::new(r_star, r0, v0, omega, zeta)
@@ -266,6 +283,35 @@ impl<T: Real> Oscillator<T> {
         } else {
             Err(Error::new(ErrorKind::Diverged, Param::T))
         }
+    }
+
+    /// Values and gradients at arbitrary times `t[i] >= 0` (one validation and kernel setup for
+    /// the whole slice): `out[i] = r(t[i])`, `grad[i] = d r(t[i]) / d(r_star, r0, v0, omega, zeta)`.
+    /// All inputs are validated before anything is written.
+    pub fn eval_slice_gradient(&self, t: &[T], out: &mut [T], grad: &mut [[T; 5]]) -> Result<()> {
+        self.slice_gradient_mapped(t, out, grad, |g| *g)
+    }
+
+    /// [`Self::eval_slice_gradient`] with each gradient mapped (chain rule of a parameterisation).
+    pub(crate) fn slice_gradient_mapped<const P: usize>(
+        &self,
+        t: &[T],
+        out: &mut [T],
+        grad: &mut [[T; P]],
+        map: impl Fn(&[T; 5]) -> [T; P],
+    ) -> Result<()> {
+        let p = self.prepare()?;
+        check::same_len(t, out, Param::Output)?;
+        check::same_len(t, grad, Param::Output)?;
+        check::all_finite(t, Param::T)?;
+        if !t.iter().all(|x| *x >= T::ZERO) {
+            return Err(Error::out_of_range(Param::T));
+        }
+        for ((o, g), ti) in out.iter_mut().zip(grad.iter_mut()).zip(t) {
+            let (v, g5) = p.checked(p.value_and_gradient(&p.k.basis::<true>(*ti)))?;
+            (*o, *g) = (v, map(&g5));
+        }
+        Ok(())
     }
 
     /// `out[i] = r(t0 + i dt)` by recurrences (no transcendental call per point), re-anchored
