@@ -32,8 +32,10 @@ pub mod error;
 pub mod real;
 
 pub mod bandit;
+pub mod diagnostics;
 pub mod fit;
 pub mod noise;
+pub mod predict;
 pub mod stability;
 pub mod trajectory;
 

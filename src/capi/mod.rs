@@ -17,11 +17,17 @@ use crate::error::{Error, ErrorKind, Param, Result};
 use core::ffi::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+mod diagnostics;
 mod fit;
+mod predict;
 mod stability;
 mod trajectory;
 #[allow(unused_imports)]
+pub use diagnostics::*;
+#[allow(unused_imports)]
 pub use fit::*;
+#[allow(unused_imports)]
+pub use predict::*;
 #[allow(unused_imports)]
 pub use stability::*;
 #[allow(unused_imports)]

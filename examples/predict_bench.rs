@@ -1,0 +1,427 @@
+//! Prediction-quality benchmark on real GRPO reward curves.
+//!
+//! ```text
+//! cargo run --release --example predict_bench [-- CURVES_DIR]
+//! ```
+//!
+//! Curves: every `*.csv` (columns `step`, `reward`) in CURVES_DIR, else `$GRPO_CURVES_DIR`, else
+//! `../shared/data/curves` relative to the crate root. Each curve is cut at 20 %, 30 % and 50 % of
+//! its points; from the prefix every method predicts the mean reward of the last 10 % of the points
+//! (at the mean step of that tail). Printed per cut and method: median / mean / p90 absolute error
+//! and the coverage of the 50 / 80 / 95 % intervals.
+//!
+//! Reward bounds: [0, 1] when every reward of the prefix lies in [0, 1] (accuracy-type rewards),
+//! unbounded otherwise; every prediction and interval of every method is clipped to them.
+//!
+//! Environment: `PREDICT_BENCH_VERBOSE=1` prints every prediction; `PREDICT_BENCH_SCALE` and
+//! `PREDICT_BENCH_DRIFT` override [`Config::interval_scale`] and [`Config::drift`] (calibration).
+//!
+//! Methods: the crate's [`Predictor`]; baselines "last" (last value; interval +- z s_d / sqrt 2,
+//! s_d the standard deviation of the first differences), "mean5" (mean of the last 5 points;
+//! interval +- z s / sqrt 5), "exp" (single exponential `A - (A - R0) exp(-t / tau)`), "sigmoid"
+//! (ScaleRL/MMF `R0 + (A - R0) / (1 + (t_mid / t)^B)`), "pow3" (`a - b t^-c`) fitted with the
+//! crate's Levenberg-Marquardt solver (delta-method intervals from the fit covariance), and
+//! "best-aicc" (whichever of exp / sigmoid / pow3 has the lowest AICc).
+
+use grpo_dynamics::fit::{self, Bounds, Curve, Model, Options};
+use grpo_dynamics::predict::{Config, Predictor};
+use grpo_dynamics::Result;
+use std::path::{Path, PathBuf};
+
+/// Normal quantiles of the central 50 / 80 / 95 % intervals.
+const Z: [f64; 3] = [0.6744897501960817, 1.2815515655446004, 1.959963984540054];
+/// Cut fractions.
+pub const CUTS: [f64; 3] = [0.2, 0.3, 0.5];
+
+/// A point forecast with a normal predictive standard deviation.
+#[derive(Clone, Copy, Debug)]
+struct Forecast {
+    value: f64,
+    sd: f64,
+}
+
+// ------------------------------------------------------------------ baseline models (user models)
+
+/// `A - (A - R0) exp(-t / tau)`, params (A, R0, tau).
+struct Exp;
+impl Model<f64, 3> for Exp {
+    fn eval(&self, p: &[f64; 3], t: f64) -> Result<(f64, [f64; 3])> {
+        let e = (-t / p[2]).exp();
+        let v = p[0] - (p[0] - p[1]) * e;
+        Ok((v, [1.0 - e, e, -(p[0] - p[1]) * e * t / (p[2] * p[2])]))
+    }
+}
+
+/// `R0 + (A - R0) / (1 + (t_mid / t)^B)`, params (R0, A, t_mid, B).
+struct Sigmoid;
+impl Model<f64, 4> for Sigmoid {
+    fn eval(&self, p: &[f64; 4], t: f64) -> Result<(f64, [f64; 4])> {
+        let (r0, a, tm, b) = (p[0], p[1], p[2], p[3]);
+        let lr = (tm / t).ln();
+        let u = (b * lr).exp();
+        let s = 1.0 / (1.0 + u);
+        let v = r0 + (a - r0) * s;
+        let ds_du = -s * s;
+        Ok((
+            v,
+            [
+                1.0 - s,
+                s,
+                (a - r0) * ds_du * u * b / tm,
+                (a - r0) * ds_du * u * lr,
+            ],
+        ))
+    }
+}
+
+/// `a - b t^-c`, params (a, b, c).
+struct Pow3;
+impl Model<f64, 3> for Pow3 {
+    fn eval(&self, p: &[f64; 3], t: f64) -> Result<(f64, [f64; 3])> {
+        let tc = (-p[2] * t.ln()).exp();
+        Ok((p[0] - p[1] * tc, [1.0, -tc, p[1] * tc * t.ln()]))
+    }
+}
+
+/// Fit `model` and return (forecast at `horizon`, AICc).
+fn fit_param<M: Model<f64, P>, const P: usize>(
+    model: &M,
+    t: &[f64],
+    y: &[f64],
+    start: [f64; P],
+    bounds: Bounds<f64, P>,
+    horizon: f64,
+) -> Option<(Forecast, f64)> {
+    let cv = Curve::new(t, y, None).ok()?;
+    let start = bounds.clamp(start);
+    let rep = fit::solve(model, &[cv], start, &bounds, &Options::default()).ok()?;
+    let st = fit::stats(&[cv], rep.cost, P);
+    let (v, g) = model.eval(&rep.params, horizon).ok()?;
+    let mut var = 0.0;
+    for j in 0..P {
+        for k in 0..P {
+            var += g[j] * rep.covariance[j][k] * g[k];
+        }
+    }
+    let sd = if var.is_finite() && var >= 0.0 {
+        var.sqrt()
+    } else {
+        f64::INFINITY
+    };
+    v.is_finite()
+        .then_some((Forecast { value: v, sd }, st.aicc))
+}
+
+fn mean(x: &[f64]) -> f64 {
+    x.iter().sum::<f64>() / x.len() as f64
+}
+
+fn std_dev(x: &[f64]) -> f64 {
+    if x.len() < 2 {
+        return f64::INFINITY;
+    }
+    let m = mean(x);
+    (x.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (x.len() - 1) as f64).sqrt()
+}
+
+/// Every baseline on one prefix: (name, forecast), in a fixed order.
+fn baselines(t: &[f64], y: &[f64], horizon: f64) -> Vec<(&'static str, Option<Forecast>)> {
+    let n = y.len();
+    let last = y[n - 1];
+    let diffs: Vec<f64> = y.windows(2).map(|w| w[1] - w[0]).collect();
+    let tail5 = &y[n.saturating_sub(5)..];
+    let m5 = mean(tail5);
+    let (ymin, ymax) = y
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    let range = (ymax - ymin).max(1e-6);
+    let span = t[n - 1] - t[0];
+    let (lo, hi) = (ymin - 10.0 * range, ymax + 10.0 * range);
+    let t_last = t[n - 1];
+    let exp = fit_param(
+        &Exp,
+        t,
+        y,
+        [m5, y[0], span / 3.0],
+        Bounds {
+            lo: [lo, lo, 1e-3 * span],
+            hi: [hi, hi, 100.0 * span],
+        },
+        horizon,
+    );
+    let sig = fit_param(
+        &Sigmoid,
+        t,
+        y,
+        [y[0], m5, t[n / 2], 2.0],
+        Bounds {
+            lo: [lo, lo, 1e-3 * t_last, 0.1],
+            hi: [hi, hi, 100.0 * t_last, 20.0],
+        },
+        horizon,
+    );
+    let b0 = (m5 - y[0]) * t[0].powf(0.5);
+    let pow3 = fit_param(
+        &Pow3,
+        t,
+        y,
+        [m5, b0, 0.5],
+        Bounds {
+            lo: [lo, -1e3 * range * t_last, 0.01],
+            hi: [hi, 1e3 * range * t_last, 5.0],
+        },
+        horizon,
+    );
+    let best = [exp, sig, pow3]
+        .into_iter()
+        .flatten()
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|x| x.0);
+    vec![
+        (
+            "last",
+            Some(Forecast {
+                value: last,
+                sd: std_dev(&diffs) / 2f64.sqrt(),
+            }),
+        ),
+        (
+            "mean5",
+            Some(Forecast {
+                value: m5,
+                sd: std_dev(tail5) / (tail5.len() as f64).sqrt(),
+            }),
+        ),
+        ("exp", exp.map(|x| x.0)),
+        ("sigmoid", sig.map(|x| x.0)),
+        ("pow3", pow3.map(|x| x.0)),
+        ("best-aicc", best),
+    ]
+}
+
+/// The crate's predictor on one prefix.
+fn crate_forecast(t: &[f64], y: &[f64], bounds: (f64, f64), horizon: f64) -> Option<Forecast> {
+    let mut cfg = Config::new(bounds.0, bounds.1);
+    // calibration sweeps: override the interval constants from the environment
+    if let Some(v) = env_f64("PREDICT_BENCH_SCALE") {
+        cfg.interval_scale = v;
+    }
+    if let Some(v) = env_f64("PREDICT_BENCH_DRIFT") {
+        cfg.drift = v;
+    }
+    let mut p = Predictor::<f64, 256>::with_config(cfg).ok()?;
+    for (&s, &r) in t.iter().zip(y) {
+        p.push(s, r).ok()?;
+    }
+    let f = p.reward_at(horizon).ok()?;
+    Some(Forecast {
+        value: f.value,
+        sd: f.sd,
+    })
+}
+
+fn env_f64(name: &str) -> Option<f64> {
+    std::env::var(name).ok()?.parse().ok()
+}
+
+fn load(path: &PathBuf) -> Option<(Vec<f64>, Vec<f64>)> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next()?.split(',').collect();
+    let is = header.iter().position(|h| h.trim() == "step")?;
+    let ir = header.iter().position(|h| h.trim() == "reward")?;
+    let (mut t, mut y) = (Vec::new(), Vec::new());
+    for line in lines {
+        let f: Vec<&str> = line.split(',').collect();
+        let (Some(s), Some(r)) = (f.get(is), f.get(ir)) else {
+            continue;
+        };
+        if let (Ok(s), Ok(r)) = (s.trim().parse::<f64>(), r.trim().parse::<f64>()) {
+            if s.is_finite() && r.is_finite() && t.last().is_none_or(|&l| s > l) {
+                t.push(s);
+                y.push(r);
+            }
+        }
+    }
+    (t.len() >= 10).then_some((t, y))
+}
+
+fn curves_dir() -> PathBuf {
+    if let Some(a) = std::env::args().nth(1) {
+        return PathBuf::from(a);
+    }
+    if let Ok(d) = std::env::var("GRPO_CURVES_DIR") {
+        return PathBuf::from(d);
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/curves")
+}
+
+#[derive(Default)]
+struct Tally {
+    errors: Vec<f64>,
+    covered: [usize; 3],
+    failed: usize,
+}
+
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    // linear interpolation between order statistics (numpy's default)
+    let h = (sorted.len() - 1) as f64 * q;
+    let (i, frac) = (h.floor() as usize, h - h.floor());
+    let j = (i + 1).min(sorted.len() - 1);
+    sorted[i] + frac * (sorted[j] - sorted[i])
+}
+
+/// Result of one method at one cut.
+#[derive(Clone, Debug)]
+pub struct Summary {
+    /// Cut fraction (0.2, 0.3, 0.5).
+    pub cut: f64,
+    /// Method name.
+    pub method: &'static str,
+    /// Median absolute error.
+    pub median: f64,
+    /// Mean absolute error.
+    pub mean: f64,
+    /// 90th percentile of the absolute error.
+    pub p90: f64,
+    /// Coverage of the 50 / 80 / 95 % intervals (fractions).
+    pub coverage: [f64; 3],
+    /// Prefixes on which the method gave no forecast.
+    pub failed: usize,
+}
+
+/// Method names in table order.
+pub const METHODS: [&str; 7] = [
+    "grpo-dynamics",
+    "last",
+    "mean5",
+    "exp",
+    "sigmoid",
+    "pow3",
+    "best-aicc",
+];
+
+/// Run the benchmark on every CSV of `dir`: (number of curves used, one summary per cut and
+/// method, cuts in [`CUTS`] order, methods in [`METHODS`] order).
+pub fn evaluate(dir: &Path, verbose: bool) -> (usize, Vec<Summary>) {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+        .collect();
+    files.sort();
+    let mut tallies: Vec<Vec<Tally>> = CUTS
+        .iter()
+        .map(|_| METHODS.iter().map(|_| Tally::default()).collect())
+        .collect();
+    let mut n_curves = 0;
+    for path in &files {
+        let Some((t, y)) = load(path) else {
+            eprintln!("skipping {}", path.display());
+            continue;
+        };
+        n_curves += 1;
+        let n = y.len();
+        let tail = n - (0.9 * n as f64).floor() as usize;
+        let target = mean(&y[n - tail..]);
+        let horizon = mean(&t[n - tail..]);
+        for (ci, &cut) in CUTS.iter().enumerate() {
+            let m = ((cut * n as f64).round() as usize).max(5);
+            let (tp, yp) = (&t[..m], &y[..m]);
+            let bounded = yp.iter().all(|&v| (0.0..=1.0).contains(&v));
+            let bounds = if bounded {
+                (0.0, 1.0)
+            } else {
+                (f64::NEG_INFINITY, f64::INFINITY)
+            };
+            let mut all = vec![("grpo-dynamics", crate_forecast(tp, yp, bounds, horizon))];
+            all.extend(baselines(tp, yp, horizon));
+            for (mi, (name, fc)) in all.into_iter().enumerate() {
+                let tally = &mut tallies[ci][mi];
+                let Some(fc) = fc else {
+                    tally.failed += 1;
+                    continue;
+                };
+                let clip = |v: f64| v.clamp(bounds.0, bounds.1);
+                let v = clip(fc.value);
+                tally.errors.push((v - target).abs());
+                for (k, z) in Z.iter().enumerate() {
+                    let (lo, hi) = (clip(fc.value - z * fc.sd), clip(fc.value + z * fc.sd));
+                    if lo <= target && target <= hi {
+                        tally.covered[k] += 1;
+                    }
+                }
+                if verbose {
+                    let name_file = path
+                        .file_name()
+                        .map(|f| f.to_string_lossy())
+                        .unwrap_or_default();
+                    println!(
+                        "{cut:.1} {name:>13} {name_file:<55} target {target:8.4} pred {v:8.4} sd {:8.4}",
+                        fc.sd
+                    );
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (ci, &cut) in CUTS.iter().enumerate() {
+        for (mi, &method) in METHODS.iter().enumerate() {
+            let tl = &mut tallies[ci][mi];
+            tl.errors.sort_by(f64::total_cmp);
+            let k = tl.errors.len().max(1) as f64;
+            out.push(Summary {
+                cut,
+                method,
+                median: quantile(&tl.errors, 0.5),
+                mean: mean(&tl.errors),
+                p90: quantile(&tl.errors, 0.9),
+                coverage: tl.covered.map(|c| c as f64 / k),
+                failed: tl.failed,
+            });
+        }
+    }
+    (n_curves, out)
+}
+
+fn main() {
+    let dir = curves_dir();
+    let verbose = std::env::var("PREDICT_BENCH_VERBOSE").is_ok();
+    let (n_curves, rows) = evaluate(&dir, verbose);
+    println!(
+        "Prediction of the mean reward of the last 10% of steps, {n_curves} curves from {}",
+        dir.display()
+    );
+    for &cut in &CUTS {
+        println!();
+        println!(
+            "cut {:>2}% | {:<13} | {:>8} | {:>8} | {:>8} | {:>5} | {:>5} | {:>5} | failed",
+            (cut * 100.0).round(),
+            "method",
+            "median",
+            "mean",
+            "p90",
+            "cov50",
+            "cov80",
+            "cov95"
+        );
+        for r in rows.iter().filter(|r| r.cut == cut) {
+            println!(
+                "        | {:<13} | {:>8.4} | {:>8.4} | {:>8.4} | {:>4.0}% | {:>4.0}% | {:>4.0}% | {}",
+                r.method,
+                r.median,
+                r.mean,
+                r.p90,
+                100.0 * r.coverage[0],
+                100.0 * r.coverage[1],
+                100.0 * r.coverage[2],
+                r.failed
+            );
+        }
+    }
+}

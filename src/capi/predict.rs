@@ -1,0 +1,179 @@
+//! C ABI of the online predictor: the predictor lives in caller memory.
+//!
+//! ```c
+//! void *mem = aligned_alloc(grpo_predictor_align(), grpo_predictor_size());
+//! grpo_predictor_init(mem, grpo_predictor_size(), 0.0, 1.0);
+//! grpo_predictor_push(mem, step, reward);            /* every logged step */
+//! grpo_prediction p; grpo_predictor_predict(mem, 1000.0, &p);
+//! ```
+
+use super::{guard, out_ref};
+use crate::error::{Error, ErrorKind, Param, Result};
+use crate::predict::Predictor;
+
+/// Window capacity of the C predictor (points; longer histories are compacted pairwise).
+pub const GRPO_PREDICTOR_WINDOW: usize = 256;
+
+/// Tag written by `grpo_predictor_init` at offset 0 ("GRPOPRED").
+const MAGIC: u64 = 0x4752_504F_5052_4544;
+
+#[repr(C)]
+struct CPredictor {
+    magic: u64,
+    inner: Predictor<f64, GRPO_PREDICTOR_WINDOW>,
+}
+
+/// Everything the predictor says for one horizon. Intervals are clipped to the reward bounds given
+/// to `grpo_predictor_init`.
+#[repr(C)]
+#[allow(non_camel_case_types)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct grpo_prediction {
+    /// Predicted plateau (model-averaged over the candidates by Akaike weights).
+    pub plateau: f64,
+    /// Lower end of the 80 % plateau interval.
+    pub plateau_lo80: f64,
+    /// Upper end of the 80 % plateau interval.
+    pub plateau_hi80: f64,
+    /// Lower end of the 95 % plateau interval.
+    pub plateau_lo95: f64,
+    /// Upper end of the 95 % plateau interval.
+    pub plateau_hi95: f64,
+    /// The horizon step asked for.
+    pub horizon: f64,
+    /// Predicted reward at the horizon step.
+    pub reward_at_horizon: f64,
+    /// Lower end of the 80 % interval of the reward at the horizon.
+    pub horizon_lo80: f64,
+    /// Upper end of the 80 % interval of the reward at the horizon.
+    pub horizon_hi80: f64,
+    /// Model with the lowest AICc: 1 constant level, 2 single-exponential saturation,
+    /// 3 critically damped slow start, 4 slow-start oscillator (r*, r0, omega, zeta).
+    pub model: u32,
+    /// Regime: 1 flat, 2 saturating (damped), 3 oscillating (zeta < 1), 4 collapsing.
+    pub regime: u32,
+    /// Early-stop advice: 1 continue, 2 stop (plateau reached), 3 stop (collapsing or unstable).
+    pub advice: u32,
+    /// R^2 of the best model on the window.
+    pub r2: f64,
+}
+
+/// Bytes of caller memory one predictor needs.
+#[no_mangle]
+pub extern "C" fn grpo_predictor_size() -> usize {
+    core::mem::size_of::<CPredictor>()
+}
+
+/// Alignment (bytes) the predictor memory needs.
+#[no_mangle]
+pub extern "C" fn grpo_predictor_align() -> usize {
+    core::mem::align_of::<CPredictor>()
+}
+
+fn bad_mem() -> Error {
+    Error::new(ErrorKind::BadBuffer, Param::Memory)
+}
+
+/// Check `mem` (NULL, alignment) and the tag; return the initialised predictor.
+///
+/// # Safety
+/// `mem` must be NULL or point to at least `grpo_predictor_size()` bytes the caller owns.
+unsafe fn predictor<'a>(mem: *mut core::ffi::c_void) -> Result<&'a mut CPredictor> {
+    if mem.is_null() {
+        return Err(Error::new(ErrorKind::NullPointer, Param::Memory));
+    }
+    if !(mem as usize).is_multiple_of(core::mem::align_of::<CPredictor>()) {
+        return Err(bad_mem());
+    }
+    // the tag sits at offset 0 (repr(C)); uninitialised memory fails this check
+    let tag = core::ptr::read_volatile(mem as *const u64);
+    if tag != MAGIC {
+        return Err(bad_mem());
+    }
+    Ok(&mut *(mem as *mut CPredictor))
+}
+
+/// Initialise a predictor in caller memory `mem` of `mem_len` bytes (at least
+/// `grpo_predictor_size()`, aligned to `grpo_predictor_align()`, else `GRPO_ERR_BAD_BUFFER`).
+/// Rewards are bounded by `[reward_min, reward_max]`; either may be -INFINITY / +INFINITY.
+/// On error the memory is left untouched.
+///
+/// # Safety
+/// `mem` must be NULL or point to `mem_len` writable bytes owned by the caller.
+#[no_mangle]
+pub unsafe extern "C" fn grpo_predictor_init(
+    mem: *mut core::ffi::c_void,
+    mem_len: usize,
+    reward_min: f64,
+    reward_max: f64,
+) -> i32 {
+    guard(|| {
+        if mem.is_null() {
+            return Err(Error::new(ErrorKind::NullPointer, Param::Memory));
+        }
+        if !(mem as usize).is_multiple_of(core::mem::align_of::<CPredictor>())
+            || mem_len < core::mem::size_of::<CPredictor>()
+        {
+            return Err(bad_mem());
+        }
+        let inner = Predictor::new(reward_min, reward_max)?;
+        core::ptr::write(
+            mem as *mut CPredictor,
+            CPredictor {
+                magic: MAGIC,
+                inner,
+            },
+        );
+        Ok(())
+    })
+}
+
+/// Feed one point. NaN/infinite values (`GRPO_ERR_NON_FINITE`) and steps not above the last one
+/// (`GRPO_ERR_NOT_INCREASING`) are rejected and never enter the window. Memory not initialised by
+/// `grpo_predictor_init` gives `GRPO_ERR_BAD_BUFFER`.
+///
+/// # Safety
+/// `pred` must be NULL or point to memory of at least `grpo_predictor_size()` bytes, not used
+/// concurrently.
+#[no_mangle]
+pub unsafe extern "C" fn grpo_predictor_push(
+    pred: *mut core::ffi::c_void,
+    step: f64,
+    reward: f64,
+) -> i32 {
+    guard(|| predictor(pred)?.inner.push(step, reward))
+}
+
+/// Refit if needed and predict for `horizon_step` (any finite step at or after the first point).
+/// `GRPO_ERR_NOT_READY` before 6 points. `out` is written only on success.
+///
+/// # Safety
+/// `pred` as for `grpo_predictor_push`; `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn grpo_predictor_predict(
+    pred: *mut core::ffi::c_void,
+    horizon_step: f64,
+    out: *mut grpo_prediction,
+) -> i32 {
+    guard(|| {
+        let p = predictor(pred)?;
+        let out = out_ref(out, Param::Output)?;
+        let r = p.inner.predict(horizon_step)?;
+        *out = grpo_prediction {
+            plateau: r.plateau.value,
+            plateau_lo80: r.plateau.lo80,
+            plateau_hi80: r.plateau.hi80,
+            plateau_lo95: r.plateau.lo95,
+            plateau_hi95: r.plateau.hi95,
+            horizon: r.horizon,
+            reward_at_horizon: r.at_horizon.value,
+            horizon_lo80: r.at_horizon.lo80,
+            horizon_hi80: r.at_horizon.hi80,
+            model: r.model as u32,
+            regime: r.regime as u32,
+            advice: r.advice.kind as u32,
+            r2: r.r2,
+        };
+        Ok(())
+    })
+}

@@ -1,0 +1,451 @@
+//! Online predictor: window rules, fits on synthetic curves, first-passage times against closed
+//! forms, bounds, advice, and a randomized never-panic run.
+
+use grpo_dynamics::predict::*;
+use grpo_dynamics::trajectory::{Critical, Exponential};
+use grpo_dynamics::ErrorKind;
+
+/// SplitMix64 uniform in [0, 1).
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9E3779B97F4A7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D049BB133111EB);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    }
+    /// Standard normal (Box-Muller).
+    fn normal(&mut self) -> f64 {
+        let u = self.next().max(1e-300);
+        let v = self.next();
+        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+    }
+}
+
+#[test]
+fn window_rejects_and_hands_back() {
+    let mut w = Window::<f64, 4>::new();
+    assert!(w.push(Point::new(1.0, 0.5)).is_ok());
+    let bad = Point::new(2.0, f64::NAN);
+    let r = w.push(bad).unwrap_err();
+    assert_eq!(r.error.kind(), ErrorKind::NonFinite);
+    assert!(r.point.reward.is_nan() && r.point.step == 2.0);
+    assert_eq!(
+        w.push(Point::new(1.0, 0.5)).unwrap_err().error.kind(),
+        ErrorKind::NotIncreasing
+    );
+    assert_eq!(
+        w.push(Point::new(f64::INFINITY, 0.5))
+            .unwrap_err()
+            .error
+            .kind(),
+        ErrorKind::NonFinite
+    );
+    let zero_w = Point {
+        step: 3.0,
+        reward: 0.1,
+        weight: 0.0,
+    };
+    assert_eq!(
+        w.push(zero_w).unwrap_err().error.kind(),
+        ErrorKind::OutOfRange
+    );
+    assert_eq!(w.len(), 1);
+    for s in 2..5 {
+        w.push(Point::new(s as f64, 0.1 * s as f64)).unwrap();
+    }
+    assert!(w.is_full());
+    let r = w.push(Point::new(9.0, 0.9)).unwrap_err();
+    assert_eq!(r.error.kind(), ErrorKind::CapacityExceeded);
+    assert_eq!(r.point, Point::new(9.0, 0.9));
+    assert_eq!(w.len(), 4);
+}
+
+#[test]
+fn compaction_keeps_start_weights_and_means() {
+    let mut w = Window::<f64, 9>::new();
+    for s in 0..9 {
+        w.push(Point::new(s as f64, (s * s) as f64)).unwrap();
+    }
+    let (sw, swy): (f64, f64) = w.points().iter().fold((0.0, 0.0), |(a, b), p| {
+        (a + p.weight, b + p.weight * p.reward)
+    });
+    w.compact();
+    // 0 | (1,2) (3,4) (5,6) (7,8) -> 5 points
+    assert_eq!(w.len(), 5);
+    assert_eq!(w.points()[0], Point::new(0.0, 0.0));
+    assert_eq!(w.points()[1].step, 1.5);
+    assert_eq!(w.points()[1].reward, 2.5);
+    assert_eq!(w.points()[1].weight, 2.0);
+    let (sw2, swy2): (f64, f64) = w.points().iter().fold((0.0, 0.0), |(a, b), p| {
+        (a + p.weight, b + p.weight * p.reward)
+    });
+    assert_eq!(sw, sw2);
+    assert_eq!(swy, swy2);
+    assert!(w.points().windows(2).all(|p| p[1].step > p[0].step));
+}
+
+#[test]
+fn push_or_merge_keeps_uniform_blocks() {
+    let mut w = Window::<f64, 8>::new();
+    for s in 0..3 {
+        w.push_or_merge(Point::new(s as f64, s as f64), 1.0)
+            .unwrap();
+    }
+    assert_eq!(w.len(), 3);
+    // block 2: the next point merges into the last one (weight 1 + 1 <= 2), the one after opens
+    // a new slot; the first point is never merged into
+    w.push_or_merge(Point::new(3.0, 3.0), 2.0).unwrap();
+    assert_eq!(w.len(), 3);
+    assert_eq!(
+        w.points()[2],
+        Point {
+            step: 2.5,
+            reward: 2.5,
+            weight: 2.0
+        }
+    );
+    w.push_or_merge(Point::new(4.0, 4.0), 2.0).unwrap();
+    assert_eq!(w.len(), 4);
+    let r = w.push_or_merge(Point::new(4.0, 1.0), 2.0).unwrap_err();
+    assert_eq!(r.error.kind(), ErrorKind::NotIncreasing);
+    let mut one = Window::<f64, 8>::new();
+    one.push_or_merge(Point::new(0.0, 1.0), 8.0).unwrap();
+    one.push_or_merge(Point::new(1.0, 1.0), 8.0).unwrap();
+    assert_eq!(one.len(), 2, "the start point stays alone");
+}
+
+#[test]
+fn first_passage_matches_lambert_w() {
+    // critical slow start, omega = 0.05 (check_diagnostics.py): t_80 = 59.886167 (Lambert W)
+    let truth = Critical::new(1.0, 0.0, 0.05).unwrap();
+    let mut p = Predictor::<f64, 64>::new(0.0, 1.0).unwrap();
+    for t in 0..31 {
+        p.push(t as f64, truth.value(t as f64).unwrap()).unwrap();
+    }
+    // noise-free critical data: the critical set or the slow-start set with zeta = 1 (equal fits)
+    let m = p.model().unwrap();
+    assert!(
+        m == ModelKind::Critical || m == ModelKind::SlowStart,
+        "{m:?}"
+    );
+    let t80 = p.step_to_target(0.8).unwrap();
+    assert!((t80 - 59.886167).abs() < 1e-4, "t80 = {t80}");
+    // fraction of the remaining gain from the last point (t = 30)
+    let cur = truth.value(30.0).unwrap();
+    let tf = p.step_to_fraction(0.5).unwrap();
+    let want = cur + 0.5 * (1.0 - cur);
+    assert!((truth.value(tf).unwrap() - want).abs() < 1e-6, "tf = {tf}");
+    let pl = p.plateau().unwrap();
+    assert!((pl.value - 1.0).abs() < 1e-6);
+    assert!(pl.lo95 <= pl.lo80 && pl.lo80 <= pl.value && pl.value <= pl.hi80 && pl.hi80 <= pl.hi95);
+    assert!(pl.hi95 <= 1.0, "bounded by reward_max: {pl:?}");
+    // a target beyond the plateau is never reached
+    assert_eq!(
+        p.step_to_target(1.2).unwrap_err().kind(),
+        ErrorKind::NotReached
+    );
+}
+
+#[test]
+fn noisy_saturation_is_recovered_with_honest_intervals() {
+    // 200 noisy draws of a single-exponential run: the 80 % plateau interval covers the truth in
+    // roughly 80 % of the runs (binomial 95 % band for 200 runs: 0.74..0.86, widened a little for
+    // the calibration constants).
+    let truth = Exponential::new(0.8, 0.3, 40.0).unwrap();
+    let mut rng = Rng(3);
+    let (mut cov80, mut cov95) = (0, 0);
+    let runs = 200;
+    for _ in 0..runs {
+        let mut p = Predictor::<f64, 128>::new(0.0, 1.0).unwrap();
+        for t in 0..120 {
+            let y = truth.value(t as f64).unwrap() + 0.03 * rng.normal();
+            p.push(t as f64, y.clamp(0.0, 1.0)).unwrap();
+        }
+        let f = p.reward_at(119.0).unwrap();
+        let tv = truth.value(119.0).unwrap();
+        cov80 += (f.lo80 <= tv && tv <= f.hi80) as usize;
+        cov95 += (f.lo95 <= tv && tv <= f.hi95) as usize;
+    }
+    let c80 = cov80 as f64 / runs as f64;
+    let c95 = cov95 as f64 / runs as f64;
+    assert!(c80 > 0.70 && c80 < 0.97, "80% coverage {c80}");
+    assert!(c95 > 0.85, "95% coverage {c95}");
+}
+
+#[test]
+fn advice_and_regimes() {
+    let mut rng = Rng(5);
+    // flat noisy run: plateau reached
+    let mut p = Predictor::<f64, 128>::new(0.0, 1.0).unwrap();
+    for t in 0..100 {
+        p.push(t as f64, 0.5 + 0.02 * rng.normal()).unwrap();
+    }
+    let a = p.advice(200.0).unwrap();
+    assert_eq!(a.kind, AdviceKind::StopPlateau, "{a:?}");
+    // early in a rising run: continue, with the expected gain
+    let truth = Exponential::new(0.9, 0.1, 100.0).unwrap();
+    let mut p = Predictor::<f64, 128>::new(0.0, 1.0).unwrap();
+    for t in 0..60 {
+        p.push(
+            t as f64,
+            truth.value(t as f64).unwrap() + 0.005 * rng.normal(),
+        )
+        .unwrap();
+    }
+    let pr = p.predict(300.0).unwrap();
+    assert_eq!(pr.advice.kind, AdviceKind::Continue, "{pr:?}");
+    assert_eq!(pr.regime, Regime::Saturating);
+    let want_gain = truth.value(300.0).unwrap() - truth.value(59.0).unwrap();
+    assert!((pr.advice.expected_gain - want_gain).abs() < 0.1, "{pr:?}");
+    assert!(pr.r2 > 0.99);
+    // rise then collapse: stop, diverging
+    let mut p = Predictor::<f64, 128>::new(0.0, 1.0).unwrap();
+    for t in 0..100 {
+        let t = t as f64;
+        let y = if t < 50.0 {
+            0.2 + 0.014 * t
+        } else {
+            0.9 - 0.016 * (t - 50.0)
+        };
+        p.push(t, y + 0.01 * rng.normal()).unwrap();
+    }
+    let pr = p.predict(150.0).unwrap();
+    assert_eq!(pr.regime, Regime::Collapsing, "{pr:?}");
+    assert_eq!(pr.advice.kind, AdviceKind::StopDiverging);
+}
+
+#[test]
+fn bounds_hold_for_every_output() {
+    let mut rng = Rng(9);
+    for (lo, hi) in [
+        (0.0, 1.0),
+        (-1.0, 0.5),
+        (f64::NEG_INFINITY, 1.0),
+        (0.0, f64::INFINITY),
+    ] {
+        let mut p = Predictor::<f64, 32>::new(lo, hi).unwrap();
+        for t in 0..80 {
+            // a curve pressing against the upper bound, noise clipped into the bounds
+            let y = (hi.min(1.0) - 0.02 + 0.05 * rng.normal()).clamp(lo, hi);
+            p.push(t as f64 * 10.0, y).unwrap();
+        }
+        for h in [0.0, 400.0, 790.0, 5000.0, 1e9] {
+            let pr = p.predict(h).unwrap();
+            for v in [
+                pr.plateau.value,
+                pr.plateau.lo80,
+                pr.plateau.hi80,
+                pr.plateau.lo95,
+                pr.plateau.hi95,
+                pr.at_horizon.value,
+                pr.at_horizon.lo80,
+                pr.at_horizon.hi80,
+                pr.at_horizon.lo95,
+                pr.at_horizon.hi95,
+            ] {
+                assert!(
+                    v >= lo && v <= hi,
+                    "{v} outside [{lo}, {hi}] at {h}: {pr:?}"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        Predictor::<f64, 32>::new(1.0, 0.0).unwrap_err().kind(),
+        ErrorKind::BoundsInverted
+    );
+    assert_eq!(
+        Predictor::<f64, 32>::new(f64::NAN, 1.0).unwrap_err().kind(),
+        ErrorKind::NonFinite
+    );
+}
+
+#[test]
+fn nan_never_enters_and_questions_before_data_are_not_ready() {
+    let mut p = Predictor::<f64, 16>::new(0.0, 1.0).unwrap();
+    assert_eq!(p.plateau().unwrap_err().kind(), ErrorKind::NotReady);
+    assert_eq!(
+        p.push(1.0, f64::NAN).unwrap_err().kind(),
+        ErrorKind::NonFinite
+    );
+    assert_eq!(
+        p.push(f64::NAN, 0.5).unwrap_err().kind(),
+        ErrorKind::NonFinite
+    );
+    assert!(p.window().is_empty());
+    for t in 0..40 {
+        p.push(t as f64, 0.1 + 0.01 * t as f64).unwrap();
+        assert_eq!(
+            p.push(t as f64, 0.3).unwrap_err().kind(),
+            ErrorKind::NotIncreasing
+        );
+    }
+    assert!(p.window().points().iter().all(|q| q.reward.is_finite()));
+    assert!(p.window().len() <= 16);
+    assert!(p.predict(60.0).is_ok());
+    assert_eq!(
+        p.reward_at(f64::NAN).unwrap_err().kind(),
+        ErrorKind::NonFinite
+    );
+    assert_eq!(
+        p.step_to_fraction(1.0).unwrap_err().kind(),
+        ErrorKind::OutOfRange
+    );
+}
+
+#[test]
+fn refit_every_k_points() {
+    let cfg = Config {
+        refit_every: 5,
+        ..Config::new(0.0, 1.0)
+    };
+    let mut p = Predictor::<f64, 64>::with_config(cfg).unwrap();
+    for t in 0..5 {
+        p.push(t as f64, 0.1 * t as f64).unwrap();
+    }
+    assert!(!p.is_fitted(), "5 points < min_points = 6");
+    for t in 5..10 {
+        p.push(t as f64, 0.1 + 0.05 * t as f64).unwrap();
+    }
+    assert!(p.is_fitted());
+}
+
+#[test]
+fn random_call_sequences_never_panic() {
+    let mut rng = Rng(2024);
+    let specials = [
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        0.0,
+        -0.0,
+        1e308,
+        -1e308,
+        1e-308,
+        5e-324,
+    ];
+    for round in 0..300 {
+        let lo = if rng.next() < 0.3 {
+            f64::NEG_INFINITY
+        } else {
+            -rng.next() * 10.0
+        };
+        let hi = if rng.next() < 0.3 {
+            f64::INFINITY
+        } else {
+            rng.next() * 10.0
+        };
+        let cfg = Config {
+            refit_every: (round % 4) as u32,
+            ..Config::new(lo, hi)
+        };
+        let Ok(mut p) = Predictor::<f64, 12>::with_config(cfg) else {
+            continue;
+        };
+        let mut step = 0.0;
+        for _ in 0..120 {
+            let pick = |rng: &mut Rng| specials[(rng.next() * specials.len() as f64) as usize];
+            let x = if rng.next() < 0.1 {
+                pick(&mut rng)
+            } else {
+                rng.next() * 2.0 - 0.5
+            };
+            match (rng.next() * 10.0) as u32 {
+                0..=4 => {
+                    step += if rng.next() < 0.1 {
+                        -1.0
+                    } else {
+                        1.0 + rng.next() * 100.0
+                    };
+                    let s = if rng.next() < 0.05 {
+                        pick(&mut rng)
+                    } else {
+                        step
+                    };
+                    let before = p.window().len();
+                    let r = p.push(s, x);
+                    if !(s.is_finite() && x.is_finite()) {
+                        assert!(r.is_err());
+                        assert!(p.window().len() == before);
+                    }
+                }
+                5 => {
+                    let _ = p.predict(step + x * 1e3);
+                }
+                6 => {
+                    let _ = p.step_to_fraction(x);
+                    let _ = p.step_to_target(x);
+                }
+                7 => {
+                    let _ = p.refit();
+                    let _ = p.regime();
+                    let _ = p.instability();
+                }
+                8 => {
+                    let _ = p.reward_at(pick(&mut rng));
+                    let _ = p.plateau();
+                }
+                _ => {
+                    if rng.next() < 0.05 {
+                        p.reset();
+                        step = 0.0;
+                    }
+                }
+            }
+            assert!(p
+                .window()
+                .points()
+                .iter()
+                .all(|q| q.step.is_finite() && q.reward.is_finite()));
+        }
+    }
+}
+
+#[test]
+fn works_in_f32() {
+    let truth = Exponential::new(0.8f64, 0.2, 30.0).unwrap();
+    // 400 points through a 32-point window: compactions at uniform resolution
+    let mut p = Predictor::<f32, 32>::new(0.0, 1.0).unwrap();
+    for t in 0..400 {
+        p.push(t as f32, truth.value(t as f64).unwrap() as f32)
+            .unwrap();
+    }
+    let pl = p.plateau().unwrap();
+    assert!((pl.value - 0.8).abs() < 2e-3, "{pl:?}");
+    let r = p.reward_at(150.0).unwrap();
+    assert!(
+        (r.value as f64 - truth.value(150.0).unwrap()).abs() < 2e-3,
+        "{r:?}"
+    );
+    assert!(p.window().len() <= 32);
+}
+
+#[test]
+fn compacted_history_still_fits() {
+    // 1000 noisy points through a 64-point window (4 compactions): the plateau is still found
+    // within its 95 % interval and within 0.01 (noise sd 0.02; compaction bias is second order)
+    let truth = Exponential::new(0.8f64, 0.2, 150.0).unwrap();
+    let mut rng = Rng(17);
+    let mut p = Predictor::<f64, 64>::new(0.0, 1.0).unwrap();
+    for t in 0..1000 {
+        p.push(
+            t as f64,
+            truth.value(t as f64).unwrap() + 0.02 * rng.normal(),
+        )
+        .unwrap();
+    }
+    assert!(p.window().len() <= 64);
+    let pl = p.plateau().unwrap();
+    assert!((pl.value - 0.8).abs() < 0.005, "{pl:?}");
+    assert!(pl.lo95 <= 0.8 && 0.8 <= pl.hi95, "{pl:?}");
+    // every merged point (all but the first and the last) has the same weight: uniform resolution
+    let pts = p.window().points();
+    let w1 = pts[1].weight;
+    assert!(w1 >= 16.0);
+    assert!(
+        pts[1..pts.len() - 1].iter().all(|q| q.weight == w1),
+        "{pts:?}"
+    );
+}
