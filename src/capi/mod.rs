@@ -93,7 +93,7 @@ fn check_ptr<T>(ptr: *const T, n: usize, p: Param) -> Result<()> {
     if ptr.is_null() {
         return Err(null(p));
     }
-    if (ptr as usize) % core::mem::align_of::<T>() != 0 {
+    if !(ptr as usize).is_multiple_of(core::mem::align_of::<T>()) {
         return Err(bad_buffer(p));
     }
     match n.checked_mul(core::mem::size_of::<T>()) {
@@ -191,7 +191,7 @@ pub extern "C" fn grpo_version() -> *const c_char {
 #[no_mangle]
 pub extern "C" fn grpo_status_message(status: i32) -> *const c_char {
     if status == GRPO_OK {
-        return b"ok\0".as_ptr().cast();
+        return c"ok".as_ptr();
     }
     match Error::from_code(status) {
         Some(e) => {
@@ -199,10 +199,10 @@ pub extern "C" fn grpo_status_message(status: i32) -> *const c_char {
             let p = Param::ALL.iter().position(|x| *x == e.param());
             match (k, p) {
                 (Some(k), Some(p)) => MESSAGES[k * N_PARAMS + p].as_ptr().cast(),
-                _ => b"unknown status\0".as_ptr().cast(),
+                _ => c"unknown status".as_ptr(),
             }
         }
-        None => b"unknown status\0".as_ptr().cast(),
+        None => c"unknown status".as_ptr(),
     }
 }
 
