@@ -60,6 +60,15 @@ fn bench(c: &mut Criterion) {
                 .unwrap()
         })
     });
+    g.bench_function("pointwise value(t) calls f64", |b| {
+        b.iter(|| {
+            let o = black_box(&o64);
+            for (out, &t) in out64.iter_mut().zip(black_box(&t64)) {
+                *out = o.value(t).unwrap();
+            }
+            black_box(&out64);
+        })
+    });
     g.bench_function("pointwise f32", |b| {
         b.iter(|| {
             black_box(&o32)

@@ -132,26 +132,29 @@ impl<T: Real> Prepared<T> {
         }
     }
 
+    /// The deviation `y = r - r_star = y0 ec + B es`.
+    #[inline(always)]
+    fn dev(&self, ec: T, es: T) -> T {
+        self.y0 * ec + self.b * es
+    }
+
     /// `r = r_star + y0 ec + B es`.
     #[inline(always)]
     pub fn value(&self, ec: T, es: T) -> T {
-        self.r_star + (self.y0 * ec + self.b * es)
+        self.r_star + self.dev(ec, es)
     }
 
     /// `(y, w) = (y0 ec + B es, y0 D es + B ec)`: the deviation and its grid partner.
     #[inline(always)]
     pub fn deviation_pair(&self, ec: T, es: T) -> (T, T) {
-        (
-            self.y0 * ec + self.b * es,
-            self.y0 * self.k.d * es + self.b * ec,
-        )
+        (self.dev(ec, es), self.y0 * self.k.d * es + self.b * ec)
     }
 
     /// Value and gradient (spec A.5) from the basis.
     #[inline(always)]
     pub fn value_and_gradient(&self, bs: &Basis<T>) -> (T, [T; 5]) {
         let Basis { t, ec, es, es1 } = *bs;
-        let y = self.y0 * ec + self.b * es;
+        let y = self.dev(ec, es);
         let d_r0 = ec + self.k.a * es;
         // dy/dD at fixed a = zeta omega
         let pd = self.y0 * t * es * T::HALF + self.b * es1;
@@ -174,7 +177,7 @@ impl<T: Real> Prepared<T> {
     #[inline(always)]
     fn y(&self, t: T) -> T {
         let b = self.k.basis::<false>(t);
-        self.y0 * b.ec + self.b * b.es
+        self.dev(b.ec, b.es)
     }
 }
 
