@@ -36,12 +36,9 @@ pub(crate) struct Step<T> {
 impl<T: Real> Step<T> {
     pub(crate) fn new(k: &Kernel<T>, h: T) -> Self {
         let b = k.basis::<true>(h);
-        // D G = -+ q (q G): never forms D = omega^2 (zeta^2 - 1), which overflows for huge omega
-        // while q G (a bounded sin/sinh) does not.
-        let qg = k.q * b.es;
         Step {
             f: b.ec,
-            dg: if k.over { k.q * qg } else { -(k.q * qg) },
+            dg: k.d_times(b.es),
             g: b.es,
             g1: b.es1,
         }

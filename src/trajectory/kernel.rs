@@ -151,6 +151,19 @@ impl<T: Real> Kernel<T> {
         }
     }
 
+    /// `D x` for a basis value `x = E t sh` (or a multiple of it), computed as `-+ q (q x)`: `q x`
+    /// is a bounded sin/sinh, whereas `D = omega^2 (zeta^2 - 1)` alone may be huge, so the product
+    /// exists whenever the result does.
+    #[inline(always)]
+    pub fn d_times(&self, x: T) -> T {
+        let qx = self.q * x;
+        if self.over {
+            self.q * qx
+        } else {
+            -(self.q * qx)
+        }
+    }
+
     /// The basis at `t >= 0`; `es1` only when `S1` (otherwise 0).
     #[inline(always)]
     pub fn basis<const S1: bool>(&self, t: T) -> Basis<T> {

@@ -147,7 +147,7 @@ impl<T: Real> Prepared<T> {
     /// `(y, w) = (y0 ec + B es, y0 D es + B ec)`: the deviation and its grid partner.
     #[inline(always)]
     pub fn deviation_pair(&self, ec: T, es: T) -> (T, T) {
-        (self.dev(ec, es), self.y0 * self.k.d * es + self.b * ec)
+        (self.dev(ec, es), self.y0 * self.k.d_times(es) + self.b * ec)
     }
 
     /// Value and gradient (spec A.5) from the basis.
