@@ -2,8 +2,8 @@
 //!
 //! `Real` is implemented for `f32` and `f64` only (it is sealed), so no `num-traits` type leaks into
 //! the public API. Transcendental functions come from `libm` (pure Rust, bit-identical results on
-//! every host). With the `micromath` feature the `f32` implementation of `exp`, `ln`, `sin`, `cos`,
-//! `sqrt` and `atan2` switches to micromath's fast approximations; their accuracy is far below
+//! every host). With the `micromath` feature the `f32` implementation of `exp`, `ln`, `sin`, `cos`
+//! and `atan2` switches to micromath's fast approximations; their accuracy is far below
 //! libm's (relative error up to about 1e-3 on `exp`/`ln`, absolute error up to about 1e-3 on
 //! `sin`/`cos`), which `tests/micromath.rs` measures. `f64` always uses libm.
 
@@ -254,14 +254,8 @@ impl Real for f32 {
     }
     #[inline(always)]
     fn sqrt(self) -> Self {
-        #[cfg(feature = "micromath")]
-        {
-            micromath::F32Ext::sqrt(self)
-        }
-        #[cfg(not(feature = "micromath"))]
-        {
-            libm::sqrtf(self)
-        }
+        // always libm: micromath's sqrt is off by up to 6e-2 and a hardware sqrt is as fast
+        libm::sqrtf(self)
     }
     #[inline(always)]
     fn exp(self) -> Self {

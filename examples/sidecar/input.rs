@@ -76,22 +76,34 @@ fn parse_number(field: &str, what: &str, at: &str) -> Result<f64, InputError> {
 }
 
 fn find(header: &[String], names: &[&str]) -> Option<usize> {
-    names.iter().find_map(|n| header.iter().position(|h| h == n))
+    names
+        .iter()
+        .find_map(|n| header.iter().position(|h| h == n))
 }
 
 /// CSV with a header row naming at least `step` and `reward` (comma separated, no quoting needed
 /// for numeric logs; empty cells mean "not logged at this step").
 pub fn parse_csv(text: &str, source: &str) -> Result<Vec<Record>, InputError> {
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
     let Some((_, head)) = lines.next() else {
         return err(format!("{source}: empty input"));
     };
-    let header: Vec<String> = head.split(',').map(|h| h.trim().trim_matches('"').to_string()).collect();
+    let header: Vec<String> = head
+        .split(',')
+        .map(|h| h.trim().trim_matches('"').to_string())
+        .collect();
     let Some(i_step) = find(&header, STEP) else {
-        return err(format!("{source}: missing column 'step' in header {head:?}"));
+        return err(format!(
+            "{source}: missing column 'step' in header {head:?}"
+        ));
     };
     let Some(i_reward) = find(&header, REWARD) else {
-        return err(format!("{source}: missing column 'reward' in header {head:?}"));
+        return err(format!(
+            "{source}: missing column 'reward' in header {head:?}"
+        ));
     };
     let opt = |names| find(&header, names);
     let (i_eval, i_ent, i_zero, i_std) = (opt(EVAL), opt(ENTROPY), opt(ZERO_STD), opt(REWARD_STD));
@@ -100,7 +112,11 @@ pub fn parse_csv(text: &str, source: &str) -> Result<Vec<Record>, InputError> {
         let at = format!("{source}:{}", lineno + 1);
         let cells: Vec<&str> = line.split(',').collect();
         if cells.len() != header.len() {
-            return err(format!("{at}: {} cells, header has {}", cells.len(), header.len()));
+            return err(format!(
+                "{at}: {} cells, header has {}",
+                cells.len(),
+                header.len()
+            ));
         }
         let optional = |i: Option<usize>, what: &str| -> Result<Option<f64>, InputError> {
             match i.map(|i| cells[i].trim()) {
@@ -123,7 +139,12 @@ pub fn parse_csv(text: &str, source: &str) -> Result<Vec<Record>, InputError> {
     Ok(out)
 }
 
-fn json_field(obj: &serde_json::Value, names: &[&str], what: &str, at: &str) -> Result<Option<f64>, InputError> {
+fn json_field(
+    obj: &serde_json::Value,
+    names: &[&str],
+    what: &str,
+    at: &str,
+) -> Result<Option<f64>, InputError> {
     for n in names {
         if let Some(v) = obj.get(*n) {
             return match v {
@@ -140,7 +161,11 @@ fn json_field(obj: &serde_json::Value, names: &[&str], what: &str, at: &str) -> 
     Ok(None)
 }
 
-fn record_from_json(obj: &serde_json::Value, at: &str, step_fallback: Option<f64>) -> Result<Option<Record>, InputError> {
+fn record_from_json(
+    obj: &serde_json::Value,
+    at: &str,
+    step_fallback: Option<f64>,
+) -> Result<Option<Record>, InputError> {
     let Some(reward) = json_field(obj, REWARD, "reward", at)? else {
         return Ok(None); // e.g. an eval-only or summary entry
     };
@@ -228,7 +253,8 @@ mod tests {
 
     #[test]
     fn json_lines_and_trainer_state() {
-        let jl = "{\"step\": 1, \"reward\": 0.2}\n{\"step\": 2, \"reward\": 0.4, \"entropy\": 0.5}\n";
+        let jl =
+            "{\"step\": 1, \"reward\": 0.2}\n{\"step\": 2, \"reward\": 0.4, \"entropy\": 0.5}\n";
         assert_eq!(parse(jl, "x").unwrap().len(), 2);
         let ts = r#"{"log_history": [{"step": 5, "reward": 0.1}, {"step": 10, "eval_loss": 1.0},
                     {"step": 10, "reward": 0.3, "frac_reward_zero_std": 0.2}]}"#;

@@ -144,7 +144,8 @@ fn diagnosis_json(d: &Diagnosis<f64>) -> Value {
         v["degeneracy"] = json!({"severity": format!("{:?}", g.severity), "observed": num(g.observed), "predicted": num(g.predicted), "heterogeneous": g.heterogeneous});
     }
     if let Some(c) = &d.concentration {
-        v["concentration"] = json!({"verdict": format!("{:?}", c.verdict), "entropy_ratio": num(c.entropy_ratio)});
+        v["concentration"] =
+            json!({"verdict": format!("{:?}", c.verdict), "entropy_ratio": num(c.entropy_ratio)});
     }
     v
 }
@@ -169,10 +170,13 @@ fn run(args: Args) -> Result<(), String> {
         .unwrap_or(if in_unit { 1.0 } else { f64::INFINITY });
     let last_step = records.last().map(|r| r.step).unwrap_or(0.0);
     let first_step = records.first().map(|r| r.step).unwrap_or(0.0);
-    let horizon = args.horizon.unwrap_or(last_step + (last_step - first_step).max(1.0));
+    let horizon = args
+        .horizon
+        .unwrap_or(last_step + (last_step - first_step).max(1.0));
     let every = args.every.unwrap_or((records.len() / 20).max(5)).max(1);
 
-    let mut pred = Box::new(Predictor::<f64, WINDOW>::new(lo, hi).map_err(|e| format!("reward bounds: {e}"))?);
+    let mut pred =
+        Box::new(Predictor::<f64, WINDOW>::new(lo, hi).map_err(|e| format!("reward bounds: {e}"))?);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut last = None;

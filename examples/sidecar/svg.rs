@@ -121,26 +121,50 @@ pub fn plot<const N: usize>(
         v += dy;
     }
     let _ = writeln!(s, "<rect x=\"{LEFT}\" y=\"{TOP}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"none\" stroke=\"#444\"/>", W - LEFT - RIGHT, H - TOP - BOTTOM);
-    let _ = writeln!(s, "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">step</text>", (LEFT + W - RIGHT) / 2.0, H - 18.0);
-    let _ = writeln!(s, "<text transform=\"translate(18 {:.1}) rotate(-90)\" text-anchor=\"middle\">reward</text>", (TOP + H - BOTTOM) / 2.0);
+    let _ = writeln!(
+        s,
+        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">step</text>",
+        (LEFT + W - RIGHT) / 2.0,
+        H - 18.0
+    );
+    let _ = writeln!(
+        s,
+        "<text transform=\"translate(18 {:.1}) rotate(-90)\" text-anchor=\"middle\">reward</text>",
+        (TOP + H - BOTTOM) / 2.0
+    );
 
     // bands, curve, plateau
     let pts = |g: &dyn Fn(&grpo_dynamics::predict::Forecast<f64>) -> f64| -> Vec<(f64, f64)> {
-        curve.iter().map(|(x, f)| (fr.x(*x), fr.y(g(f).clamp(fr.y0, fr.y1)))).collect()
+        curve
+            .iter()
+            .map(|(x, f)| (fr.x(*x), fr.y(g(f).clamp(fr.y0, fr.y1))))
+            .collect()
     };
     band(&mut s, &pts(&|f| f.lo95), &pts(&|f| f.hi95), "#dbe8f7");
     band(&mut s, &pts(&|f| f.lo80), &pts(&|f| f.hi80), "#b5cfee");
     let plat = p.plateau;
     if plat.lo80.is_finite() && plat.hi80.is_finite() {
-        let (ya, yb) = (fr.y(plat.hi80.clamp(fr.y0, fr.y1)), fr.y(plat.lo80.clamp(fr.y0, fr.y1)));
+        let (ya, yb) = (
+            fr.y(plat.hi80.clamp(fr.y0, fr.y1)),
+            fr.y(plat.lo80.clamp(fr.y0, fr.y1)),
+        );
         let _ = writeln!(s, "<rect x=\"{LEFT}\" y=\"{ya:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#f4a261\" fill-opacity=\"0.18\"/>", W - LEFT - RIGHT, (yb - ya).max(0.5));
     }
     let yp = fr.y(plat.value.clamp(fr.y0, fr.y1));
     let _ = writeln!(s, "<line x1=\"{LEFT}\" y1=\"{yp:.1}\" x2=\"{:.1}\" y2=\"{yp:.1}\" stroke=\"#e76f51\" stroke-dasharray=\"6 4\" stroke-width=\"1.5\"/>", W - RIGHT);
     for r in records {
-        let _ = writeln!(s, "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2.2\" fill=\"#333\" fill-opacity=\"0.65\"/>", fr.x(r.step), fr.y(r.reward));
+        let _ = writeln!(
+            s,
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2.2\" fill=\"#333\" fill-opacity=\"0.65\"/>",
+            fr.x(r.step),
+            fr.y(r.reward)
+        );
     }
-    polyline(&mut s, &pts(&|f| f.value), "stroke=\"#1d4e89\" stroke-width=\"2\"");
+    polyline(
+        &mut s,
+        &pts(&|f| f.value),
+        "stroke=\"#1d4e89\" stroke-width=\"2\"",
+    );
     let last = records.last().map(|r| r.step).unwrap_or(first);
     let xl = fr.x(last);
     let _ = writeln!(s, "<line x1=\"{xl:.1}\" y1=\"{TOP}\" x2=\"{xl:.1}\" y2=\"{:.1}\" stroke=\"#999\" stroke-dasharray=\"2 3\"/>", H - BOTTOM);

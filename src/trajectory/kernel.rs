@@ -65,20 +65,6 @@ fn horner<T: Real>(k: &[f64; TERMS], u: T) -> T {
     even + u * odd
 }
 
-/// `sqrt(x)` to working precision. With the `micromath` feature the `f32` square root is a coarse
-/// bit-level approximation (relative error up to 6e-2, which would detune the frequency `q`), so
-/// two Newton steps restore it (6e-2 -> 2e-3 -> 2e-6); otherwise this is `Real::sqrt`.
-#[inline(always)]
-pub(crate) fn sqrt_accurate<T: Real>(x: T) -> T {
-    let r = x.sqrt();
-    if cfg!(feature = "micromath") && T::EPSILON > c(1e-10) && r > T::ZERO && r.is_finite() {
-        let r = (r + x / r) * T::HALF;
-        (r + x / r) * T::HALF
-    } else {
-        r
-    }
-}
-
 /// The rounding error `a b - p` of the product `p = fl(a b)` (Dekker's exact product, no FMA);
 /// 0 when the operands are too large to split safely (the phase is meaningless there anyway).
 #[inline(always)]
@@ -139,7 +125,7 @@ impl<T: Real> Kernel<T> {
     #[inline(always)]
     pub fn new(omega: T, zeta: T) -> Self {
         let dz = (zeta - T::ONE) * (zeta + T::ONE); // zeta^2 - 1 without cancellation
-        let r = sqrt_accurate(dz.abs());
+        let r = dz.abs().sqrt();
         let over = zeta > T::ONE;
         Kernel {
             a: zeta * omega,

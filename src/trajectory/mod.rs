@@ -234,7 +234,7 @@ impl<T: Real> Oscillator<T> {
         check::positive(m, Param::Mass)?;
         check::non_negative(gamma, Param::Gamma)?;
         check::positive(k, Param::Stiffness)?;
-        let (sm, sk) = (kernel::sqrt_accurate(m), kernel::sqrt_accurate(k));
+        let (sm, sk) = (m.sqrt(), k.sqrt());
         let omega = check::positive(sk / sm, Param::Stiffness)?;
         let zeta = check::finite(gamma / (T::TWO * sm * sk), Param::Gamma)?;
         Oscillator::new(r_star, r0, v0, omega, zeta)

@@ -6,7 +6,6 @@
 //! ([`ParamGrid`]).
 
 use super::grid::ParamGrid;
-use super::kernel::sqrt_accurate;
 use super::Oscillator;
 use crate::error::{check, Error, Param, Result};
 use crate::real::Real;
@@ -248,7 +247,7 @@ impl<T: Real> Overdamped<T> {
     pub(crate) fn chain(&self) -> Result<Chain<T, 4>> {
         check::positive(self.tau, Param::Tau)?;
         check::positive(self.t_m, Param::TM)?;
-        let (st, sm) = (sqrt_accurate(self.tau), sqrt_accurate(self.t_m));
+        let (st, sm) = (self.tau.sqrt(), self.t_m.sqrt());
         let w = check::positive(T::ONE / (st * sm), Param::TM)?;
         let zeta = check::finite(T::HALF * st / sm, Param::TM)?;
         let osc = Oscillator::new(self.r_star, self.r0, T::ZERO, w, zeta)?;
@@ -324,8 +323,8 @@ impl<T: Real> Hyper<T> {
             return Err(Error::out_of_range(Param::Kref));
         }
         let d = self.kref;
-        let sma = sqrt_accurate(m * a);
-        let w = sqrt_accurate(a / m);
+        let sma = (m * a).sqrt();
+        let w = (a / m).sqrt();
         let zeta = gamma / (T::TWO * sma);
         let osc = Oscillator::new(self.r_star, self.r0, T::ZERO, w, zeta)
             .map_err(|e| Error::new(e.kind(), Param::K))?;
