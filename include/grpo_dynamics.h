@@ -108,6 +108,491 @@
 #define GRPO_ERR_PANIC 18
 
 /**
+ * Window capacity of the C predictor (points; longer histories are compacted pairwise).
+ */
+#define GRPO_PREDICTOR_WINDOW 256
+
+/**
+ * Thresholds of `grpo_diagnose` (fill with `grpo_diagnose_options_default`).
+ */
+typedef struct grpo_diagnose_options {
+  /**
+   * Plateau ratio Phi below this: reward hacking (default 0.25).
+   */
+  double phi_hacking;
+  /**
+   * Phi below this: suspect (default 0.5).
+   */
+  double phi_suspect;
+  /**
+   * A falling eval counts as hacking only while the late train gain exceeds this (0.02).
+   */
+  double min_late_train_gain;
+  /**
+   * Fraction of checkpoints averaged for the plateaus (0.2).
+   */
+  double plateau_fraction;
+  /**
+   * Fraction of checkpoints of the late window (late slope; degeneracy average) (0.2).
+   */
+  double late_fraction;
+  /**
+   * Observed degenerate fraction above this: warning (0.5).
+   */
+  double degeneracy_warn;
+  /**
+   * Observed degenerate fraction above this: critical (0.8).
+   */
+  double degeneracy_critical;
+  /**
+   * Observed minus predicted degenerate fraction above this: heterogeneous prompts (0.1).
+   */
+  double heterogeneity;
+  /**
+   * Entropy ratio below this: collapse (0.2).
+   */
+  double collapse_ratio;
+  /**
+   * Collapse is premature while the gap to the plateau exceeds this fraction of the headroom
+   * (0.1).
+   */
+  double premature_gap;
+  /**
+   * Fraction of points averaged for H(0), H(t), R0, R(t) (0.1; 0 = single points).
+   */
+  double smoothing_fraction;
+} grpo_diagnose_options;
+
+/**
+ * Inputs of `grpo_diagnose`. Every series has `n` entries (one per checkpoint); optional series
+ * are NULL when absent.
+ */
+typedef struct grpo_diagnose_input {
+  /**
+   * Number of checkpoints (at least 6).
+   */
+  size_t n;
+  /**
+   * Training steps, strictly increasing; NULL = 0, 1, 2, ...
+   */
+  const double *steps;
+  /**
+   * Mean training reward per checkpoint (required).
+   */
+  const double *reward;
+  /**
+   * Eval reward at the same checkpoints (NULL: no reward-hacking diagnostic).
+   */
+  const double *eval_reward;
+  /**
+   * Mean token entropy (NULL: no policy-concentration diagnostic).
+   */
+  const double *entropy;
+  /**
+   * Fraction of zero-variance groups, e.g. TRL `frac_reward_zero_std` (NULL: no degeneracy
+   * diagnostic).
+   */
+  const double *zero_std_frac;
+  /**
+   * Group size G (TRL `num_generations`); 0 = unknown (no degeneracy diagnostic).
+   */
+  uint32_t group_size;
+  /**
+   * 1 when `eta`, `mu`, `k_hat`, `kref`, `lag` are given (enables the Prop-9 margin and the
+   * exact criterion), else 0.
+   */
+  uint32_t has_hyper;
+  /**
+   * Refresh mode: 0 constant lag (spec C.1), 1 periodic refresh every `kref` steps (TRL:
+   * `kref = steps_per_generation * num_iterations`).
+   */
+  uint32_t lag;
+  /**
+   * Lowest possible train reward (usually 0; -INFINITY disables the degeneracy diagnostic).
+   */
+  double r_min;
+  /**
+   * Attainable maximum of the train reward (usually 1).
+   */
+  double r_max;
+  /**
+   * Attainable maximum of the eval reward (usually 1).
+   */
+  double r_max_eval;
+  /**
+   * Learning rate eta (> 0).
+   */
+  double eta;
+  /**
+   * Momentum mu in [0, 1) (Adam beta1 for Adam runs).
+   */
+  double mu;
+  /**
+   * Stiffness estimate K_hat (> 0).
+   */
+  double k_hat;
+  /**
+   * Refresh interval Kref (>= 0; periodic: an integer >= 1).
+   */
+  double kref;
+  /**
+   * Expected plateau for the premature-concentration test (e.g. the KL fixed point); NaN = the
+   * plateau fitted to the reward curve.
+   */
+  double expected_plateau;
+} grpo_diagnose_input;
+
+/**
+ * Result of `grpo_diagnose`. Codes: severity 0 ok, 1 warning, 2 critical. Fields of a diagnostic
+ * whose inputs were absent are NaN / 0 with `*_available = 0`.
+ */
+typedef struct grpo_diagnosis {
+  /**
+   * Worst mode: 0 healthy, 1 reward hacking, 2 advantage degeneracy, 3 policy concentration,
+   * 4 dynamical instability.
+   */
+  uint32_t headline;
+  /**
+   * Severity of the headline.
+   */
+  uint32_t severity;
+  /**
+   * 1 when the reward-hacking diagnostic ran.
+   */
+  uint32_t hacking_available;
+  /**
+   * 0 healthy, 1 suspect, 2 hacking.
+   */
+  uint32_t hacking_verdict;
+  /**
+   * Doubly-normalised plateau ratio Phi = g_ev(inf) / g_tr(inf).
+   */
+  double phi;
+  /**
+   * Train gain fraction g_tr(inf).
+   */
+  double train_gain;
+  /**
+   * Eval gain fraction g_ev(inf).
+   */
+  double eval_gain;
+  /**
+   * Late slope of g_ev against g_tr.
+   */
+  double late_slope;
+  /**
+   * Train gain over the late window.
+   */
+  double late_train_gain;
+  /**
+   * 1 when the degeneracy diagnostic ran.
+   */
+  uint32_t degeneracy_available;
+  /**
+   * Degeneracy severity.
+   */
+  uint32_t degeneracy_severity;
+  /**
+   * Observed degenerate fraction D_obs (late-window mean).
+   */
+  double degenerate_observed;
+  /**
+   * Predicted homogeneous fraction p_bar^G + (1 - p_bar)^G.
+   */
+  double degenerate_predicted;
+  /**
+   * 1 when D_obs - D(p_bar, G) exceeds the heterogeneity threshold.
+   */
+  uint32_t heterogeneous;
+  /**
+   * 1 when the policy-concentration diagnostic ran.
+   */
+  uint32_t concentration_available;
+  /**
+   * 0 healthy, 1 collapsed (at the plateau), 2 premature collapse.
+   */
+  uint32_t concentration_verdict;
+  /**
+   * Entropy ratio H(t) / H(0).
+   */
+  double entropy_ratio;
+  /**
+   * (r_star - R(t)) / (R_max - R0).
+   */
+  double gap_fraction;
+  /**
+   * 0 stable, 1 overshooting, 2 at risk (beyond Prop 9, exactly stable), 3 unstable.
+   */
+  uint32_t instability_verdict;
+  /**
+   * Exact criterion (constant lag: Kref >= d_c; periodic: spectral radius >= 1): 0 no, 1 yes,
+   * 2 unknown (no hyperparameters).
+   */
+  uint32_t exactly_unstable;
+  /**
+   * Prop-9 margin M = 1 - eta K Kref / (1 - mu) (NaN without hyperparameters).
+   */
+  double margin;
+  /**
+   * Prop-9 threshold (1 - mu) / (eta K) (NaN without hyperparameters).
+   */
+  double prop9_threshold;
+  /**
+   * Exact critical lag d_c (constant lag; NaN for periodic refresh or without
+   * hyperparameters).
+   */
+  double critical_lag;
+  /**
+   * Fitted damping ratio of the reward curve (NaN when the fit does not support one).
+   */
+  double zeta_hat;
+  /**
+   * Trajectory class of the reward curve: 0 monotone, 1 overshooting, 2 oscillatory,
+   * 3 unknown.
+   */
+  uint32_t curve_class;
+  /**
+   * Padding (always 0).
+   */
+  uint32_t reserved;
+  /**
+   * Fitted plateau of the reward curve.
+   */
+  double plateau;
+} grpo_diagnosis;
+
+/**
+ * Fit options. `model`: 0 saturation (plateau, r0, tau), 1 critical (r_star, r0, omega),
+ * 2 slow-start (r_star, r0, omega, zeta), 3 full (r_star, r0, v0, omega, zeta), 4 overdamped
+ * (r_star, r0, tau, t_m), 5 auto (every set, lowest AICc). `loss`: 0 least squares, 1 huber,
+ * 2 cauchy, with scale `loss_scale > 0` (residual units). `max_evaluations`: model passes per
+ * start, 0 = 100 (P + 1). Tolerances as MINPACK (`ftol = xtol = 1.49012e-8`, `gtol = 0`).
+ */
+typedef struct grpo_fit_options {
+  /**
+   * Parameter set code (0..=5, 5 = auto).
+   */
+  uint32_t model;
+  /**
+   * Loss code (0 least squares, 1 huber, 2 cauchy).
+   */
+  uint32_t loss;
+  /**
+   * Robust-loss scale (used when `loss != 0`).
+   */
+  double loss_scale;
+  /**
+   * Evaluation budget per start (0 = 100 (P + 1)).
+   */
+  uint32_t max_evaluations;
+  /**
+   * Relative objective-reduction tolerance.
+   */
+  double ftol;
+  /**
+   * Relative step tolerance.
+   */
+  double xtol;
+  /**
+   * Gradient (cosine) tolerance.
+   */
+  double gtol;
+} grpo_fit_options;
+
+/**
+ * Result of `grpo_fit`. `termination`: 1 ftol, 2 xtol, 3 gtol (converged), 4 evaluation budget,
+ * 5 non-finite model, 6 singular. `params` / `stderr` in the documented order of `model`
+ * (unused slots 0); `cost = 0.5 sum w r^2` with plain residuals; `aicc` with k = P + 1;
+ * `iterations` / `evaluations` summed over the starts (and over the sets for auto).
+ */
+typedef struct grpo_fit_result {
+  /**
+   * The parameter set that was fitted (the chosen one for auto).
+   */
+  uint32_t model;
+  /**
+   * Termination reason code.
+   */
+  int32_t termination;
+  /**
+   * Number of used parameters.
+   */
+  uint32_t n_params;
+  /**
+   * Parameters.
+   */
+  double params[8];
+  /**
+   * Standard errors (`inf` when a parameter is not identified).
+   */
+  double stderr[8];
+  /**
+   * Plateau (parameter 0 of every set).
+   */
+  double plateau;
+  /**
+   * Standard error of the plateau.
+   */
+  double plateau_stderr;
+  /**
+   * `0.5 sum w r^2`.
+   */
+  double cost;
+  /**
+   * Weighted R^2.
+   */
+  double r2;
+  /**
+   * AICc.
+   */
+  double aicc;
+  /**
+   * LM iterations.
+   */
+  uint32_t iterations;
+  /**
+   * Model passes.
+   */
+  uint32_t evaluations;
+} grpo_fit_result;
+
+/**
+ * Everything the predictor says for one horizon. Intervals are clipped to the reward bounds given
+ * to `grpo_predictor_init`.
+ */
+typedef struct grpo_prediction {
+  /**
+   * Predicted plateau (model-averaged over the candidates by Akaike weights).
+   */
+  double plateau;
+  /**
+   * Lower end of the 80 % plateau interval.
+   */
+  double plateau_lo80;
+  /**
+   * Upper end of the 80 % plateau interval.
+   */
+  double plateau_hi80;
+  /**
+   * Lower end of the 95 % plateau interval.
+   */
+  double plateau_lo95;
+  /**
+   * Upper end of the 95 % plateau interval.
+   */
+  double plateau_hi95;
+  /**
+   * The horizon step asked for.
+   */
+  double horizon;
+  /**
+   * Predicted reward at the horizon step.
+   */
+  double reward_at_horizon;
+  /**
+   * Lower end of the 80 % interval of the reward at the horizon.
+   */
+  double horizon_lo80;
+  /**
+   * Upper end of the 80 % interval of the reward at the horizon.
+   */
+  double horizon_hi80;
+  /**
+   * Model with the lowest AICc: 1 constant level, 2 single-exponential saturation,
+   * 3 critically damped slow start, 4 slow-start oscillator (r*, r0, omega, zeta).
+   */
+  uint32_t model;
+  /**
+   * Regime: 1 flat, 2 saturating (damped), 3 oscillating (zeta < 1), 4 collapsing.
+   */
+  uint32_t regime;
+  /**
+   * Early-stop advice: 1 continue, 2 stop (plateau reached), 3 stop (collapsing or unstable).
+   */
+  uint32_t advice;
+  /**
+   * R^2 of the best model on the window.
+   */
+  double r2;
+} grpo_prediction;
+
+/**
+ * The reduced softmax bandit (spec C.2). Field names and order are part of the ABI.
+ */
+typedef struct grpo_bandit {
+  /**
+   * Learning rate `eta > 0`.
+   */
+  double eta;
+  /**
+   * Momentum `mu` in `[0, 1)`.
+   */
+  double mu;
+  /**
+   * KL coefficient `beta > 0`.
+   */
+  double beta;
+  /**
+   * Reference success probability in `(0, 1)`.
+   */
+  double p_ref;
+  /**
+   * Logit gain `c > 0`.
+   */
+  double c;
+  /**
+   * Advantage regulariser `eps >= 0`.
+   */
+  double eps;
+  /**
+   * Refresh interval / lag (`>= 1` for periodic refresh).
+   */
+  uint32_t kref;
+  /**
+   * 0 mean, 1 std.
+   */
+  uint32_t normalization;
+  /**
+   * 0 direct, 1 reverse.
+   */
+  uint32_t kl;
+  /**
+   * 0 constant, 1 periodic.
+   */
+  uint32_t lag;
+} grpo_bandit;
+
+/**
+ * Finite-group-size stationary prediction (spec D.1, D.2).
+ */
+typedef struct grpo_group_noise {
+  /**
+   * Finite-G fixed point `p_star_G`.
+   */
+  double p_star;
+  /**
+   * Finite-G stiffness `K_G`.
+   */
+  double stiffness;
+  /**
+   * Per-step variance of the drift estimate `Var[g]`.
+   */
+  double drift_var;
+  /**
+   * Stationary variance of the logit.
+   */
+  double var_x;
+  /**
+   * Stationary variance of `p`.
+   */
+  double var_p;
+  /**
+   * Degeneracy probability `p^G + (1 - p)^G` at `p_star_G`.
+   */
+  double degeneracy;
+} grpo_group_noise;
+
+/**
  * The damped-oscillator trajectory model
  * `r'' + 2 zeta omega r' + omega^2 (r - r_star) = 0`, `r(0) = r0`, `r'(0) = v0`.
  * Valid: all finite, `omega > 0`, `zeta >= 0`.
@@ -137,6 +622,8 @@ typedef struct grpo_oscillator {
 
 
 
+
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -151,6 +638,228 @@ const char *grpo_version(void);
  * infinite", ...). Unknown codes give "unknown status". Never NULL.
  */
 const char *grpo_status_message(int32_t status);
+
+/**
+ * Write the default thresholds (spec E) into `out`.
+ *
+ * # Safety
+ * `out` must be NULL or point to a writable `grpo_diagnose_options`.
+ */
+int32_t grpo_diagnose_options_default(struct grpo_diagnose_options *out);
+
+/**
+ * Run every diagnostic the inputs allow (spec E) and pick the headline. `options` NULL = the
+ * defaults. `out` is written only on success.
+ *
+ * # Safety
+ * `input` must point to a valid `grpo_diagnose_input` whose non-NULL series hold `n` doubles;
+ * `options` NULL or valid; `out` NULL or writable.
+ */
+int32_t grpo_diagnose(const struct grpo_diagnose_input *input, const struct grpo_diagnose_options *options, struct grpo_diagnosis *out);
+
+/**
+ * Fill `o` with the defaults: auto model, least squares, `loss_scale = 1`, budget 0 (= 100 (P+1)),
+ * `ftol = xtol = 1.49012e-8`, `gtol = 0`. NULL-safe (does nothing).
+ *
+ * # Safety
+ * `o` must be NULL or point to writable memory for one `grpo_fit_options`.
+ */
+void grpo_fit_options_default(struct grpo_fit_options *o);
+
+/**
+ * Fit a reward curve `(t[i], y[i])`, `i < n`, with optional weights (`w_or_null`, NULL = all 1).
+ * Start values come from the data (with the under/critical/over multi-start for the oscillator
+ * sets); default bounds keep `tau, t_m, omega > 0` and `0 <= zeta <= 100`. `o` NULL uses the
+ * defaults. Writes `out` only on success. Returns `GRPO_OK` or a status (bad data, unknown model
+ * or loss code, ...). A fit that stops on its budget or on a non-finite model is still a success
+ * status: read `out->termination`.
+ *
+ * # Safety
+ * `t`, `y` (and `w_or_null` if not NULL) must point to `n` doubles; `o` must be NULL or valid;
+ * `out` must point to writable memory for one `grpo_fit_result`.
+ */
+int32_t grpo_fit(const double *t, const double *y, const double *w_or_null, size_t n, const struct grpo_fit_options *o, struct grpo_fit_result *out);
+
+/**
+ * Bytes of caller memory one predictor needs.
+ */
+size_t grpo_predictor_size(void);
+
+/**
+ * Alignment (bytes) the predictor memory needs.
+ */
+size_t grpo_predictor_align(void);
+
+/**
+ * Initialise a predictor in caller memory `mem` of `mem_len` bytes (at least
+ * `grpo_predictor_size()`, aligned to `grpo_predictor_align()`, else `GRPO_ERR_BAD_BUFFER`).
+ * Rewards are bounded by `[reward_min, reward_max]`; either may be -INFINITY / +INFINITY.
+ * On error the memory is left untouched.
+ *
+ * # Safety
+ * `mem` must be NULL or point to `mem_len` writable bytes owned by the caller.
+ */
+int32_t grpo_predictor_init(void *mem, size_t mem_len, double reward_min, double reward_max);
+
+/**
+ * Feed one point. NaN/infinite values (`GRPO_ERR_NON_FINITE`) and steps not above the last one
+ * (`GRPO_ERR_NOT_INCREASING`) are rejected and never enter the window. Memory not initialised by
+ * `grpo_predictor_init` gives `GRPO_ERR_BAD_BUFFER`.
+ *
+ * # Safety
+ * `pred` must be NULL or point to memory of at least `grpo_predictor_size()` bytes, not used
+ * concurrently.
+ */
+int32_t grpo_predictor_push(void *pred, double step, double reward);
+
+/**
+ * Refit if needed and predict for `horizon_step` (any finite step at or after the first point).
+ * `GRPO_ERR_NOT_READY` before 6 points. `out` is written only on success.
+ *
+ * # Safety
+ * `pred` as for `grpo_predictor_push`; `out` NULL or writable.
+ */
+int32_t grpo_predictor_predict(void *pred, double horizon_step, struct grpo_prediction *out);
+
+/**
+ * Proposition 9 threshold `Kref* = (1 - mu) / (eta K)`.
+ *
+ * # Safety
+ * `kref_out` must be NULL or point to a writable `double`.
+ */
+int32_t grpo_prop9_threshold(double eta, double mu, double k, double *kref_out);
+
+/**
+ * First-order `zeta = 1` onset (0 when already underdamped at `Kref = 0`).
+ *
+ * # Safety
+ * `kref_out` must be NULL or point to a writable `double`.
+ */
+int32_t grpo_zeta_one_onset(double eta, double mu, double k, double *kref_out);
+
+/**
+ * Exact critical lag `d_c` of the constant-lag map (unstable iff `Kref >= d_c`); 0 when the
+ * on-policy map is already unstable.
+ *
+ * # Safety
+ * `kref_out` must be NULL or point to a writable `double`.
+ */
+int32_t grpo_critical_lag(double eta, double mu, double k, double *kref_out);
+
+/**
+ * First-order damping ratio `zeta(Kref)` (spec C.7).
+ *
+ * # Safety
+ * `zeta_out` must be NULL or point to a writable `double`.
+ */
+int32_t grpo_zeta(double eta, double mu, double k, double kref, double *zeta_out);
+
+/**
+ * Largest exactly stable lag for lag mode `lag` (0 constant: `ceil(d_c) - 1`; 1 periodic: largest
+ * stable refresh period); `GRPO_ERR_NOT_REACHED` (param `kref`) when even the on-policy map is
+ * unstable.
+ *
+ * # Safety
+ * `kref_out` must be NULL or point to a writable `uint32_t`.
+ */
+int32_t grpo_largest_stable_kref(double eta, double mu, double k, uint32_t lag, uint32_t *kref_out);
+
+/**
+ * Largest lag (lag mode `lag`: 0 constant, 1 periodic) with an exactly monotone linear regime;
+ * `GRPO_ERR_NOT_REACHED` (param `kref`) when the on-policy map is not monotone.
+ *
+ * # Safety
+ * `kref_out` must be NULL or point to a writable `uint32_t`.
+ */
+int32_t grpo_largest_monotone_kref(double eta, double mu, double k, uint32_t lag, uint32_t *kref_out);
+
+/**
+ * Supremum of the stable learning rates at lag `kref` with lag mode `lag` (0 constant,
+ * 1 periodic): stable iff `eta < *eta_out`.
+ *
+ * # Safety
+ * `eta_out` must be NULL or point to a writable `double`.
+ */
+int32_t grpo_largest_stable_eta(uint32_t kref, uint32_t lag, double mu, double k, double *eta_out);
+
+/**
+ * Exact linear regime (0 monotone, 1 overshooting, 2 oscillatory) and per-step spectral radius
+ * for lag `kref` with lag mode `lag` (0 constant, 1 periodic).
+ *
+ * # Safety
+ * `regime_out` and `rho_out` must be NULL or point to writable memory.
+ */
+int32_t grpo_linear_regime(double eta, double mu, double k, uint32_t kref, uint32_t lag, uint32_t *regime_out, double *rho_out);
+
+/**
+ * Fixed point `p_star` and stiffness `K` (formula of spec C.5) of a bandit.
+ *
+ * # Safety
+ * `b` must be NULL or point to a valid `grpo_bandit`; the outputs NULL or writable.
+ */
+int32_t grpo_bandit_fixed_point(const struct grpo_bandit *b, double *p_star_out, double *stiffness_out);
+
+/**
+ * Deterministic (mean-field) trajectory `p_0..p_steps` (`steps + 1` values) into `p_out`.
+ * `GRPO_ERR_DIVERGED` (param `steps`) on divergence, with the valid prefix followed by NaN.
+ *
+ * # Safety
+ * `b` must be NULL or valid; `p_out` NULL or writable for `steps + 1` doubles.
+ */
+int32_t grpo_bandit_simulate(const struct grpo_bandit *b, size_t steps, double *p_out);
+
+/**
+ * Finite-group-size stochastic trajectory (`steps + 1` values) with binomial draws from a
+ * xoshiro256++ generator seeded with `seed`; `bessel != 0` applies the `G / (G - 1)` factor.
+ *
+ * # Safety
+ * As [`grpo_bandit_simulate`].
+ */
+int32_t grpo_bandit_simulate_stochastic(const struct grpo_bandit *b, uint32_t group_size, uint32_t bessel, uint64_t seed, size_t steps, double *p_out);
+
+/**
+ * Stationary fluctuation prediction at group size `group_size` (constant lag only).
+ *
+ * # Safety
+ * `b` must be NULL or valid; `out` NULL or writable.
+ */
+int32_t grpo_bandit_group_noise(const struct grpo_bandit *b, uint32_t group_size, uint32_t bessel, struct grpo_group_noise *out);
+
+/**
+ * Transient band: deterministic path `p_out` and variance `var_p_out` of `p_k` at group size
+ * `group_size` (`steps + 1` values each; constant lag `kref <= 31`). The band is
+ * `p_out[k] -+ z sqrt(var_p_out[k])`.
+ *
+ * # Safety
+ * `b` must be NULL or valid; `p_out` and `var_p_out` NULL or writable for `steps + 1` doubles.
+ */
+int32_t grpo_bandit_transient_variance(const struct grpo_bandit *b, uint32_t group_size, uint32_t bessel, size_t steps, double *p_out, double *var_p_out);
+
+/**
+ * Degeneracy probability `p^G + (1 - p)^G`.
+ *
+ * # Safety
+ * `out` must be NULL or point to a writable `double`.
+ */
+int32_t grpo_degeneracy(double p, uint32_t group_size, double *out);
+
+/**
+ * Heterogeneous-prompt degeneracy `mean_q [p_q^G + (1 - p_q)^G]` over `n` success rates.
+ *
+ * # Safety
+ * `ps` must be NULL or point to `n` doubles; `out` NULL or writable.
+ */
+int32_t grpo_degeneracy_heterogeneous(const double *ps, size_t n, uint32_t group_size, double *out);
+
+/**
+ * Trajectory classifier of spec C.9 (window `W = max(10, floor(n / 10))`): regime (0 monotone,
+ * 1 overshooting, 2 oscillatory) and overshoot fraction. `target` is the fixed point, or a fitted
+ * plateau for an observed reward curve; spec default `tol = 0.01`.
+ *
+ * # Safety
+ * `p` must be NULL or point to `n` doubles; the outputs NULL or writable.
+ */
+int32_t grpo_classify(const double *p, size_t n, double target, double tol, uint32_t *regime_out, double *overshoot_out);
 
 /**
  * Evaluate the trajectory at `n` arbitrary times `t[i] >= 0`: `out[i] = r(t[i])`.
