@@ -735,7 +735,8 @@ pub struct DiagnoseInput<'a, T: Real> {
     pub group_size: Option<u32>,
     /// Lowest possible train reward (default 0; may be `-inf`, then E2 is skipped).
     pub r_min: T,
-    /// Attainable maximum of the train reward (default 1).
+    /// Attainable maximum of the train reward (default 1; may be `+inf` for an unbounded reward,
+    /// then E1, E2 and the premature-concentration test, which normalise by it, are skipped).
     pub r_max: T,
     /// Attainable maximum of the eval reward (default 1).
     pub r_max_eval: T,
@@ -855,19 +856,18 @@ pub fn diagnose<T: Real>(
     let zeta_hat = pred.zeta_hat()?;
     let class = classify_observed(r, plateau).ok();
     let instability = instability_report(input.optimizer, zeta_hat, class)?;
-    let hacking = match input.eval_reward {
-        Some(ev) => Some(hacking_ratio(
-            r,
-            ev,
-            input.r_max,
-            input.r_max_eval,
-            None,
-            &opts.hacking,
-        )?),
-        None => None,
-    };
+    // E1 and the premature-concentration test normalise by the headroom `r_max - R(0)`, E2 by
+    // the reward range: with an unbounded reward (infinite bound) they are skipped.
+    let bounded = input.r_min.is_finite() && input.r_max.is_finite();
+    let hacking =
+        match input.eval_reward {
+            Some(ev) if input.r_max.is_finite() && input.r_max_eval.is_finite() => Some(
+                hacking_ratio(r, ev, input.r_max, input.r_max_eval, None, &opts.hacking)?,
+            ),
+            _ => None,
+        };
     let degeneracy = match (input.zero_std_frac, input.group_size) {
-        (Some(z), Some(g)) if input.r_min.is_finite() => Some(degeneracy_from_logs(
+        (Some(z), Some(g)) if bounded => Some(degeneracy_from_logs(
             z,
             r,
             input.r_min,
@@ -881,15 +881,12 @@ pub fn diagnose<T: Real>(
     let concentration = match input.entropy {
         Some(h) => {
             check::same_len(r, h, Param::Entropy)?;
-            Some(entropy_ratio(
-                h,
-                Some((
-                    r,
-                    input.r_max,
-                    Some(input.expected_plateau.unwrap_or(plateau)),
-                )),
-                &opts.concentration,
-            )?)
+            let context = input.r_max.is_finite().then_some((
+                r,
+                input.r_max,
+                Some(input.expected_plateau.unwrap_or(plateau)),
+            ));
+            Some(entropy_ratio(h, context, &opts.concentration)?)
         }
         None => None,
     };

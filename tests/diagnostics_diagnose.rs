@@ -193,3 +193,29 @@ fn diagnose_rejects_bad_input() {
     };
     assert!(diagnose(&inp, &DiagnoseOptions::default()).is_err());
 }
+
+/// An unbounded reward (TRL sums reward functions: any finite range): the diagnostics that need
+/// a headroom are skipped, the others still run.
+#[test]
+fn unbounded_reward_skips_headroom_diagnostics() {
+    use grpo_dynamics::diagnostics::{diagnose, DiagnoseInput, DiagnoseOptions};
+    let reward: Vec<f64> = (0..60)
+        .map(|k| 8.0 - 14.0 * (-(k as f64) / 12.0).exp())
+        .collect();
+    let eval: Vec<f64> = reward.iter().map(|r| r * 0.9).collect();
+    let entropy: Vec<f64> = (0..60).map(|k| 1.5 * (-(k as f64) / 30.0).exp()).collect();
+    let mut input = DiagnoseInput::new(&reward);
+    input.r_min = f64::NEG_INFINITY;
+    input.r_max = f64::INFINITY;
+    input.eval_reward = Some(&eval);
+    input.entropy = Some(&entropy);
+    let d = diagnose(&input, &DiagnoseOptions::default()).expect("unbounded reward is fine");
+    assert!(d.hacking.is_none());
+    let c = d.concentration.expect("entropy ratio still computed");
+    assert!(
+        (c.entropy_ratio - (-59.0f64 / 30.0).exp()).abs() < 0.05,
+        "{}",
+        c.entropy_ratio
+    );
+    assert!((d.plateau - 8.0).abs() < 0.1, "plateau {}", d.plateau);
+}
