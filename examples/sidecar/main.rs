@@ -65,10 +65,10 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
 }
 
 /// The built-in input: a simulated GRPO run on the exact softmax-bandit reduction (spec C.2),
-/// preset A of the spec with a refresh lag of 4 steps, group size 8, 16 prompts per step, 300
+/// preset A of the spec with a refresh lag of 4 steps, group size 8, 16 prompts per step, 600
 /// steps. The logged reward of a step is the mean of its 128 sampled binary rewards.
 fn demo() -> Vec<Record> {
-    const STEPS: usize = 300;
+    const STEPS: usize = 600;
     const GROUP: u32 = 8;
     const PROMPTS: u32 = 16;
     let bandit = Bandit::<f64>::preset_a(4);
