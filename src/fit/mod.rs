@@ -364,3 +364,4 @@ pub use sets::{
     fit, fit_auto, fit_curve, CriticalModel, Fit, FullModel, OverdampedModel, ParamSet,
     SaturationModel, SlowStartModel, Start,
 };
+pub mod joint;
