@@ -19,7 +19,11 @@
 
 use crate::real::{c, Real};
 
-/// Number of Taylor terms; the truncation error for `|u| <= 1` is below 1e-24.
+/// Phase `s = q t` beyond which the rounding of the product `q t` is compensated. Below it the
+/// phase error (<= s 1.1e-16, relative to the envelope) is already below the accuracy target.
+const PHASE_EXACT: f64 = 32.0;
+
+/// Number of Taylor terms (even); the truncation error for `|u| <= 1` is below 1e-21.
 const TERMS: usize = 12;
 
 /// `1/(2n)!`, `1/(2n+1)!`, `(n+1)/(2n+3)!` for `n = 0..TERMS`.
@@ -46,19 +50,61 @@ const fn coefficients() -> [[f64; TERMS]; 3] {
 
 const COEF: [[f64; TERMS]; 3] = coefficients();
 
+/// `sum k[n] u^n`, as `even(u^2) + u odd(u^2)` (two independent Horner chains: half the latency).
 #[inline(always)]
 fn horner<T: Real>(k: &[f64; TERMS], u: T) -> T {
-    let mut p: T = c(k[TERMS - 1]);
-    let mut i = TERMS - 1;
-    while i > 0 {
-        i -= 1;
-        p = p * u + c(k[i]);
+    let u2 = u * u;
+    let mut even: T = c(k[TERMS - 2]);
+    let mut odd: T = c(k[TERMS - 1]);
+    let mut i = TERMS - 2;
+    while i >= 2 {
+        i -= 2;
+        even = even * u2 + c(k[i]);
+        odd = odd * u2 + c(k[i + 1]);
     }
-    p
+    even + u * odd
+}
+
+/// `sqrt(x)` to working precision. With the `micromath` feature the `f32` square root is a coarse
+/// bit-level approximation (relative error up to 6e-2, which would detune the frequency `q`), so
+/// two Newton steps restore it (6e-2 -> 2e-3 -> 2e-6); otherwise this is `Real::sqrt`.
+#[inline(always)]
+pub(crate) fn sqrt_accurate<T: Real>(x: T) -> T {
+    let r = x.sqrt();
+    if cfg!(feature = "micromath") && T::EPSILON > c(1e-10) && r > T::ZERO && r.is_finite() {
+        let r = (r + x / r) * T::HALF;
+        (r + x / r) * T::HALF
+    } else {
+        r
+    }
+}
+
+/// The rounding error `a b - p` of the product `p = fl(a b)` (Dekker's exact product, no FMA);
+/// 0 when the operands are too large to split safely (the phase is meaningless there anyway).
+#[inline(always)]
+fn product_error<T: Real>(a: T, b: T, p: T) -> T {
+    let big: T = c(1e250);
+    if p >= big || a > big || b > big {
+        return T::ZERO;
+    }
+    // 2^27 + 1 (f64) or 2^12 + 1 (f32)
+    let split: T = if T::EPSILON < c(1e-10) {
+        c(134_217_729.0)
+    } else {
+        c(4097.0)
+    };
+    let ca = split * a;
+    let (ah, bh) = (ca - (ca - a), {
+        let cb = split * b;
+        cb - (cb - b)
+    });
+    let (al, bl) = (a - ah, b - bh);
+    ((ah * bh - p) + ah * bl + al * bh) + al * bl
 }
 
 /// The shared basis at one time (see the module doc).
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub(crate) struct Basis<T> {
     /// The time.
     pub t: T,
@@ -72,6 +118,7 @@ pub(crate) struct Basis<T> {
 
 /// Per-oscillator constants of the kernel (depend on `omega`, `zeta` only).
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub(crate) struct Kernel<T> {
     /// `a = zeta omega`, the envelope rate.
     pub a: T,
@@ -79,6 +126,8 @@ pub(crate) struct Kernel<T> {
     pub d: T,
     /// `q = omega sqrt|zeta^2 - 1|`.
     pub q: T,
+    /// `1/q` (infinite at `zeta = 1`, where it is never used).
+    pub inv_q: T,
     /// `true` for `zeta > 1`.
     pub over: bool,
     /// `lambda_s = omega / (zeta + sqrt(zeta^2 - 1))` (only meaningful when `over`).
@@ -90,12 +139,13 @@ impl<T: Real> Kernel<T> {
     #[inline(always)]
     pub fn new(omega: T, zeta: T) -> Self {
         let dz = (zeta - T::ONE) * (zeta + T::ONE); // zeta^2 - 1 without cancellation
-        let r = dz.abs().sqrt();
+        let r = sqrt_accurate(dz.abs());
         let over = zeta > T::ONE;
         Kernel {
             a: zeta * omega,
             d: omega * omega * dz,
             q: omega * r,
+            inv_q: T::ONE / (omega * r),
             over,
             lam_s: if over { omega / (zeta + r) } else { T::ZERO },
         }
@@ -130,11 +180,17 @@ impl<T: Real> Kernel<T> {
             let es_ = (-(self.lam_s * t)).exp();
             let x = (-(s + s)).exp();
             let h = T::HALF * es_;
-            (h * (T::ONE + x), h * (T::ONE - x) / self.q)
+            (h * (T::ONE + x), h * (T::ONE - x) * self.inv_q)
         } else {
-            let (sn, cs) = s.sin_cos();
+            let (mut sn, mut cs) = s.sin_cos();
+            if s > c(PHASE_EXACT) {
+                // long horizons: the phase q t to better than one rounding (sin/cos of s + lo,
+                // lo = q t - s exactly), so grid and pointwise paths agree for many periods
+                let lo = product_error(self.q, t, s);
+                (sn, cs) = (sn + cs * lo, cs - sn * lo);
+            }
             let e = (-(self.a * t)).exp();
-            (e * cs, e * sn / self.q)
+            (e * cs, e * sn * self.inv_q)
         };
         let es1 = if S1 {
             (t * ec - es) / (self.d + self.d)

@@ -13,7 +13,7 @@ pub fn lambert_w_m1<T: Real>(x: T) -> Result<T> {
     check::finite(x, Param::None)?;
     let e: T = c(core::f64::consts::E);
     let eta = T::ONE + e * x;
-    if !(x < T::ZERO) || eta < -T::EPSILON {
+    if x >= T::ZERO || eta < -T::EPSILON {
         return Err(Error::out_of_range(Param::None));
     }
     w_m1_parts((-x).ln(), eta.max(T::ZERO))
@@ -33,14 +33,14 @@ pub(crate) fn w_m1_parts<T: Real>(l: T, eta: T) -> Result<T> {
         l - (-l).ln()
     };
     for _ in 0..64 {
-        if !(w < m1) {
+        if w >= m1 {
             return Ok(m1);
         }
         // g(w) = w + ln(-w) - l,  g'(w) = (1 + w)/w
         let g = w + (-w).ln() - l;
         let step = g * w / (T::ONE + w);
         let mut next = w - step;
-        if !(next < m1) {
+        if next >= m1 || next.is_nan() {
             next = (w + m1) * T::HALF;
         }
         let done = (next - w).abs() <= c::<T>(2.0) * T::EPSILON * w.abs();

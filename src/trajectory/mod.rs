@@ -22,6 +22,13 @@
 //!   saturation law of spec B.2 ([`SaturationLaw`]).
 //! * [`lambert_w_m1`]: the lower branch of the Lambert W function (spec A.7).
 
+/// Error bound of the `f32` trajectory with the `micromath` feature (fast approximations of
+/// exp/sin/cos/sqrt instead of libm), relative to the scale `|r0 - r_star| + |v0|/omega`:
+/// `|r_f32(t) - r(t)| <= MICROMATH_F32_BOUND (|r0 - r_star| + |v0|/omega)` (measured by
+/// tests/micromath.rs over every regime, pointwise and grid). Without the feature the `f32` path is
+/// within about 1e-6 of that scale.
+pub const MICROMATH_F32_BOUND: f64 = 5e-3;
+
 mod grid;
 mod kernel;
 mod lambert;
@@ -95,9 +102,10 @@ pub enum Roots<T> {
 
 /// Validated per-oscillator constants shared by every evaluation path.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub(crate) struct Prepared<T> {
     pub k: Kernel<T>,
-    r_star: T,
+    pub r_star: T,
     y0: T,
     b: T,
     omega: T,
@@ -124,17 +132,29 @@ impl<T: Real> Prepared<T> {
         }
     }
 
+    /// The deviation `y = r - r_star = y0 ec + B es`.
+    #[inline(always)]
+    fn dev(&self, ec: T, es: T) -> T {
+        self.y0 * ec + self.b * es
+    }
+
     /// `r = r_star + y0 ec + B es`.
     #[inline(always)]
     pub fn value(&self, ec: T, es: T) -> T {
-        self.r_star + (self.y0 * ec + self.b * es)
+        self.r_star + self.dev(ec, es)
+    }
+
+    /// `(y, w) = (y0 ec + B es, y0 D es + B ec)`: the deviation and its grid partner.
+    #[inline(always)]
+    pub fn deviation_pair(&self, ec: T, es: T) -> (T, T) {
+        (self.dev(ec, es), self.y0 * self.k.d * es + self.b * ec)
     }
 
     /// Value and gradient (spec A.5) from the basis.
     #[inline(always)]
     pub fn value_and_gradient(&self, bs: &Basis<T>) -> (T, [T; 5]) {
         let Basis { t, ec, es, es1 } = *bs;
-        let y = self.y0 * ec + self.b * es;
+        let y = self.dev(ec, es);
         let d_r0 = ec + self.k.a * es;
         // dy/dD at fixed a = zeta omega
         let pd = self.y0 * t * es * T::HALF + self.b * es1;
@@ -157,7 +177,7 @@ impl<T: Real> Prepared<T> {
     #[inline(always)]
     fn y(&self, t: T) -> T {
         let b = self.k.basis::<false>(t);
-        self.y0 * b.ec + self.b * b.es
+        self.dev(b.ec, b.es)
     }
 }
 
@@ -204,7 +224,7 @@ impl<T: Real> Oscillator<T> {
         check::positive(m, Param::Mass)?;
         check::non_negative(gamma, Param::Gamma)?;
         check::positive(k, Param::Stiffness)?;
-        let (sm, sk) = (m.sqrt(), k.sqrt());
+        let (sm, sk) = (kernel::sqrt_accurate(m), kernel::sqrt_accurate(k));
         let omega = check::positive(sk / sm, Param::Stiffness)?;
         let zeta = check::finite(gamma / (T::TWO * sm * sk), Param::Gamma)?;
         Oscillator::new(r_star, r0, v0, omega, zeta)
@@ -268,6 +288,35 @@ impl<T: Real> Oscillator<T> {
         }
     }
 
+    /// Values and gradients at arbitrary times `t[i] >= 0` (one validation and kernel setup for
+    /// the whole slice): `out[i] = r(t[i])`, `grad[i] = d r(t[i]) / d(r_star, r0, v0, omega, zeta)`.
+    /// All inputs are validated before anything is written.
+    pub fn eval_slice_gradient(&self, t: &[T], out: &mut [T], grad: &mut [[T; 5]]) -> Result<()> {
+        self.slice_gradient_mapped(t, out, grad, |g| *g)
+    }
+
+    /// [`Self::eval_slice_gradient`] with each gradient mapped (chain rule of a parameterisation).
+    pub(crate) fn slice_gradient_mapped<const P: usize>(
+        &self,
+        t: &[T],
+        out: &mut [T],
+        grad: &mut [[T; P]],
+        map: impl Fn(&[T; 5]) -> [T; P],
+    ) -> Result<()> {
+        let p = self.prepare()?;
+        check::same_len(t, out, Param::Output)?;
+        check::same_len(t, grad, Param::Output)?;
+        check::all_finite(t, Param::T)?;
+        if !t.iter().all(|x| *x >= T::ZERO) {
+            return Err(Error::out_of_range(Param::T));
+        }
+        for ((o, g), ti) in out.iter_mut().zip(grad.iter_mut()).zip(t) {
+            let (v, g5) = p.checked(p.value_and_gradient(&p.k.basis::<true>(*ti)))?;
+            (*o, *g) = (v, map(&g5));
+        }
+        Ok(())
+    }
+
     /// `out[i] = r(t0 + i dt)` by recurrences (no transcendental call per point), re-anchored
     /// exactly every [`ANCHOR`] points so the error does not grow with `i`.
     /// Requires `t0 >= 0`, `dt > 0`, both finite.
@@ -321,6 +370,21 @@ impl<T: Real> Oscillator<T> {
             Roots::Double { rate } => rate,
             Roots::Real { slow, .. } => slow,
         })
+    }
+
+    /// An upper bound of `|r(t)|` over `0 <= t <= t_max`:
+    /// `|r_star| + |y0| + |B| min(t_max, 1/(e lambda_slow), 1/q)` (uses `|E ch| <= 1` and
+    /// `|E t sh| <= min(t, 1/(e lambda_slow))`, and `<= 1/q` for `zeta < 1`).
+    pub fn bound(&self, t_max: T) -> Result<T> {
+        let p = self.prepare()?;
+        let t_max = check_t(t_max)?;
+        let rate = self.slow_rate()?;
+        let e: T = c(core::f64::consts::E);
+        let mut s = t_max.min(T::ONE / (e * rate));
+        if self.zeta < T::ONE {
+            s = s.min(T::ONE / p.k.q);
+        }
+        Ok(self.r_star.abs() + p.y0.abs() + p.b.abs() * s)
     }
 
     /// Timescale `tau = gamma/k = 2 zeta / omega` (inverse stiffness, spec B.2).
@@ -386,7 +450,7 @@ impl<T: Real> Oscillator<T> {
         }
         let fast = p.k.a + p.k.q;
         let ratio = (self.v0 / p.y0 + fast) / (p.k.q + p.k.q);
-        if !(ratio > T::ZERO) || !ratio.is_finite() {
+        if ratio <= T::ZERO || !ratio.is_finite() {
             return Err(Error::out_of_range(Param::V0));
         }
         check::finite(ratio.ln() / p.k.lam_s, Param::Zeta)

@@ -6,12 +6,14 @@
 //! ([`ParamGrid`]).
 
 use super::grid::ParamGrid;
+use super::kernel::sqrt_accurate;
 use super::Oscillator;
 use crate::error::{check, Error, Param, Result};
 use crate::real::Real;
 
 /// An oscillator and the chain-rule matrix of a parameterisation with `P` parameters.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub(crate) struct Chain<T, const P: usize> {
     pub osc: Oscillator<T>,
     /// `j[k][p] = d osc_k / d param_p`.
@@ -52,6 +54,18 @@ macro_rules! reparam_methods {
             let ch = self.chain()?;
             let (v, g) = ch.osc.value_and_gradient(t)?;
             Ok((v, ch.apply(&g)))
+        }
+
+        /// Values and gradients (this parameterisation) at arbitrary times `t[i] >= 0` (see
+        /// [`Oscillator::eval_slice_gradient`]).
+        pub fn eval_slice_gradient(
+            &self,
+            t: &[T],
+            out: &mut [T],
+            grad: &mut [[T; $p]],
+        ) -> Result<()> {
+            let ch = self.chain()?;
+            ch.osc.slice_gradient_mapped(t, out, grad, |g| ch.apply(g))
         }
 
         /// Values on the uniform grid `t0 + i dt` (see [`Oscillator::eval_grid`]).
@@ -234,7 +248,7 @@ impl<T: Real> Overdamped<T> {
     pub(crate) fn chain(&self) -> Result<Chain<T, 4>> {
         check::positive(self.tau, Param::Tau)?;
         check::positive(self.t_m, Param::TM)?;
-        let (st, sm) = (self.tau.sqrt(), self.t_m.sqrt());
+        let (st, sm) = (sqrt_accurate(self.tau), sqrt_accurate(self.t_m));
         let w = check::positive(T::ONE / (st * sm), Param::TM)?;
         let zeta = check::finite(T::HALF * st / sm, Param::TM)?;
         let osc = Oscillator::new(self.r_star, self.r0, T::ZERO, w, zeta)?;
@@ -310,8 +324,8 @@ impl<T: Real> Hyper<T> {
             return Err(Error::out_of_range(Param::Kref));
         }
         let d = self.kref;
-        let sma = (m * a).sqrt();
-        let w = (a / m).sqrt();
+        let sma = sqrt_accurate(m * a);
+        let w = sqrt_accurate(a / m);
         let zeta = gamma / (T::TWO * sma);
         let osc = Oscillator::new(self.r_star, self.r0, T::ZERO, w, zeta)
             .map_err(|e| Error::new(e.kind(), Param::K))?;
@@ -410,11 +424,13 @@ impl<T: Real> SaturationLaw<T> {
         Self::from_timescale(e.plateau, e.tau, n, alpha, n1)
     }
 
-    /// The law from an oscillator at size `N`: `r_inf = r_star`, `tau(N) = gamma/k = 2 zeta/omega`
-    /// (requires `zeta > 0`).
+    /// The law from an oscillator at size `N`: `r_inf = r_star` and `tau(N) = 1/lambda_slow`, the
+    /// timescale of the asymptotic approach ([`Oscillator::slow_rate`]). Exact inverse of
+    /// [`Self::to_oscillator`]; for the inertial form use [`Self::from_overdamped`], which keeps the
+    /// physical `tau = gamma/k`. Requires `zeta > 0`.
     pub fn from_oscillator(o: &Oscillator<T>, n: T, alpha: T, n1: T) -> Result<Self> {
-        let tau = o.tau()?;
-        check::positive(tau, Param::Zeta)?;
+        let rate = check::positive(o.slow_rate()?, Param::Zeta)?;
+        let tau = check::positive(T::ONE / rate, Param::Zeta)?;
         Self::from_timescale(o.r_star, tau, n, alpha, n1)
     }
 
