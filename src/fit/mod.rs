@@ -84,9 +84,10 @@ pub enum Loss<T> {
 pub struct Options<T> {
     /// Loss (default least squares).
     pub loss: Loss<T>,
-    /// Relative objective-reduction tolerance (default 1.49012e-8), `>= 0`.
+    /// Relative objective-reduction tolerance (default 1.49012e-8 in f64, `sqrt(eps)` = 3.45e-4
+    /// in f32), `>= 0`.
     pub ftol: T,
-    /// Relative step tolerance (default 1.49012e-8), `>= 0`.
+    /// Relative step tolerance (same default as `ftol`), `>= 0`.
     pub xtol: T,
     /// Gradient (cosine) tolerance (default 0: only an exactly orthogonal residual), `>= 0`.
     pub gtol: T,
@@ -98,8 +99,8 @@ impl<T: Real> Default for Options<T> {
     fn default() -> Self {
         Options {
             loss: Loss::LeastSquares,
-            ftol: c(DEFAULT_TOL),
-            xtol: c(DEFAULT_TOL),
+            ftol: c::<T>(DEFAULT_TOL).max(T::EPSILON.sqrt()),
+            xtol: c::<T>(DEFAULT_TOL).max(T::EPSILON.sqrt()),
             gtol: T::ZERO,
             max_evaluations: 0,
         }

@@ -127,6 +127,8 @@ impl ParamSet {
 
 /// Interleaved grid walkers per pass.
 const WALKERS: usize = 4;
+/// Points per stack chunk on irregular times.
+const CHUNK: usize = 32;
 
 macro_rules! ready_model {
     ($(#[$doc:meta])* $name:ident, $traj:ident, $p:literal, ($($i:literal),*)) => {
@@ -173,9 +175,19 @@ macro_rules! ready_model {
                     }
                     return Ok(());
                 }
-                for &ti in t {
-                    let (v, g) = m.value_and_gradient(ti - self.origin)?;
-                    sink(v, &g);
+                // irregular times: the trajectory module's slice evaluation, in stack chunks
+                let mut ts = [T::ZERO; CHUNK];
+                let mut vs = [T::ZERO; CHUNK];
+                let mut gs = [[T::ZERO; $p]; CHUNK];
+                for chunk in t.chunks(CHUNK) {
+                    let k = chunk.len();
+                    for (d, &s) in ts.iter_mut().zip(chunk) {
+                        *d = s - self.origin;
+                    }
+                    m.eval_slice_gradient(&ts[..k], &mut vs[..k], &mut gs[..k])?;
+                    for (v, g) in vs.iter().zip(gs.iter()).take(k) {
+                        sink(*v, g);
+                    }
                 }
                 Ok(())
             }
