@@ -7,6 +7,9 @@
 //! cargo run --release --example harness_fit -- COPY/data COPY/out/grpo.csv [REPS]
 //! ```
 //!
+//! Rows are appended to the output file; `CASE=sat_n200` limits the run to one case and
+//! `ONLY=grpo_guess` to one solver (to interleave with cminpack per case).
+//!
 //! Two solvers are written: `grpo_guess` (the harness's own start, single start, like lmder) and
 //! `grpo_data` (the crate's start from the data with the under/critical/over multi-start).
 //! Oscillator cases are fitted with the full model (v0 free), as the harness does. Prints per case:
@@ -77,11 +80,18 @@ fn main() {
     let dir = args.get(1).cloned().unwrap_or("data".into());
     let out_path = args.get(2).cloned().unwrap_or("grpo.csv".into());
     let reps: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(9);
-    let mut out = std::fs::File::create(&out_path).unwrap();
+    let mut out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&out_path)
+        .unwrap();
     let opts = Options::default();
     println!("| solver | case | median us | p90 us | median evals | within 5% | converged |");
     println!("|---|---|---|---|---|---|---|");
     for case in CASES {
+        if std::env::var("CASE").is_ok_and(|c| c != case) {
+            continue;
+        }
         let rows = load(&format!("{dir}/{case}.csv"));
         for solver in ["grpo_guess", "grpo_data"] {
             if std::env::var("ONLY").is_ok_and(|o| o != solver) {

@@ -1,5 +1,6 @@
 //! Zero heap allocations per fit, counted with a global allocator.
 
+use grpo_dynamics::fit::joint::{group_invariance, size_exponent_from_curves, Tagged};
 use grpo_dynamics::fit::{fit, fit_auto, Loss, Options, ParamSet, Start};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -31,6 +32,7 @@ fn fits_do_not_allocate() {
         .iter()
         .map(|&t| 0.7 - 0.6 * (-t / 300.0).exp() * (1.0 + t / 300.0) + 0.01 * (t * 0.37).sin())
         .collect();
+    let y2: Vec<f64> = y.iter().map(|v| v * 0.9).collect();
     let w: Vec<f64> = t.iter().map(|&t| 1.0 + (t * 0.1).cos().abs()).collect();
     let t_irregular: Vec<f64> = t
         .iter()
@@ -62,6 +64,25 @@ fn fits_do_not_allocate() {
     }
     let a = fit_auto(&t, &y, None, &Options::default()).unwrap();
     sink += a.cost;
+    let curves = [
+        Tagged {
+            tag: 4.0,
+            t: &t[..],
+            y: &y[..],
+            w: None,
+        },
+        Tagged {
+            tag: 16.0,
+            t: &t[..],
+            y: &y2[..],
+            w: None,
+        },
+    ];
+    let g = group_invariance::<f64, 4>(ParamSet::Saturation, &curves, &Options::default()).unwrap();
+    sink += g.f_stat;
+    let s = size_exponent_from_curves::<f64, 4>(ParamSet::Saturation, &curves, &Options::default())
+        .unwrap();
+    sink += s.alpha;
     let after = ALLOCS.load(Ordering::SeqCst);
     assert!(sink.is_finite());
     assert_eq!(after - before, 0, "heap allocations during fits");

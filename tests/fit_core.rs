@@ -292,3 +292,50 @@ fn budget_is_respected() {
     assert_eq!(r.termination, Termination::MaxEvaluations);
     assert_eq!(r.evaluations, 3);
 }
+
+#[test]
+fn stats_match_direct_formulas() {
+    use grpo_dynamics::fit::stats;
+    let (t, y) = exp_data(80, [0.8, 0.1, 20.0], 0.02, 21);
+    let w: Vec<f64> = (0..80).map(|i| 1.0 + (i % 3) as f64).collect();
+    let cv = Curve::new(&t, &y, Some(&w)).unwrap();
+    let r = solve(
+        &Exp,
+        &[cv],
+        [0.6, 0.0, 10.0],
+        &Bounds::none(),
+        &Options::default(),
+    )
+    .unwrap();
+    let s = stats(&[cv], r.cost, 3);
+    let sw: f64 = w.iter().sum();
+    let mean = w.iter().zip(&y).map(|(w, y)| w * y).sum::<f64>() / sw;
+    let sst: f64 = w.iter().zip(&y).map(|(w, y)| w * (y - mean).powi(2)).sum();
+    let rss: f64 = t
+        .iter()
+        .zip(&y)
+        .zip(&w)
+        .map(|((&t, &y), &w)| w * (Exp.eval(&r.params, t).unwrap().0 - y).powi(2))
+        .sum();
+    assert!((2.0 * r.cost - rss).abs() < 1e-12);
+    let (n, k) = (80.0, 4.0);
+    assert!((s.r2 - (1.0 - rss / sst)).abs() < 1e-12);
+    let aicc = n * (rss / n).ln() + 2.0 * k + 2.0 * k * (k + 1.0) / (n - k - 1.0);
+    assert!((s.aicc - aicc).abs() < 1e-9);
+    assert!((s.bic - (n * (rss / n).ln() + k * n.ln())).abs() < 1e-9);
+    // covariance respects the weights: s^2 (J^T W J)^-1 with s^2 = rss / (n - P)
+    let mut jtj = [[0.0f64; 3]; 3];
+    for (&ti, &wi) in t.iter().zip(&w) {
+        let g = Exp.eval(&r.params, ti).unwrap().1;
+        for a in 0..3 {
+            for b in 0..3 {
+                jtj[a][b] += wi * g[a] * g[b];
+            }
+        }
+    }
+    let s2 = rss / (n - 3.0);
+    for a in 0..3 {
+        let e: f64 = (0..3).map(|b| jtj[a][b] * r.covariance[b][a]).sum::<f64>() / s2;
+        assert!((e - 1.0).abs() < 1e-8, "{e}");
+    }
+}

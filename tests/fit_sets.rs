@@ -191,3 +191,30 @@ fn bounds_hold_on_every_set() {
         assert_ne!(f.termination, Termination::NonFinite);
     }
 }
+
+#[test]
+fn f32_fits_agree_with_f64() {
+    let t: Vec<f64> = (0..200).map(|i| i as f64).collect();
+    for (set, p) in [CASES[0], CASES[2], CASES[5]] {
+        let y: Vec<f64> = t
+            .iter()
+            .map(|&t| truth_curve(set, p, t) + 0.01 * (t * 1.7).sin())
+            .collect();
+        let f64fit = fit(set, &t, &y, None, Start::Data, &Options::default()).unwrap();
+        let t32: Vec<f32> = t.iter().map(|&v| v as f32).collect();
+        let y32: Vec<f32> = y.iter().map(|&v| v as f32).collect();
+        let f32fit = fit(set, &t32, &y32, None, Start::Data, &Options::default()).unwrap();
+        assert!(
+            f32fit.termination.converged(),
+            "{set:?} {:?}",
+            f32fit.termination
+        );
+        for j in 0..set.n_params() {
+            let (a, b) = (f64fit.params[j], f32fit.params[j] as f64);
+            assert!(
+                (a - b).abs() <= 2e-3 * a.abs().max(1e-2),
+                "{set:?} {j}: {a} vs {b}"
+            );
+        }
+    }
+}

@@ -193,6 +193,8 @@ fn pass_with<T: Real, M: Model<T, P>, const P: usize, L: Fn(T, T) -> (T, T)>(
 
 /// Damping of the confirmation trial made before a convergence stop is accepted.
 const LAMBDA_CONFIRM: f64 = 1e-9;
+/// A convergence stop with lambda above this (heavily damped, tiny steps) is confirmed first.
+const LAMBDA_HIGH: f64 = 1e-2;
 
 /// Outcome of the generic solver for a `P`-parameter model.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -279,7 +281,8 @@ fn scaled_norm<T: Real, const P: usize>(d: &[T; P], v: &[T; P]) -> T {
     s.sqrt()
 }
 
-/// Minimise the objective of `model` on `data` from `start` (inside `bounds`).
+/// Minimise the objective of `model` on `data` (one or more curves, shared parameters) from
+/// `start` (inside `bounds`); `1 <= P <= 8` (else `CapacityExceeded` about `params`).
 ///
 /// Each iteration solves `(J^T W J + lambda D) delta = -J^T W r` on the free variables (a variable
 /// sitting on a bound with the gradient pushing outwards is held fixed), `D` = running maximum of
@@ -296,6 +299,9 @@ pub fn solve<T: Real, M: Model<T, P>, const P: usize>(
     bounds: &Bounds<T, P>,
     opts: &Options<T>,
 ) -> Result<Report<T, P>> {
+    if P == 0 || P > super::MAX_PARAMS {
+        return Err(Error::new(ErrorKind::CapacityExceeded, Param::Params));
+    }
     opts.validate()?;
     bounds.validate()?;
     for j in 0..P {
@@ -425,9 +431,10 @@ pub fn solve<T: Real, M: Model<T, P>, const P: usize>(
             confirmed = false;
         }
         if ftol_ok || xtol_ok {
-            // Before stopping, confirm once with an (almost) undamped Gauss-Newton trial: a large
-            // lambda in a flat valley makes steps tiny and would stop the fit early.
-            if !confirmed && lambda > c::<T>(LAMBDA_CONFIRM) {
+            // Before stopping with a large lambda, confirm once with an (almost) undamped
+            // Gauss-Newton trial: heavy damping in a flat valley makes steps tiny and would stop
+            // the fit early.
+            if !confirmed && lambda > c::<T>(LAMBDA_HIGH) {
                 confirmed = true;
                 lambda = c(LAMBDA_CONFIRM);
                 nu = T::TWO;

@@ -11,10 +11,18 @@
 //! * A [`Report`] that says why the fit stopped ([`Termination`]), with the covariance
 //!   `s^2 (J^T W J)^+`, `s^2 = 2 cost / (n - P)`, and standard errors.
 //!
+//! * Ready parameter sets over the trajectory module ([`ParamSet`]: saturation, critical,
+//!   slow-start, full oscillator, overdamped), start values from the data alone (spec A.8, module
+//!   [`start`]) with a deterministic under/critical/over-damped multi-start, AUTO selection by AICc
+//!   ([`fit`], [`fit_auto`], [`fit_curve`]) and a [`Fit`] that carries the plateau and its
+//!   standard error whatever the set.
+//! * Joint fits across curves ([`joint`]): the group-size invariance test of spec D and the size
+//!   exponent alpha of spec B.3.
+//!
 //! Cost convention (scipy `least_squares`): `cost = 0.5 * sum_i w_i r_i^2`, `r_i = model(t_i) - y_i`
 //! (plain residuals, before any robust loss); `w_i = 1` without weights.
 //!
-//! No allocation, no panic: bad input gives a typed [`Error`](crate::Error).
+//! No allocation, no panic: bad input gives a typed [`crate::Error`].
 
 mod linalg;
 mod lm;
@@ -84,9 +92,10 @@ pub enum Loss<T> {
 pub struct Options<T> {
     /// Loss (default least squares).
     pub loss: Loss<T>,
-    /// Relative objective-reduction tolerance (default 1.49012e-8), `>= 0`.
+    /// Relative objective-reduction tolerance (default 1.49012e-8 in f64, `sqrt(eps)` = 3.45e-4
+    /// in f32), `>= 0`.
     pub ftol: T,
-    /// Relative step tolerance (default 1.49012e-8), `>= 0`.
+    /// Relative step tolerance (same default as `ftol`), `>= 0`.
     pub xtol: T,
     /// Gradient (cosine) tolerance (default 0: only an exactly orthogonal residual), `>= 0`.
     pub gtol: T,
@@ -98,8 +107,8 @@ impl<T: Real> Default for Options<T> {
     fn default() -> Self {
         Options {
             loss: Loss::LeastSquares,
-            ftol: c(DEFAULT_TOL),
-            xtol: c(DEFAULT_TOL),
+            ftol: c::<T>(DEFAULT_TOL).max(T::EPSILON.sqrt()),
+            xtol: c::<T>(DEFAULT_TOL).max(T::EPSILON.sqrt()),
             gtol: T::ZERO,
             max_evaluations: 0,
         }
@@ -364,3 +373,4 @@ pub use sets::{
     fit, fit_auto, fit_curve, CriticalModel, Fit, FullModel, OverdampedModel, ParamSet,
     SaturationModel, SlowStartModel, Start,
 };
+pub mod joint;

@@ -127,6 +127,8 @@ impl ParamSet {
 
 /// Interleaved grid walkers per pass.
 const WALKERS: usize = 4;
+/// Points per stack chunk on irregular times.
+const CHUNK: usize = 32;
 
 macro_rules! ready_model {
     ($(#[$doc:meta])* $name:ident, $traj:ident, $p:literal, ($($i:literal),*)) => {
@@ -173,9 +175,19 @@ macro_rules! ready_model {
                     }
                     return Ok(());
                 }
-                for &ti in t {
-                    let (v, g) = m.value_and_gradient(ti - self.origin)?;
-                    sink(v, &g);
+                // irregular times: the trajectory module's slice evaluation, in stack chunks
+                let mut ts = [T::ZERO; CHUNK];
+                let mut vs = [T::ZERO; CHUNK];
+                let mut gs = [[T::ZERO; $p]; CHUNK];
+                for chunk in t.chunks(CHUNK) {
+                    let k = chunk.len();
+                    for (d, &s) in ts.iter_mut().zip(chunk) {
+                        *d = s - self.origin;
+                    }
+                    m.eval_slice_gradient(&ts[..k], &mut vs[..k], &mut gs[..k])?;
+                    for (v, g) in vs.iter().zip(gs.iter()).take(k) {
+                        sink(*v, g);
+                    }
                 }
                 Ok(())
             }
@@ -273,7 +285,7 @@ pub enum Start<'a, T> {
 fn run<T: Real, M: Model<T, P>, const P: usize>(
     set: ParamSet,
     model: &M,
-    cv: &Curve<'_, T>,
+    data: &[Curve<'_, T>],
     starts: &[[T; MAX_PARAMS]],
     bounds: (&[T; MAX_PARAMS], &[T; MAX_PARAMS]),
     opts: &Options<T>,
@@ -281,7 +293,6 @@ fn run<T: Real, M: Model<T, P>, const P: usize>(
     let mut b = Bounds::<T, P>::none();
     b.lo.copy_from_slice(&bounds.0[..P]);
     b.hi.copy_from_slice(&bounds.1[..P]);
-    let data = core::slice::from_ref(cv);
     let mut best: Option<Report<T, P>> = None;
     let mut first_err = None;
     let (mut iters, mut evals) = (0u32, 0u32);
@@ -349,7 +360,7 @@ pub fn fit<T: Real>(
     fit_curve(set, &cv, start, (&bounds.0, &bounds.1), opts)
 }
 
-fn cv_span<T: Real>(cv: &Curve<'_, T>) -> T {
+pub(crate) fn cv_span<T: Real>(cv: &Curve<'_, T>) -> T {
     match (cv.t.first(), cv.t.last()) {
         (Some(&a), Some(&b)) if b > a => b - a,
         _ => T::ONE,
@@ -390,13 +401,32 @@ pub fn fit_curve<T: Real>(
         }
     }
     let origin = cv.t.first().copied().unwrap_or(T::ZERO);
-    let starts = &starts[..count];
+    fit_data(
+        set,
+        core::slice::from_ref(cv),
+        origin,
+        &starts[..count],
+        bounds,
+        opts,
+    )
+}
+
+/// Fit one parameter set jointly to several curves (shared parameters), time origin `origin`,
+/// from each of `starts` (lowest objective kept). Bounds are given; starts must lie inside.
+pub(crate) fn fit_data<T: Real>(
+    set: ParamSet,
+    data: &[Curve<'_, T>],
+    origin: T,
+    starts: &[[T; MAX_PARAMS]],
+    bounds: (&[T; MAX_PARAMS], &[T; MAX_PARAMS]),
+    opts: &Options<T>,
+) -> Result<Fit<T>> {
     match set {
-        ParamSet::Saturation => run(set, &SaturationModel { origin }, cv, starts, bounds, opts),
-        ParamSet::Critical => run(set, &CriticalModel { origin }, cv, starts, bounds, opts),
-        ParamSet::SlowStart => run(set, &SlowStartModel { origin }, cv, starts, bounds, opts),
-        ParamSet::Full => run(set, &FullModel { origin }, cv, starts, bounds, opts),
-        ParamSet::Overdamped => run(set, &OverdampedModel { origin }, cv, starts, bounds, opts),
+        ParamSet::Saturation => run(set, &SaturationModel { origin }, data, starts, bounds, opts),
+        ParamSet::Critical => run(set, &CriticalModel { origin }, data, starts, bounds, opts),
+        ParamSet::SlowStart => run(set, &SlowStartModel { origin }, data, starts, bounds, opts),
+        ParamSet::Full => run(set, &FullModel { origin }, data, starts, bounds, opts),
+        ParamSet::Overdamped => run(set, &OverdampedModel { origin }, data, starts, bounds, opts),
     }
 }
 
