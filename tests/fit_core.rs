@@ -1,3 +1,4 @@
+#![allow(clippy::needless_range_loop)]
 //! The generic solver on models written here (independent of the trajectory module).
 
 use grpo_dynamics::fit::{solve, Bounds, Curve, Loss, Model, Options, Termination};

@@ -1,3 +1,4 @@
+#![allow(clippy::needless_range_loop)]
 //! Joint fits: group-size invariance (spec D) and the size exponent (spec B.3) on synthetic data
 //! with known truth.
 

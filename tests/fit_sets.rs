@@ -99,8 +99,8 @@ fn time_origin_is_first_point() {
         &Options::default(),
     )
     .unwrap();
-    for j in 0..3 {
-        assert!(((f.params[j] - p[j]) / p[j]).abs() < 1e-8);
+    for (got, want) in f.params.iter().zip(&p) {
+        assert!(((got - want) / want).abs() < 1e-8);
     }
 }
 
