@@ -1,0 +1,97 @@
+//! A Rust training loop that links grpo-dynamics as a library and stops early when the predictor
+//! says the plateau is reached.
+//!
+//! ```text
+//! cargo run --release --example trainer [-- SEED]
+//! ```
+//!
+//! The "model" is the exact softmax-bandit reduction of GRPO (spec C.2): finite group size
+//! G = 8, 32 prompts per step, stale refresh (constant lag 4), preset A of the spec (std normalisation, hard prompt). The policy
+//! moves by the finite-G GRPO update (`Bandit::simulate_stochastic`, binomial group draws); at
+//! every step the trainer observes the mean reward of its 256 sampled completions, streams it into
+//! the online predictor, and every 10 steps asks for advice about the rest of its step budget.
+//! It stops after 5 consecutive "stop: plateau reached" (or "stop: diverging") answers and reports how many
+//! steps that saved and how much reward it gave up against training to the end of the budget.
+
+use grpo_dynamics::bandit::{binomial, Bandit, Xoshiro256pp};
+use grpo_dynamics::predict::{AdviceKind, Predictor};
+use grpo_dynamics::stability::Hyper;
+
+const BUDGET: usize = 2000;
+const GROUP: u32 = 8;
+const PROMPTS: u32 = 32;
+const ASK_EVERY: usize = 10;
+/// Consecutive "stop" answers required before stopping (a trainer's patience).
+const PATIENCE: usize = 5;
+
+fn main() -> Result<(), grpo_dynamics::Error> {
+    let seed = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(7u64);
+    let bandit = Bandit::<f64>::preset_a(4);
+
+    // before training: is this refresh interval safe for these optimizer settings?
+    let k = bandit.stiffness()?;
+    let hyper = Hyper::new(bandit.eta, bandit.mu, k)?;
+    println!(
+        "settings: eta {} mu {} lag {}  K {:.6}  Prop-9 threshold {:.2}  exact critical lag {:.2}  largest monotone lag {:?}",
+        bandit.eta,
+        bandit.mu,
+        bandit.kref,
+        k,
+        hyper.prop9_threshold()?,
+        hyper.critical_lag()?,
+        hyper.largest_monotone_kref(grpo_dynamics::bandit::Lag::Constant)?,
+    );
+
+    // the policy's success probability over the whole budget, under finite-G GRPO updates
+    let mut rng = Xoshiro256pp::new(seed);
+    let mut p = vec![0.0f64; BUDGET + 1];
+    bandit.simulate_stochastic(GROUP, false, &mut rng, &mut p)?;
+
+    let mut predictor = Box::new(Predictor::<f64, 512>::new(0.0, 1.0)?);
+    let mut stop = None;
+    let mut stops_in_a_row = 0;
+    for step in 1..=BUDGET {
+        // one training step: sample G completions for each prompt, log the mean reward
+        let n = PROMPTS * GROUP;
+        let reward = binomial(&mut rng, n, p[step]) as f64 / n as f64;
+        predictor.push(step as f64, reward)?;
+        if step % ASK_EVERY != 0 || step < 50 {
+            continue;
+        }
+        let pred = predictor.predict(BUDGET as f64)?;
+        let a = pred.advice;
+        if step % 100 == 0 {
+            println!(
+                "step {step:5}  reward {reward:.3}  plateau {:.4} [{:.4}, {:.4}]  expected gain by {BUDGET}: {:+.4}  {:?}",
+                pred.plateau.value, pred.plateau.lo80, pred.plateau.hi80, a.expected_gain, a.kind
+            );
+        }
+        if matches!(a.kind, AdviceKind::StopPlateau | AdviceKind::StopDiverging) {
+            stops_in_a_row += 1;
+        } else {
+            stops_in_a_row = 0;
+        }
+        if stops_in_a_row >= PATIENCE {
+            println!(
+                "step {step:5}  advice {:?}: plateau {:.4} [{:.4}, {:.4}], expected gain by step {BUDGET}: {:+.4}",
+                a.kind, pred.plateau.value, pred.plateau.lo80, pred.plateau.hi80, a.expected_gain
+            );
+            stop = Some(step);
+            break;
+        }
+    }
+    let stop_step = stop.unwrap_or(BUDGET);
+    let saved = BUDGET - stop_step;
+    let given_up = p[BUDGET] - p[stop_step];
+    println!(
+        "stopped at step {stop_step} of {BUDGET}: saved {saved} steps ({:.0} %), success probability {:.4} at the stop vs {:.4} at the end of the budget (reward given up {:+.4})",
+        100.0 * saved as f64 / BUDGET as f64,
+        p[stop_step],
+        p[BUDGET],
+        given_up
+    );
+    Ok(())
+}
