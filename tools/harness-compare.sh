@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Side-by-side with MINPACK: fits the shared LM harness problem set (600 curves, 6 cases) with
+# cminpack lmder (the harness's own C driver) and with this crate, interleaved per case in the same
+# sitting, and scores both with the harness's summarize.py (its own success rule).
+#
+# Needs: libcminpack-dev, gcc, python3 with numpy (for gen_data.py / summarize.py).
+#   apt-get install -y libcminpack-dev pkg-config && pip install numpy scipy
+# Usage: tools/harness-compare.sh [REPS]     (default 9 repeats per fit)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+anchors=${GRPO_ANCHORS_DIR:-$root/../shared/anchors/lm}
+reps=${1:-9}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cp -r "$anchors"/. "$work"/
+chmod -R u+w "$work"
+cd "$work"
+rm -rf out && mkdir -p out
+python3 gen_data.py >/dev/null
+gcc -O2 -march=native -o c/bench_cminpack c/bench_cminpack.c $(pkg-config --cflags --libs cminpack) -lm
+(cd "$root" && RUSTFLAGS="-C target-cpu=native" cargo build -q --release --example harness_fit)
+fit="$root/target/release/examples/harness_fit"
+for c in sat_n200 sat_n2000 oscU_n200 oscU_n2000 oscO_n200 oscO_n2000; do
+  echo "case $c" >&2
+  c/bench_cminpack "data/$c.csv" "$c" "$reps" >> out/cminpack.csv
+  CASE=$c "$fit" data out/grpo.csv "$reps" >/dev/null
+done
+# score the crate's two solvers next to lmder with the harness's own rule
+sed -i 's/^ORDER = \["cminpack_lmder",/ORDER = ["cminpack_lmder", "grpo_guess", "grpo_data",/' summarize.py
+python3 summarize.py | sed -n '/## Headline/,/^## [^H]/p' | sed '$d'
