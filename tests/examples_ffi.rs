@@ -11,6 +11,8 @@
 //! `cargo rustc` into `target/ffi-examples` (a separate target directory, so the nested cargo
 //! never waits for the lock of the `cargo test` that runs this file; cached after the first run).
 
+#![cfg(feature = "capi")]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -68,24 +70,52 @@ fn works(cmd: &mut Command) -> bool {
     cmd.output().map(|o| o.status.success()).unwrap_or(false)
 }
 
-/// The C scheduler, built once (None when there is no C compiler).
-fn c_scheduler() -> Option<&'static PathBuf> {
-    static EXE: OnceLock<Option<PathBuf>> = OnceLock::new();
-    EXE.get_or_init(|| {
-        let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
-        if !works(Command::new(&cc).arg("--version")) {
-            eprintln!("NOTICE: no C compiler ({cc}): C scheduler not tested");
-            return None;
-        }
+/// Builds the static and the shared library once; returns the native libraries a static link
+/// needs (`--print native-static-libs`).
+fn libs() -> &'static [String] {
+    static NATIVE: OnceLock<Vec<String>> = OnceLock::new();
+    NATIVE.get_or_init(|| {
         let stderr = cargo_rustc("staticlib", &["--print", "native-static-libs"]);
-        let native: Vec<String> = stderr
+        cargo_rustc("cdylib", &[]);
+        stderr
             .lines()
             .filter_map(|l| l.split("native-static-libs: ").nth(1))
             .next_back()
             .expect("rustc prints native-static-libs")
             .split_whitespace()
             .map(String::from)
-            .collect();
+            .collect()
+    })
+}
+
+fn cc() -> Option<String> {
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    if works(Command::new(&cc).arg("--version")) {
+        Some(cc)
+    } else {
+        eprintln!("NOTICE: no C compiler ({cc}): C scheduler not tested");
+        None
+    }
+}
+
+/// C flags of the examples: strict warnings, and no fused multiply-adds (bit-identical synthetic
+/// input in C and Python).
+const CFLAGS: [&str; 7] = [
+    "-std=c11",
+    "-O1",
+    "-g",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-ffp-contract=off",
+];
+
+/// The C scheduler linked against the static library, built once (None without a C compiler).
+fn c_scheduler() -> Option<&'static PathBuf> {
+    static EXE: OnceLock<Option<PathBuf>> = OnceLock::new();
+    EXE.get_or_init(|| {
+        let cc = cc()?;
+        let native = libs();
         std::fs::create_dir_all(out_dir()).unwrap();
         let probe_src = out_dir().join("probe.c");
         std::fs::write(&probe_src, "int main(void) { return 0; }\n").unwrap();
@@ -106,22 +136,14 @@ fn c_scheduler() -> Option<&'static PathBuf> {
         }
         let exe = out_dir().join("scheduler");
         let mut cmd = Command::new(&cc);
-        cmd.current_dir(root()).args([
-            "-std=c11",
-            "-O1",
-            "-g",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-ffp-contract=off",
-        ]);
+        cmd.current_dir(root()).args(CFLAGS);
         if sanitize {
             cmd.args(san);
         }
         let out = cmd
             .args(["-Iinclude", "examples/c/scheduler.c"])
             .arg(lib_dir().join("libgrpo_dynamics.a"))
-            .args(&native)
+            .args(native)
             .arg("-o")
             .arg(&exe)
             .output()
@@ -144,7 +166,7 @@ fn python() -> Option<Command> {
             eprintln!("NOTICE: no python3: Python scheduler not tested");
             return None;
         }
-        cargo_rustc("cdylib", &[]);
+        libs();
         Some(lib_dir().join("libgrpo_dynamics.so"))
     });
     let lib = lib.as_ref()?;
@@ -438,4 +460,76 @@ fn malformed_input_gives_a_clear_error() {
             assert_eq!(text(&a.stdout), text(&b.stdout), "{name}");
         }
     }
+}
+
+/// examples/c/gen-pc.sh writes a pkg-config file whose version is the crate's, whose flags find
+/// the header and the library, and whose `Libs.private` are rustc's native libraries; the
+/// scheduler built from those flags against the SHARED library prints what the static one prints.
+#[test]
+fn pkg_config_file_links_the_shared_library() {
+    let Some(static_exe) = c_scheduler() else {
+        return;
+    };
+    if !works(Command::new("pkg-config").arg("--version")) {
+        eprintln!("NOTICE: no pkg-config: pkg-config file not tested");
+        return;
+    }
+    let pc_dir = out_dir().join("pkgconfig");
+    let out = Command::new("examples/c/gen-pc.sh")
+        .current_dir(root())
+        .env("CARGO_TARGET_DIR", out_dir().join("cargo"))
+        .env("OUT", pc_dir.join("grpo_dynamics.pc"))
+        .output()
+        .expect("gen-pc.sh runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let pkg = |args: &[&str]| -> String {
+        let out = Command::new("pkg-config")
+            .env("PKG_CONFIG_PATH", &pc_dir)
+            .args(args)
+            .arg("grpo_dynamics")
+            .output()
+            .expect("pkg-config runs");
+        assert!(
+            out.status.success(),
+            "pkg-config {args:?}: {}",
+            text(&out.stderr)
+        );
+        text(&out.stdout).trim().to_string()
+    };
+    assert_eq!(pkg(&["--modversion"]), env!("CARGO_PKG_VERSION"));
+    let include = pkg(&["--variable=includedir"]);
+    assert!(
+        Path::new(&include).join("grpo_dynamics.h").is_file(),
+        "{include}"
+    );
+    let libdir = pkg(&["--variable=libdir"]);
+    assert!(
+        Path::new(&libdir).join("libgrpo_dynamics.so").is_file(),
+        "{libdir}"
+    );
+    let static_libs = pkg(&["--static", "--libs"]);
+    for lib in libs() {
+        assert!(
+            static_libs.split_whitespace().any(|w| w == lib),
+            "{lib} not in {static_libs}"
+        );
+    }
+    let flags = pkg(&["--cflags", "--libs"]);
+    let exe = out_dir().join("scheduler-shared");
+    let cc = cc().expect("checked by c_scheduler");
+    let out = Command::new(&cc)
+        .current_dir(root())
+        .args(CFLAGS)
+        .arg("examples/c/scheduler.c")
+        .args(flags.split_whitespace())
+        .arg(format!("-Wl,-rpath,{libdir}"))
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .expect("cc runs");
+    assert!(out.status.success(), "cc failed:\n{}", text(&out.stderr));
+    let shared = run(Command::new(&exe), &[]);
+    check_output(&shared, None);
+    let stat = run(Command::new(static_exe), &[]);
+    assert_eq!(text(&shared.stdout), text(&stat.stdout));
 }
