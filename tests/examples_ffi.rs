@@ -403,7 +403,7 @@ fn malformed_input_gives_a_clear_error() {
     let dir = out_dir().join("malformed");
     std::fs::create_dir_all(&dir).unwrap();
     let good: String = (1..=10).map(|i| format!("{i},0.{i}\n")).collect();
-    let cases: [(&str, String, &str); 6] = [
+    let cases: [(&str, String, &str); 8] = [
         ("empty.csv", String::new(), "empty file"),
         (
             "no_reward.csv",
@@ -429,6 +429,16 @@ fn malformed_input_gives_a_clear_error() {
             "nan.csv",
             format!("step,reward\n{good}11,nan\n"),
             "point 11): reward:",
+        ),
+        (
+            "hex.csv",
+            "step,reward\n0x1,0.5\n".to_string(),
+            ":2: bad step value",
+        ),
+        (
+            "too_short.csv",
+            "step,reward\n1,0.1\n2,0.2\n3,0.3\n".to_string(),
+            "fewer than 6 points",
         ),
     ];
     let c = c_scheduler();

@@ -79,11 +79,12 @@ static const char *linear_word(uint32_t r) {
   }
 }
 
-/* Parse one decimal number occupying the whole field; 0 on failure. */
+/* Parse one decimal number occupying the whole field; 0 on failure. Hexadecimal and
+ * "nan(...)" forms (accepted by strtod, not by Python's float) are rejected. */
 static int parse_number(const char *s, double *out) {
   char *end = NULL;
   while (*s == ' ' || *s == '\t') s++;
-  if (*s == '\0') return 0;
+  if (*s == '\0' || strpbrk(s, "xX(_")) return 0;
   errno = 0;
   double v = strtod(s, &end);
   while (*end == ' ' || *end == '\t') end++;
@@ -248,13 +249,12 @@ static void stream(size_t n, double lo, double hi) {
     }
   }
   if (last_advice == 0) die("fewer than 6 points: no prediction");
-  char c[32], d[32], e[32], f[32];
+  char c[32], d[32], e[32];
   printf("final step=%.6g model=%s regime=%s advice=%s\n", steps[n - 1], model_word(p.model),
          regime_word(p.regime), advice_word(p.advice));
   printf("plateau %s lo80 %s hi80 %s lo95 %s hi95 %s\n", num(p.plateau, a, sizeof a),
          num(p.plateau_lo80, b, sizeof b), num(p.plateau_hi80, c, sizeof c),
          num(p.plateau_lo95, d, sizeof d), num(p.plateau_hi95, e, sizeof e));
-  (void)f;
   free(mem);
 }
 
