@@ -845,6 +845,9 @@ pub fn diagnose<T: Real>(
     }
     // fit the reward curve
     let mut pred = Predictor::<T, 256>::new(input.r_min, input.r_max)?;
+    if r.len() < pred.config().min_points {
+        return Err(Error::new(ErrorKind::TooFewPoints, Param::Reward));
+    }
     for (i, &ri) in r.iter().enumerate() {
         let step = match input.steps {
             Some(s) => s.get(i).copied().unwrap_or(T::NAN),

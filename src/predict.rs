@@ -31,6 +31,7 @@ use crate::fit::{
     Start, MAX_PARAMS,
 };
 use crate::real::{c, Real};
+use crate::trajectory::SlowStart;
 
 /// One observation: a training step, its reward and a weight (the number of raw points it stands
 /// for; 1 for a raw point).
@@ -1181,7 +1182,13 @@ impl<T: Real, const N: usize> Predictor<T, N> {
         self.ensure()?;
         let plateau = self.best_plateau();
         if plateau < self.best_level - self.cfg.collapse_drop * self.scale {
-            return Ok(Regime::Collapsing);
+            // a damped oscillation overshoots its plateau by design: the drop is a collapse only
+            // if the fitted trajectory's own first peak does not reach the best level seen
+            return Ok(if self.overshoot_explains(self.best_level) {
+                Regime::Oscillating
+            } else {
+                Regime::Collapsing
+            });
         }
         if self.best == ModelKind::Constant {
             return Ok(Regime::Flat);
@@ -1192,6 +1199,26 @@ impl<T: Real, const N: usize> Predictor<T, N> {
             }
         }
         Ok(Regime::Saturating)
+    }
+
+    /// `true` when the best model is the underdamped slow-start oscillator and its first peak
+    /// `r_star + overshoot (r_star - r0)` (spec A.3, `overshoot = exp(-zeta pi / sqrt(1 - zeta^2))`)
+    /// comes within half the collapse drop of `level`.
+    fn overshoot_explains(&self, level: T) -> bool {
+        if self.best != ModelKind::SlowStart {
+            return false;
+        }
+        let [r_star, r0, omega, zeta] = self.slow.params;
+        let peak = SlowStart::new(r_star, r0, omega, zeta)
+            .and_then(|m| m.to_oscillator())
+            .and_then(|o| o.peak());
+        match peak {
+            Ok((_, over)) => {
+                let top = r_star + over * (r_star - r0);
+                level <= top + T::HALF * self.cfg.collapse_drop * self.scale
+            }
+            Err(_) => false, // zeta >= 1 or no gain: no overshoot to explain anything
+        }
     }
 
     /// Instability risk from the fitted curve (spec E4 with the fitted `zeta_hat`).

@@ -219,3 +219,16 @@ fn unbounded_reward_skips_headroom_diagnostics() {
     );
     assert!((d.plateau - 8.0).abs() < 0.1, "plateau {}", d.plateau);
 }
+
+/// Fewer points than the fit needs: its own typed error, not the predictor's "not ready".
+#[test]
+fn too_few_points_is_named() {
+    use grpo_dynamics::diagnostics::{diagnose, DiagnoseInput, DiagnoseOptions};
+    use grpo_dynamics::{ErrorKind, Param};
+    let r = [0.1, 0.2, 0.3, 0.35, 0.38];
+    let e = diagnose(&DiagnoseInput::new(&r), &DiagnoseOptions::default()).unwrap_err();
+    assert_eq!(
+        (e.kind(), e.param()),
+        (ErrorKind::TooFewPoints, Param::Reward)
+    );
+}

@@ -449,3 +449,24 @@ fn compacted_history_still_fits() {
         "{pts:?}"
     );
 }
+
+/// A healthy underdamped run overshoots its plateau by more than the collapse drop; that is an
+/// oscillation, not a collapse (found by the C scheduler example).
+#[test]
+fn large_overshoot_is_oscillation_not_collapse() {
+    use grpo_dynamics::predict::{AdviceKind, Predictor, Regime};
+    use grpo_dynamics::trajectory::Oscillator;
+    let o = Oscillator::<f64>::new(0.7, 0.1, 0.0, 0.08, 0.3).unwrap();
+    let mut p = Predictor::<f64, 256>::new(0.0, 1.0).unwrap();
+    for k in 0..150 {
+        p.push(k as f64, o.value(k as f64).unwrap()).unwrap();
+    }
+    let pred = p.predict(300.0).unwrap();
+    assert!(
+        (pred.plateau.value - 0.7).abs() < 1e-3,
+        "plateau {}",
+        pred.plateau.value
+    );
+    assert_eq!(pred.regime, Regime::Oscillating);
+    assert_ne!(pred.advice.kind, AdviceKind::StopDiverging);
+}

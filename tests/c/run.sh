@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds tests/c/test_capi.c against the static library and runs it (ASan + UBSan when the
+# Builds every tests/c/test_*.c against the static library and runs it (ASan + UBSan when the
 # compiler supports them). Usage: tests/c/run.sh   (from anywhere)
 set -euo pipefail
 cd "$(dirname "$0")/../.."

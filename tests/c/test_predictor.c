@@ -323,10 +323,10 @@ static void diagnose_tests(void) {
   CHECK(GRPO_STATUS_KIND(grpo_diagnose(&in, &o, &d)) == GRPO_ERR_NULL);
   CHECK(GRPO_STATUS_KIND(grpo_diagnose(NULL, &o, &d)) == GRPO_ERR_NULL);
   in = base_input();
-  in.n = 5; /* fewer than 6 checkpoints (the library reports the predictor's NOT_READY) */
+  in.n = 5; /* fewer than the 6 checkpoints a fit needs */
   s = grpo_diagnose(&in, &o, &d);
-  CHECK(GRPO_STATUS_KIND(s) == GRPO_ERR_NOT_READY || GRPO_STATUS_KIND(s) == GRPO_ERR_TOO_FEW_POINTS);
-  CHECK(has_prefix(grpo_status_message(s), "n:"));
+  CHECK(GRPO_STATUS_KIND(s) == GRPO_ERR_TOO_FEW_POINTS);
+  CHECK(has_prefix(grpo_status_message(s), "reward:"));
   in.n = 0;
   CHECK(GRPO_STATUS_KIND(grpo_diagnose(&in, &o, &d)) == GRPO_ERR_EMPTY);
   in = base_input();
