@@ -169,10 +169,22 @@ pub unsafe extern "C" fn grpo_largest_stable_kref(
     lag: u32,
     kref_out: *mut u32,
 ) -> i32 {
+    kref_answer(eta, mu, k, lag, kref_out, Hyper::largest_stable_kref)
+}
+
+/// The scheduler answers "largest lag with property X" share this body: validate, ask, map
+/// "no such lag" to `GRPO_ERR_NOT_REACHED` (param `kref`), write only on success.
+unsafe fn kref_answer(
+    eta: f64,
+    mu: f64,
+    k: f64,
+    lag: u32,
+    kref_out: *mut u32,
+    ask: fn(&Hyper<f64>, Lag) -> Result<Option<u32>>,
+) -> i32 {
     guard(|| {
         let out = out_ref(kref_out, Param::Output)?;
-        *out = Hyper::new(eta, mu, k)?
-            .largest_stable_kref(to_lag(lag)?)?
+        *out = ask(&Hyper::new(eta, mu, k)?, to_lag(lag)?)?
             .ok_or(Error::new(ErrorKind::NotReached, Param::Kref))?;
         Ok(())
     })
@@ -191,13 +203,7 @@ pub unsafe extern "C" fn grpo_largest_monotone_kref(
     lag: u32,
     kref_out: *mut u32,
 ) -> i32 {
-    guard(|| {
-        let out = out_ref(kref_out, Param::Output)?;
-        *out = Hyper::new(eta, mu, k)?
-            .largest_monotone_kref(to_lag(lag)?)?
-            .ok_or(Error::new(ErrorKind::NotReached, Param::Kref))?;
-        Ok(())
-    })
+    kref_answer(eta, mu, k, lag, kref_out, Hyper::largest_monotone_kref)
 }
 
 /// Supremum of the stable learning rates at lag `kref` with lag mode `lag` (0 constant,
