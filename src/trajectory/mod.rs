@@ -344,6 +344,35 @@ impl<T: Real> Oscillator<T> {
         Ok(Grid::new(p, t0, dt))
     }
 
+    /// `sink(r, gradient mapped by map)` at the `n` points `t0 + i dt` (the fits' fast path, see
+    /// `grid::for_each_gradient`): no per-point finiteness test, the caller checks its sums.
+    #[inline(always)]
+    pub(crate) fn grid_for_each_mapped<const P: usize>(
+        &self,
+        t0: T,
+        dt: T,
+        n: usize,
+        map: impl Fn(&[T; 5]) -> [T; P],
+        sink: impl FnMut(T, &[T; P]),
+    ) -> Result<()> {
+        let p = self.prepare()?;
+        check_grid(t0, dt)?;
+        grid::for_each_gradient(&p, t0, dt, n, map, sink);
+        Ok(())
+    }
+
+    /// [`Self::grid_for_each_mapped`] with the gradient `(r_star, r0, v0, omega, zeta)`.
+    #[inline(always)]
+    pub(crate) fn grid_for_each(
+        &self,
+        t0: T,
+        dt: T,
+        n: usize,
+        sink: impl FnMut(T, &[T; 5]),
+    ) -> Result<()> {
+        self.grid_for_each_mapped(t0, dt, n, |g| *g, sink)
+    }
+
     /// The damping regime (after validation).
     pub fn regime(&self) -> Result<DampingRegime> {
         self.validate()?;

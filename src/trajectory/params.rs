@@ -78,6 +78,22 @@ macro_rules! reparam_methods {
             let ch = self.chain()?;
             Ok(ParamGrid::new(ch.osc.grid(t0, dt)?, ch))
         }
+
+        /// `sink(value, gradient)` (this parameterisation) at the `n` points `t0 + i dt` (the
+        /// fits' fast path; no per-point finiteness test, the caller checks its sums).
+        #[inline(always)]
+        #[allow(dead_code)] // `Hyper` has no ready fit model
+        pub(crate) fn grid_for_each(
+            &self,
+            t0: T,
+            dt: T,
+            n: usize,
+            sink: impl FnMut(T, &[T; $p]),
+        ) -> Result<()> {
+            let ch = self.chain()?;
+            ch.osc
+                .grid_for_each_mapped(t0, dt, n, |g| ch.apply(g), sink)
+        }
     };
 }
 
