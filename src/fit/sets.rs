@@ -360,18 +360,19 @@ pub fn fit_curve<T: Real>(
     if cv.n_eff < np {
         return Err(Error::new(ErrorKind::TooFewPoints, Param::N));
     }
-    let d = data_start(cv);
-    let (mut starts, mut count) = set.starts(&d);
-    match start {
-        Start::Data => {}
-        Start::DataSingle => count = 1,
+    let (mut starts, mut count) = match start {
         Start::Given(s) => {
             if s.len() != np {
                 return Err(Error::new(ErrorKind::LengthMismatch, Param::Start));
             }
-            starts[0][..np].copy_from_slice(s);
-            count = 1;
+            let mut st = [[T::ZERO; MAX_PARAMS]; 3];
+            st[0][..np].copy_from_slice(s);
+            (st, 1)
         }
+        _ => set.starts(&data_start(cv)),
+    };
+    if matches!(start, Start::DataSingle) {
+        count = 1;
     }
     // data-driven starts are clamped into the bounds; given starts are checked by the solver
     if !matches!(start, Start::Given(_)) {

@@ -243,6 +243,7 @@ struct Lanes<T> {
 impl<T: Real> Lanes<T> {
     /// Every lane advanced by `step`; `t_next[l]` is the time lane `l` reaches.
     #[inline(always)]
+    #[allow(clippy::needless_range_loop)] // lane-parallel arrays
     fn advance(&mut self, step: &Step<T>, t_next: &[T; LANES]) {
         for l in 0..LANES {
             let (ec, es, es1) = (self.ec[l], self.es[l], self.es1[l]);
@@ -259,6 +260,7 @@ impl<T: Real> Lanes<T> {
 /// gradient needs `t ec`, `t es`), and no per-point finiteness test: a non-finite result is passed
 /// on, so the caller must check what it accumulates.
 #[inline(always)]
+#[allow(clippy::needless_range_loop)] // lane-parallel arrays
 pub(crate) fn for_each_gradient<T: Real, const P: usize>(
     p: &Prepared<T>,
     t0: T,
@@ -311,6 +313,48 @@ pub(crate) fn for_each_gradient<T: Real, const P: usize>(
             if let (Some(&ec), Some(&es), Some(&es1)) = (s.ec.get(l), s.es.get(l), s.es1.get(l)) {
                 emit(time(i + l), ec, es, es1);
             }
+        }
+        start = end;
+    }
+}
+
+/// The saturation special case of [`for_each_gradient`] (the critical oscillator with `B = 0`, i.e.
+/// `y = y0 ec`, `ec = exp(-omega t)`): `sink(r_star + y0 e, [1 - e, e, k t e])` at the `n` points
+/// `t0 + i dt`, with `e` by the geometric recurrence `e(t + h) = F e(t)` in [`LANES`] interleaved
+/// chains, re-anchored exactly every [`ANCHOR`] points (same kernel). For [`super::Exponential`],
+/// `k = y0 / tau^2` makes the third component the `tau` derivative.
+#[inline(always)]
+#[allow(clippy::needless_range_loop)] // lane-parallel arrays
+pub(crate) fn for_each_saturation<T: Real>(
+    p: &Prepared<T>,
+    t0: T,
+    dt: T,
+    n: usize,
+    k: T,
+    mut sink: impl FnMut(T, &[T; 3]),
+) {
+    let one = Step::new(&p.k, dt).f;
+    let stride = Step::new(&p.k, dt * c(LANES as f64)).f;
+    let y0 = p.y0();
+    let time = |i: usize| t0 + T::from_usize(i) * dt;
+    let mut emit = |t: T, e: T| sink(p.r_star + y0 * e, &[T::ONE - e, e, k * t * e]);
+    let mut start = 0usize;
+    while start < n {
+        let end = start + (n - start).min(ANCHOR);
+        let mut e = [p.k.basis::<false>(time(start)).ec; LANES];
+        for l in 1..LANES {
+            e[l] = e[l - 1] * one;
+        }
+        let mut i = start;
+        while i + LANES <= end {
+            for l in 0..LANES {
+                emit(time(i + l), e[l]);
+                e[l] *= stride;
+            }
+            i += LANES;
+        }
+        for (l, &el) in e.iter().enumerate().take(end - i) {
+            emit(time(i + l), el);
         }
         start = end;
     }
