@@ -233,6 +233,17 @@ impl<T: Real, const P: usize> Iterator for ParamGrid<T, P> {
     }
 }
 
+/// `t0 + (i + l) dt` for the lanes `l` (equal to `t0 + from_usize(i + l) dt`: `i + l` is exact).
+#[inline(always)]
+fn lane_times<T: Real>(t0: T, dt: T, i: usize) -> [T; LANES] {
+    let base = T::from_usize(i);
+    let mut t = [T::ZERO; LANES];
+    for (l, tl) in t.iter_mut().enumerate() {
+        *tl = t0 + (base + T::from_usize(l)) * dt;
+    }
+    t
+}
+
 /// The lane state of [`for_each_gradient`]: the basis of [`LANES`] consecutive points.
 struct Lanes<T> {
     ec: [T; LANES],
@@ -292,21 +303,17 @@ pub(crate) fn for_each_gradient<T: Real, const P: usize>(
         }
         let mut i = start;
         let end = start + len;
+        // t_i = t0 + i dt exactly as `time` (i + l is an exact float), without a per-point
+        // integer conversion
+        let mut t = lane_times(t0, dt, i);
         while i + LANES <= end {
-            let mut t = [T::ZERO; LANES];
-            for (l, tl) in t.iter_mut().enumerate() {
-                *tl = time(i + l);
-            }
             for l in 0..LANES {
                 emit(t[l], s.ec[l], s.es[l], s.es1[l]);
             }
             i += LANES;
             if i < end {
-                let mut tn = [T::ZERO; LANES];
-                for (l, tl) in tn.iter_mut().enumerate() {
-                    *tl = time(i + l);
-                }
-                s.advance(&stride, &tn);
+                t = lane_times(t0, dt, i);
+                s.advance(&stride, &t);
             }
         }
         for l in 0..end - i {
@@ -347,8 +354,9 @@ pub(crate) fn for_each_saturation<T: Real>(
         }
         let mut i = start;
         while i + LANES <= end {
+            let t = lane_times(t0, dt, i);
             for l in 0..LANES {
-                emit(time(i + l), e[l]);
+                emit(t[l], e[l]);
                 e[l] *= stride;
             }
             i += LANES;
