@@ -97,33 +97,37 @@ impl<T: Real, const P: usize> Block<T, P> {
         }
     }
 
-    /// Fold the buffered points into the lane accumulators (zero-padded to a lane multiple).
+    /// Fold the buffered points into the lane accumulators. The buffer is zero-padded to its
+    /// full length, so every entry is a dot product over [`BUF`] points with a constant trip count
+    /// and register accumulators (it vectorises across the [`LANES`] partial sums).
     #[inline(never)]
     fn fold(&mut self) {
-        let n = self.len;
-        for i in n..n.next_multiple_of(LANES).min(BUF) {
+        for i in self.len..BUF {
             for j in 0..P {
                 self.g[j][i] = T::ZERO;
                 self.wg[j][i] = T::ZERO;
             }
             self.wr[i] = T::ZERO;
         }
-        let blocks = n.div_ceil(LANES);
-        for b in 0..blocks {
-            let o = b * LANES;
-            for j in 0..P {
-                for l in 0..LANES {
-                    self.jtr[j][l] += self.wr[o + l] * self.g[j][o + l];
-                }
-                for k in j..P {
-                    for l in 0..LANES {
-                        self.jtj[j][k][l] += self.wg[j][o + l] * self.g[k][o + l];
-                    }
-                }
+        for j in 0..P {
+            self.jtr[j] = dot_acc(self.jtr[j], &self.wr, &self.g[j]);
+            for k in j..P {
+                self.jtj[j][k] = dot_acc(self.jtj[j][k], &self.wg[j], &self.g[k]);
             }
         }
         self.len = 0;
     }
+}
+
+/// `acc[l] + sum_b a[b LANES + l] b[b LANES + l]` (lane-wise partial sums of a dot product).
+#[inline(always)]
+fn dot_acc<T: Real>(mut acc: [T; LANES], a: &[T; BUF], b: &[T; BUF]) -> [T; LANES] {
+    for (ca, cb) in a.chunks_exact(LANES).zip(b.chunks_exact(LANES)) {
+        for ((s, &x), &y) in acc.iter_mut().zip(ca).zip(cb) {
+            *s += x * y;
+        }
+    }
+    acc
 }
 
 /// `rho(w r^2, w) -> (s^2 rho(z), w rho'(z))`: objective contribution and IRLS weight.
@@ -163,7 +167,9 @@ fn pass_with<T: Real, M: Model<T, P>, const P: usize, L: Fn(T, T) -> (T, T)>(
             break;
         }
     }
-    blk.fold();
+    if blk.len > 0 {
+        blk.fold();
+    }
     let mut jtj = [[T::ZERO; P]; P];
     let mut jtr = [T::ZERO; P];
     for j in 0..P {

@@ -125,8 +125,6 @@ impl ParamSet {
     }
 }
 
-/// Interleaved grid walkers per pass.
-const WALKERS: usize = 4;
 /// Points per stack chunk on irregular times.
 const CHUNK: usize = 32;
 
@@ -154,26 +152,9 @@ macro_rules! ready_model {
             ) -> Result<()> {
                 let m = $traj::new($(x[$i]),*)?;
                 if let Some(g) = grid {
-                    // WALKERS interleaved walkers (walker l covers points l, l + W, ...): their
-                    // recurrence chains are independent, which hides the floating-point latency
-                    let t0 = g.t0 - self.origin;
-                    let stride = g.dt * T::from_usize(WALKERS);
-                    let mut w = [m.grid(t0, stride)?; WALKERS];
-                    for (l, wl) in w.iter_mut().enumerate().skip(1) {
-                        *wl = m.grid(t0 + T::from_usize(l) * g.dt, stride)?;
-                    }
-                    let mut chunks = t.chunks_exact(WALKERS);
-                    for _ in &mut chunks {
-                        for wl in w.iter_mut() {
-                            let (v, gr) = wl.try_next()?;
-                            sink(v, &gr);
-                        }
-                    }
-                    for wl in w.iter_mut().take(chunks.remainder().len()) {
-                        let (v, gr) = wl.try_next()?;
-                        sink(v, &gr);
-                    }
-                    return Ok(());
+                    // lane-interleaved recurrences; non-finite results reach the sums, which the
+                    // solver checks once per pass
+                    return m.grid_for_each(g.t0 - self.origin, g.dt, t.len(), sink);
                 }
                 // irregular times: the trajectory module's slice evaluation, in stack chunks
                 let mut ts = [T::ZERO; CHUNK];
@@ -379,18 +360,19 @@ pub fn fit_curve<T: Real>(
     if cv.n_eff < np {
         return Err(Error::new(ErrorKind::TooFewPoints, Param::N));
     }
-    let d = data_start(cv);
-    let (mut starts, mut count) = set.starts(&d);
-    match start {
-        Start::Data => {}
-        Start::DataSingle => count = 1,
+    let (mut starts, mut count) = match start {
         Start::Given(s) => {
             if s.len() != np {
                 return Err(Error::new(ErrorKind::LengthMismatch, Param::Start));
             }
-            starts[0][..np].copy_from_slice(s);
-            count = 1;
+            let mut st = [[T::ZERO; MAX_PARAMS]; 3];
+            st[0][..np].copy_from_slice(s);
+            (st, 1)
         }
+        _ => set.starts(&data_start(cv)),
+    };
+    if matches!(start, Start::DataSingle) {
+        count = 1;
     }
     // data-driven starts are clamped into the bounds; given starts are checked by the solver
     if !matches!(start, Start::Given(_)) {

@@ -232,3 +232,225 @@ impl<T: Real, const P: usize> Iterator for ParamGrid<T, P> {
         self.try_next().ok()
     }
 }
+
+/// `t0 + (i + l) dt` for the lanes `l` (equal to `t0 + from_usize(i + l) dt`: `i + l` is exact).
+#[inline(always)]
+fn lane_times<T: Real>(t0: T, dt: T, i: usize) -> [T; LANES] {
+    let base = T::from_usize(i);
+    let mut t = [T::ZERO; LANES];
+    for (l, tl) in t.iter_mut().enumerate() {
+        *tl = t0 + (base + T::from_usize(l)) * dt;
+    }
+    t
+}
+
+/// The lane state of [`for_each_gradient`]: the basis of [`LANES`] consecutive points.
+struct Lanes<T> {
+    ec: [T; LANES],
+    es: [T; LANES],
+    es1: [T; LANES],
+}
+
+impl<T: Real> Lanes<T> {
+    /// Every lane advanced by `step`; `t_next[l]` is the time lane `l` reaches.
+    #[inline(always)]
+    #[allow(clippy::needless_range_loop)] // lane-parallel arrays
+    fn advance(&mut self, step: &Step<T>, t_next: &[T; LANES]) {
+        for l in 0..LANES {
+            let (ec, es, es1) = (self.ec[l], self.es[l], self.es1[l]);
+            (self.ec[l], self.es[l]) = step.advance(ec, es);
+            self.es1[l] = step.advance_s1(ec, es, es1, t_next[l]);
+        }
+    }
+}
+
+/// Value and gradient `(r_star, r0, v0, omega, zeta)`, mapped by `map`, at the `n` points
+/// `t0 + i dt` in order, passed to `sink` (inputs already validated). The fast path of the fits:
+/// [`LANES`] interleaved recurrence chains (stride `LANES h`, as [`eval_values`]) re-anchored
+/// exactly every [`ANCHOR`] points, the times `t_i = t0 + i dt` computed exactly per point (the
+/// gradient needs `t ec`, `t es`), and no per-point finiteness test: a non-finite result is passed
+/// on, so the caller must check what it accumulates.
+#[inline(always)]
+#[allow(clippy::needless_range_loop)] // lane-parallel arrays
+pub(crate) fn for_each_gradient<T: Real, const P: usize>(
+    p: &Prepared<T>,
+    t0: T,
+    dt: T,
+    n: usize,
+    map: impl Fn(&[T; 5]) -> [T; P],
+    mut sink: impl FnMut(T, &[T; P]),
+) {
+    let one = Step::new(&p.k, dt);
+    let stride = Step::new(&p.k, dt * c(LANES as f64));
+    let time = |i: usize| t0 + T::from_usize(i) * dt;
+    let mut emit = |t: T, ec: T, es: T, es1: T| {
+        let (v, g) = p.value_and_gradient(&Basis { t, ec, es, es1 });
+        sink(v, &map(&g));
+    };
+    let mut start = 0usize;
+    while start < n {
+        let len = (n - start).min(ANCHOR);
+        let a = p.k.basis::<true>(time(start));
+        let mut s = Lanes {
+            ec: [a.ec; LANES],
+            es: [a.es; LANES],
+            es1: [a.es1; LANES],
+        };
+        for l in 1..LANES {
+            let (ec, es, es1) = (s.ec[l - 1], s.es[l - 1], s.es1[l - 1]);
+            (s.ec[l], s.es[l]) = one.advance(ec, es);
+            s.es1[l] = one.advance_s1(ec, es, es1, time(start + l));
+        }
+        let mut i = start;
+        let end = start + len;
+        // t_i = t0 + i dt exactly as `time` (i + l is an exact float), without a per-point
+        // integer conversion
+        let mut t = lane_times(t0, dt, i);
+        while i + LANES <= end {
+            for l in 0..LANES {
+                emit(t[l], s.ec[l], s.es[l], s.es1[l]);
+            }
+            i += LANES;
+            if i < end {
+                t = lane_times(t0, dt, i);
+                s.advance(&stride, &t);
+            }
+        }
+        for l in 0..end - i {
+            if let (Some(&ec), Some(&es), Some(&es1)) = (s.ec.get(l), s.es.get(l), s.es1.get(l)) {
+                emit(time(i + l), ec, es, es1);
+            }
+        }
+        start = end;
+    }
+}
+
+/// The saturation special case of [`for_each_gradient`] (the critical oscillator with `B = 0`, i.e.
+/// `y = y0 ec`, `ec = exp(-omega t)`): `sink(r_star + y0 e, [1 - e, e, k t e])` at the `n` points
+/// `t0 + i dt`, with `e` by the geometric recurrence `e(t + h) = F e(t)` in [`LANES`] interleaved
+/// chains, re-anchored exactly every [`ANCHOR`] points (same kernel). For [`super::Exponential`],
+/// `k = y0 / tau^2` makes the third component the `tau` derivative.
+#[inline(always)]
+#[allow(clippy::needless_range_loop)] // lane-parallel arrays
+pub(crate) fn for_each_saturation<T: Real>(
+    p: &Prepared<T>,
+    t0: T,
+    dt: T,
+    n: usize,
+    k: T,
+    mut sink: impl FnMut(T, &[T; 3]),
+) {
+    let one = Step::new(&p.k, dt).f;
+    let stride = Step::new(&p.k, dt * c(LANES as f64)).f;
+    let y0 = p.y0();
+    let time = |i: usize| t0 + T::from_usize(i) * dt;
+    let mut emit = |t: T, e: T| sink(p.r_star + y0 * e, &[T::ONE - e, e, k * t * e]);
+    let mut start = 0usize;
+    while start < n {
+        let end = start + (n - start).min(ANCHOR);
+        let mut e = [p.k.basis::<false>(time(start)).ec; LANES];
+        for l in 1..LANES {
+            e[l] = e[l - 1] * one;
+        }
+        let mut i = start;
+        while i + LANES <= end {
+            let t = lane_times(t0, dt, i);
+            for l in 0..LANES {
+                emit(t[l], e[l]);
+                e[l] *= stride;
+            }
+            i += LANES;
+        }
+        for (l, &el) in e.iter().enumerate().take(end - i) {
+            emit(time(i + l), el);
+        }
+        start = end;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Critical, Exponential, Oscillator, Overdamped, SlowStart};
+
+    /// Calls of the fast lane path against the pointwise evaluation (tolerances of the walker
+    /// test in `tests/trajectory.rs`): every regime, lengths that are not lane or anchor multiples.
+    #[test]
+    fn lane_path_matches_pointwise() {
+        let zetas = [
+            0.0,
+            0.3,
+            0.999999,
+            1.0 - 1e-12,
+            1.0,
+            1.0 + 1e-12,
+            1.000001,
+            1.5,
+            60.0,
+        ];
+        for z in zetas {
+            for o in [
+                Oscillator::new(0.7, 0.1, 0.0, 0.15, z).unwrap(),
+                Oscillator::new(0.3, 0.9, -0.05, 0.003, z).unwrap(),
+            ] {
+                for (t0, dt, n) in [(1.0, 0.125, 20_003), (0.0, 1.0, 203), (3.5, 0.25, 7)] {
+                    let mut i = 0usize;
+                    o.grid_for_each(t0, dt, n, |v, d| {
+                        let t = t0 + i as f64 * dt;
+                        let (vp, dp) = o.value_and_gradient(t).unwrap();
+                        assert!((v - vp).abs() <= 1e-13, "{o:?} {i}");
+                        let s = (o.r0 - o.r_star).abs() + o.v0.abs() / o.omega;
+                        let terms = t * (1.0 + o.zeta) * s;
+                        for k in 0..5 {
+                            let tol = 1e-12 * (1.0 + dp[k].abs()) + 1e-14 * terms;
+                            assert!((d[k] - dp[k]).abs() <= tol, "{o:?} i {i} k {k}");
+                        }
+                        i += 1;
+                    })
+                    .unwrap();
+                    assert_eq!(i, n);
+                }
+            }
+        }
+    }
+
+    fn same<const P: usize>(
+        run: impl FnOnce(&mut dyn FnMut(f64, &[f64; P])),
+        f: impl Fn(f64) -> (f64, [f64; P]),
+    ) {
+        let mut i = 0usize;
+        run(&mut |v, d| {
+            let (vp, dp) = f(0.5 + i as f64 * 0.75);
+            assert!((v - vp).abs() <= 1e-13);
+            for k in 0..P {
+                assert!((d[k] - dp[k]).abs() <= 1e-12 * (1.0 + dp[k].abs()));
+            }
+            i += 1;
+        });
+        assert_eq!(i, 3 * super::ANCHOR + 5);
+    }
+
+    #[test]
+    fn lane_path_of_parameterisations_matches_pointwise() {
+        let n = 3 * super::ANCHOR + 5;
+        let e = Exponential::new(0.8, 0.2, 30.0).unwrap();
+        same(
+            |s| e.grid_for_each(0.5, 0.75, n, s).unwrap(),
+            |t| e.value_and_gradient(t).unwrap(),
+        );
+        let c = Critical::new(0.7, 0.1, 0.15).unwrap();
+        same(
+            |s| c.grid_for_each(0.5, 0.75, n, s).unwrap(),
+            |t| c.value_and_gradient(t).unwrap(),
+        );
+        let s4 = SlowStart::new(0.7, 0.1, 0.15, 0.4).unwrap();
+        same(
+            |s| s4.grid_for_each(0.5, 0.75, n, s).unwrap(),
+            |t| s4.value_and_gradient(t).unwrap(),
+        );
+        let o = Overdamped::new(0.7, 0.1, 20.0, 2.0).unwrap();
+        same(
+            |s| o.grid_for_each(0.5, 0.75, n, s).unwrap(),
+            |t| o.value_and_gradient(t).unwrap(),
+        );
+    }
+}

@@ -132,6 +132,12 @@ impl<T: Real> Prepared<T> {
         }
     }
 
+    /// `y0 = r0 - r_star`.
+    #[inline(always)]
+    pub fn y0(&self) -> T {
+        self.y0
+    }
+
     /// The deviation `y = r - r_star = y0 ec + B es`.
     #[inline(always)]
     fn dev(&self, ec: T, es: T) -> T {
@@ -342,6 +348,52 @@ impl<T: Real> Oscillator<T> {
         let p = self.prepare()?;
         check_grid(t0, dt)?;
         Ok(Grid::new(p, t0, dt))
+    }
+
+    /// `sink(r, gradient mapped by map)` at the `n` points `t0 + i dt` (the fits' fast path, see
+    /// `grid::for_each_gradient`): no per-point finiteness test, the caller checks its sums.
+    #[inline(always)]
+    pub(crate) fn grid_for_each_mapped<const P: usize>(
+        &self,
+        t0: T,
+        dt: T,
+        n: usize,
+        map: impl Fn(&[T; 5]) -> [T; P],
+        sink: impl FnMut(T, &[T; P]),
+    ) -> Result<()> {
+        let p = self.prepare()?;
+        check_grid(t0, dt)?;
+        grid::for_each_gradient(&p, t0, dt, n, map, sink);
+        Ok(())
+    }
+
+    /// The saturation fast path (see `grid::for_each_saturation`); only meaningful for the
+    /// exact oscillator form of an [`Exponential`] (critical, `B = 0`).
+    #[inline(always)]
+    pub(crate) fn grid_for_each_saturation(
+        &self,
+        t0: T,
+        dt: T,
+        n: usize,
+        k: T,
+        sink: impl FnMut(T, &[T; 3]),
+    ) -> Result<()> {
+        let p = self.prepare()?;
+        check_grid(t0, dt)?;
+        grid::for_each_saturation(&p, t0, dt, n, k, sink);
+        Ok(())
+    }
+
+    /// [`Self::grid_for_each_mapped`] with the gradient `(r_star, r0, v0, omega, zeta)`.
+    #[inline(always)]
+    pub(crate) fn grid_for_each(
+        &self,
+        t0: T,
+        dt: T,
+        n: usize,
+        sink: impl FnMut(T, &[T; 5]),
+    ) -> Result<()> {
+        self.grid_for_each_mapped(t0, dt, n, |g| *g, sink)
     }
 
     /// The damping regime (after validation).
