@@ -8,6 +8,7 @@
 //! required to be an error); outputs are byte-for-byte untouched on error; on success every
 //! floating output of the trajectory entry points is finite.
 #![no_main]
+#![allow(clippy::needless_range_loop)]
 use arbitrary::Arbitrary;
 use grpo_dynamics::capi::*;
 use grpo_dynamics::{Error, ErrorKind};

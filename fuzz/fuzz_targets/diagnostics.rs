@@ -5,6 +5,7 @@
 //! reports exist exactly when their inputs were given; reports carry no NaN in the fields that
 //! are always defined.
 #![no_main]
+#![allow(clippy::needless_range_loop)]
 use arbitrary::Arbitrary;
 use grpo_dynamics::bandit::Lag;
 use grpo_dynamics::diagnostics::{diagnose, DiagnoseInput, DiagnoseOptions, Optimizer, Severity};

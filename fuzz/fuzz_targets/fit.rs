@@ -6,6 +6,7 @@
 //! reported together with a non-finite model. The ready-set API (`fit` with data starts and
 //! default bounds) obeys the same finiteness and bounds properties.
 #![no_main]
+#![allow(clippy::needless_range_loop)]
 use arbitrary::Arbitrary;
 use grpo_dynamics::fit::{
     self, solve, Bounds, CriticalModel, Curve, FullModel, Loss, Model, Options, OverdampedModel,

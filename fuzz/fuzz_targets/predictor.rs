@@ -5,6 +5,7 @@
 //! NaN-free, ordered `lo95 <= lo80 <= value <= hi80 <= hi95` and inside the reward bounds; a
 //! step answer is finite and not before the last observed step; errors are of expected kinds.
 #![no_main]
+#![allow(clippy::needless_range_loop)]
 use arbitrary::Arbitrary;
 use grpo_dynamics::predict::{Config, Forecast, Point, Predictor};
 use grpo_dynamics::{Error, ErrorKind};
