@@ -722,7 +722,10 @@ mod c_abi {
             let mut o = core::mem::zeroed::<grpo_fit_options>();
             grpo_fit_options_default(&mut o);
             let mut res = core::mem::MaybeUninit::<grpo_fit_result>::uninit();
-            let raw = res.as_mut_ptr() as *mut f64;
+            // one raw pointer for every access (re-borrowing `res` would invalidate it under
+            // Stacked Borrows)
+            let resp = res.as_mut_ptr();
+            let raw = resp as *mut f64;
             let words = core::mem::size_of::<grpo_fit_result>() / 8;
             let reset = || {
                 for i in 0..words {
@@ -738,7 +741,7 @@ mod c_abi {
                            o: *const grpo_fit_options,
                            want| {
                 reset();
-                let st = grpo_fit(t, y, w, n, o, res.as_mut_ptr());
+                let st = grpo_fit(t, y, w, n, o, resp);
                 rows.push(row(name, st, want, &out()));
             };
             run(
