@@ -975,7 +975,11 @@ impl<T: Real, const N: usize> Predictor<T, N> {
             }
         }
         let ahead = ahead.max(T::ZERO) / self.span;
-        var += self.cfg.drift * self.s2 * self.inflation * ahead;
+        // a zero factor (no extrapolation, no drift, no residual) adds nothing even when another
+        // factor overflows (drift * s2 = inf times ahead = 0 would make the variance NaN)
+        if ahead > T::ZERO && self.cfg.drift > T::ZERO && self.s2 > T::ZERO {
+            var += self.cfg.drift * self.s2 * self.inflation * ahead;
+        }
         let sd = self.cfg.interval_scale * var.sqrt();
         let clip = |x: T| {
             if x.is_nan() {

@@ -1,0 +1,532 @@
+//! The C entry points with arbitrary values, lengths (including 0, and lengths whose byte size
+//! overflows), NULL and misaligned pointers. Lengths always match real buffers (or exceed what
+//! any buffer can be, which the ABI must reject before touching memory), so the fuzzer never
+//! fabricates a pointer to memory it does not own.
+//! Properties: every call returns GRPO_OK or a status that decodes to a typed error (never
+//! GRPO_ERR_PANIC, never an unknown code); NULL inputs give GRPO_ERR_NULL, misaligned ones
+//! GRPO_ERR_BAD_BUFFER (when that argument is checked first, i.e. for outputs the status is only
+//! required to be an error); outputs are byte-for-byte untouched on error; on success every
+//! floating output of the trajectory entry points is finite.
+#![no_main]
+#![allow(clippy::needless_range_loop)]
+use arbitrary::Arbitrary;
+use grpo_dynamics::capi::*;
+use grpo_dynamics::{Error, ErrorKind};
+use libfuzzer_sys::fuzz_target;
+
+const CAP: usize = 64;
+/// Sentinel bit pattern (a NaN payload no computation produces).
+const SENT: u64 = 0x7ff4_dead_beef_0001;
+
+#[derive(Arbitrary, Debug, Clone, Copy)]
+enum Value {
+    Small(i16),
+    Raw(f64),
+}
+impl Value {
+    fn get(self) -> f64 {
+        match self {
+            Value::Small(k) => k as f64 / 100.0,
+            Value::Raw(x) => x,
+        }
+    }
+}
+
+/// How a pointer argument is passed.
+#[derive(Arbitrary, Debug, Clone, Copy)]
+enum Ptr {
+    Valid,
+    Null,
+    Misaligned,
+}
+
+/// A length: one that fits the buffer, or one whose byte size cannot be a buffer.
+#[derive(Arbitrary, Debug, Clone, Copy)]
+enum Len {
+    Fit(u8),
+    Huge(u8),
+}
+
+impl Len {
+    fn get(self, cap: usize) -> usize {
+        match self {
+            Len::Fit(k) => k as usize % (cap + 1),
+            Len::Huge(k) => usize::MAX - k as usize,
+        }
+    }
+    fn huge(self) -> bool {
+        matches!(self, Len::Huge(_))
+    }
+}
+
+#[derive(Arbitrary, Debug)]
+enum Call {
+    TrajEval([Value; 5], Ptr, Len, Ptr, bool, [Value; CAP]),
+    TrajGrid([Value; 5], Value, Value, Len, Ptr),
+    TrajJacobian([Value; 5], Value, Ptr, Ptr),
+    TimeToFraction([Value; 5], Value, Ptr),
+    Fit(
+        Len,
+        Ptr,
+        Ptr,
+        bool,
+        Option<(u32, u32, Value, u8, Value, Value, Value)>,
+        Ptr,
+        [Value; CAP],
+    ),
+    Predictor(Value, Value, Vec<(Value, Value, bool)>, Ptr, bool),
+    Diagnose(
+        Len,
+        Ptr,
+        bool,
+        bool,
+        bool,
+        Value,
+        Value,
+        u32,
+        Ptr,
+        [Value; CAP],
+    ),
+    Classify(Len, Ptr, Value, Value, Ptr, Ptr, [Value; CAP]),
+    Degeneracy(Len, Ptr, u32, Ptr, [Value; CAP]),
+    Zeta(Value, Value, Value, Value, Ptr),
+    LinearRegime(Value, Value, Value, u32, u32, Ptr, Ptr),
+    BanditSimulate([Value; 6], u32, [u32; 3], Len, Ptr),
+}
+
+fn status_ok(st: i32) {
+    if st == GRPO_OK {
+        return;
+    }
+    let e = Error::from_code(st).unwrap_or_else(|| panic!("undecodable status {st}"));
+    assert_ne!(
+        e.kind(),
+        ErrorKind::Panic,
+        "panic crossed the C boundary: {e:?}"
+    );
+}
+
+/// A pointer into `buf` as asked (misaligned = one byte in).
+fn ptr_in<T>(buf: *mut T, how: Ptr) -> *mut T {
+    match how {
+        Ptr::Valid => buf,
+        Ptr::Null => core::ptr::null_mut(),
+        Ptr::Misaligned => (buf as *mut u8).wrapping_add(1) as *mut T,
+    }
+}
+
+fn sentinel<const N: usize>() -> [u64; N] {
+    [SENT; N]
+}
+
+fn untouched(buf: &[u64]) -> bool {
+    buf.iter().all(|&b| b == SENT)
+}
+
+/// Inputs of length `n`: NULL gives GRPO_ERR_NULL whenever the length is positive.
+fn in_status(st: i32, how: Ptr, n: usize) {
+    if n > 0 && matches!(how, Ptr::Null) {
+        assert_eq!(
+            st & 0xff,
+            GRPO_ERR_NULL,
+            "NULL input accepted or wrong status"
+        );
+    }
+    if n > 0 && matches!(how, Ptr::Misaligned) {
+        assert_eq!(st & 0xff, GRPO_ERR_BAD_BUFFER, "misaligned input accepted");
+    }
+}
+
+fn osc(v: &[Value; 5]) -> grpo_oscillator {
+    grpo_oscillator {
+        r_star: v[0].get(),
+        r0: v[1].get(),
+        v0: v[2].get(),
+        omega: v[3].get(),
+        zeta: v[4].get(),
+    }
+}
+
+fn vals(v: &[Value; CAP]) -> [f64; CAP + 1] {
+    let mut out = [0.0; CAP + 1];
+    for (o, x) in out.iter_mut().zip(v) {
+        *o = x.get();
+    }
+    out
+}
+
+fuzz_target!(|calls: Vec<Call>| {
+    for call in calls.iter().take(8) {
+        unsafe { run(call) }
+    }
+});
+
+unsafe fn run(call: &Call) {
+    match call {
+        Call::TrajEval(m, mp, len, op, increasing, ts) => {
+            let m = osc(m);
+            let mut t = vals(ts);
+            if *increasing {
+                let mut acc = 0.0;
+                for x in t.iter_mut() {
+                    acc += x.abs();
+                    *x = acc;
+                }
+            }
+            let n = len.get(CAP);
+            let mut out = sentinel::<{ CAP + 1 }>();
+            let mp = match mp {
+                Ptr::Null => core::ptr::null(),
+                _ => &m as *const grpo_oscillator,
+            };
+            let st =
+                grpo_trajectory_eval(mp, t.as_ptr(), n, ptr_in(out.as_mut_ptr() as *mut f64, *op));
+            status_ok(st);
+            if st != GRPO_OK {
+                assert!(untouched(&out), "output written on error {st}");
+            } else {
+                assert!(!len.huge() && !mp.is_null());
+                for (i, b) in out.iter().enumerate() {
+                    let x = f64::from_bits(*b);
+                    if i < n {
+                        assert!(x.is_finite(), "non-finite value {x}");
+                    } else {
+                        assert_eq!(*b, SENT, "wrote past n");
+                    }
+                }
+            }
+        }
+        Call::TrajGrid(m, t0, dt, len, op) => {
+            let m = osc(m);
+            let n = len.get(CAP);
+            let mut out = sentinel::<{ CAP + 1 }>();
+            let st = grpo_trajectory_eval_grid(
+                &m,
+                t0.get(),
+                dt.get(),
+                n,
+                ptr_in(out.as_mut_ptr() as *mut f64, *op),
+            );
+            status_ok(st);
+            if st != GRPO_OK {
+                assert!(untouched(&out), "output written on error {st}");
+            } else {
+                assert!(!len.huge());
+                for (i, b) in out.iter().enumerate() {
+                    if i < n {
+                        assert!(f64::from_bits(*b).is_finite());
+                    } else {
+                        assert_eq!(*b, SENT, "wrote past n");
+                    }
+                }
+            }
+        }
+        Call::TrajJacobian(m, t, vp, gp) => {
+            let m = osc(m);
+            let mut v = sentinel::<2>();
+            let mut g = sentinel::<6>();
+            let st = grpo_trajectory_jacobian(
+                &m,
+                t.get(),
+                ptr_in(v.as_mut_ptr() as *mut f64, *vp),
+                ptr_in(g.as_mut_ptr() as *mut f64, *gp),
+            );
+            status_ok(st);
+            if st != GRPO_OK {
+                assert!(untouched(&v) && untouched(&g), "output written on error");
+            } else {
+                assert!(f64::from_bits(v[0]).is_finite() && v[1] == SENT);
+                assert!(g[..5].iter().all(|b| f64::from_bits(*b).is_finite()) && g[5] == SENT);
+            }
+        }
+        Call::TimeToFraction(m, f, op) => {
+            let m = osc(m);
+            let mut out = sentinel::<2>();
+            let st = grpo_time_to_fraction(&m, f.get(), ptr_in(out.as_mut_ptr() as *mut f64, *op));
+            status_ok(st);
+            if st != GRPO_OK {
+                assert!(untouched(&out));
+            } else {
+                let t = f64::from_bits(out[0]);
+                assert!(t.is_finite() && t >= 0.0, "time {t}");
+            }
+        }
+        Call::Fit(len, tp, yp, with_w, opts, op, ys) => {
+            let n = len.get(24);
+            let mut t = [0.0; CAP + 1];
+            for (i, x) in t.iter_mut().enumerate() {
+                *x = i as f64;
+            }
+            let y = vals(ys);
+            let w = [1.0; CAP + 1];
+            let o = opts.map(
+                |(model, loss, scale, me, ftol, xtol, gtol)| grpo_fit_options {
+                    model: model % 8,
+                    loss: loss % 4,
+                    loss_scale: scale.get(),
+                    max_evaluations: me as u32,
+                    ftol: ftol.get(),
+                    xtol: xtol.get(),
+                    gtol: gtol.get(),
+                },
+            );
+            let mut out = sentinel::<{ core::mem::size_of::<grpo_fit_result>() / 8 + 1 }>();
+            let st = grpo_fit(
+                ptr_in(t.as_mut_ptr(), *tp),
+                ptr_in(y.as_ptr() as *mut f64, *yp),
+                if *with_w {
+                    w.as_ptr()
+                } else {
+                    core::ptr::null()
+                },
+                n,
+                o.as_ref().map_or(core::ptr::null(), |o| o as *const _),
+                ptr_in(out.as_mut_ptr() as *mut grpo_fit_result, *op),
+            );
+            status_ok(st);
+            in_status(st, *tp, if len.huge() { 0 } else { n });
+            if st != GRPO_OK {
+                assert!(untouched(&out), "fit output written on error {st}");
+            } else {
+                let r = &*(out.as_ptr() as *const grpo_fit_result);
+                let np = r.n_params as usize;
+                assert!((3..=5).contains(&np));
+                assert!(r.params[..np].iter().all(|x| x.is_finite()));
+                assert!(r.cost.is_finite() && r.cost >= 0.0);
+                assert_eq!(r.plateau, r.params[0]);
+            }
+        }
+        Call::Predictor(lo, hi, pushes, op, misalign_mem) => {
+            #[repr(C, align(64))]
+            struct Mem([u8; 1 << 16]);
+            static mut MEM: Mem = Mem([0; 1 << 16]);
+            let size = grpo_predictor_size();
+            assert!(size <= (1 << 16) - 64 && grpo_predictor_align() <= 64);
+            let mem = core::ptr::addr_of_mut!(MEM) as *mut u8;
+            // uninitialised (zeroed) memory is refused by push
+            core::ptr::write_bytes(mem, 0, 16);
+            assert_eq!(
+                grpo_predictor_push(mem.cast(), 1.0, 0.5) & 0xff,
+                GRPO_ERR_BAD_BUFFER
+            );
+            let m = if *misalign_mem {
+                mem.wrapping_add(1)
+            } else {
+                mem
+            };
+            let st = grpo_predictor_init(m.cast(), size, lo.get(), hi.get());
+            status_ok(st);
+            if *misalign_mem {
+                assert_eq!(st & 0xff, GRPO_ERR_BAD_BUFFER);
+            }
+            assert_eq!(
+                grpo_predictor_init(mem.cast(), size - 1, 0.0, 1.0) & 0xff,
+                GRPO_ERR_BAD_BUFFER
+            );
+            assert_eq!(
+                grpo_predictor_init(core::ptr::null_mut(), size, 0.0, 1.0) & 0xff,
+                GRPO_ERR_NULL
+            );
+            if st != GRPO_OK {
+                return;
+            }
+            let (lo, hi) = (lo.get(), hi.get());
+            for &(s, r, ask) in pushes.iter().take(40) {
+                status_ok(grpo_predictor_push(m.cast(), s.get(), r.get()));
+                if ask {
+                    let mut out = sentinel::<{ core::mem::size_of::<grpo_prediction>() / 8 + 1 }>();
+                    let st = grpo_predictor_predict(
+                        m.cast(),
+                        s.get() * 2.0,
+                        ptr_in(out.as_mut_ptr() as *mut grpo_prediction, *op),
+                    );
+                    status_ok(st);
+                    if st != GRPO_OK {
+                        assert!(untouched(&out), "prediction written on error {st}");
+                    } else {
+                        let p = &*(out.as_ptr() as *const grpo_prediction);
+                        let xs = [
+                            p.plateau_lo95,
+                            p.plateau_lo80,
+                            p.plateau,
+                            p.plateau_hi80,
+                            p.plateau_hi95,
+                        ];
+                        assert!(xs.windows(2).all(|w| w[0] <= w[1]), "unordered {p:?}");
+                        assert!(lo <= xs[0] && xs[4] <= hi, "outside bounds {p:?}");
+                        let hs = [p.horizon_lo80, p.reward_at_horizon, p.horizon_hi80];
+                        assert!(hs.windows(2).all(|w| w[0] <= w[1]), "unordered {p:?}");
+                        assert!(lo <= hs[0] && hs[2] <= hi, "outside bounds {p:?}");
+                    }
+                }
+            }
+        }
+        Call::Diagnose(len, rp, steps, eval, entropy, rmin, rmax, g, op, rs) => {
+            let n = len.get(CAP);
+            let r = vals(rs);
+            let mut st_buf = [0.0; CAP + 1];
+            for (i, x) in st_buf.iter_mut().enumerate() {
+                *x = (i * 10) as f64;
+            }
+            let mut input = grpo_diagnose_input {
+                n,
+                steps: if *steps {
+                    st_buf.as_ptr()
+                } else {
+                    core::ptr::null()
+                },
+                reward: ptr_in(r.as_ptr() as *mut f64, *rp),
+                eval_reward: if *eval { r.as_ptr() } else { core::ptr::null() },
+                entropy: if *entropy {
+                    r.as_ptr()
+                } else {
+                    core::ptr::null()
+                },
+                zero_std_frac: core::ptr::null(),
+                group_size: *g,
+                has_hyper: 0,
+                lag: 0,
+                r_min: rmin.get(),
+                r_max: rmax.get(),
+                r_max_eval: 1.0,
+                eta: 0.0,
+                mu: 0.0,
+                k_hat: 0.0,
+                kref: 0.0,
+                expected_plateau: f64::NAN,
+            };
+            if *g % 3 == 0 {
+                input.zero_std_frac = r.as_ptr();
+            }
+            let mut out = sentinel::<{ core::mem::size_of::<grpo_diagnosis>() / 8 + 1 }>();
+            let st = grpo_diagnose(
+                &input,
+                core::ptr::null(),
+                ptr_in(out.as_mut_ptr() as *mut grpo_diagnosis, *op),
+            );
+            status_ok(st);
+            in_status(st, *rp, if len.huge() { 0 } else { n });
+            if st != GRPO_OK {
+                assert!(untouched(&out), "diagnosis written on error {st}");
+            } else {
+                let d = &*(out.as_ptr() as *const grpo_diagnosis);
+                assert!(d.headline <= 4 && d.severity <= 2 && d.curve_class <= 3);
+                assert!(!d.plateau.is_nan());
+            }
+        }
+        Call::Classify(len, pp, target, tol, rp, op, ps) => {
+            let n = len.get(CAP);
+            let p = vals(ps);
+            let mut regime = [0xdead_beefu32; 2];
+            let mut over = sentinel::<2>();
+            let st = grpo_classify(
+                ptr_in(p.as_ptr() as *mut f64, *pp),
+                n,
+                target.get(),
+                tol.get(),
+                ptr_in(regime.as_mut_ptr(), *rp),
+                ptr_in(over.as_mut_ptr() as *mut f64, *op),
+            );
+            status_ok(st);
+            in_status(st, *pp, if len.huge() { 0 } else { n });
+            if st != GRPO_OK {
+                assert!(
+                    regime == [0xdead_beef; 2] && untouched(&over),
+                    "classify wrote on error"
+                );
+            } else {
+                assert!(regime[0] <= 3 && regime[1] == 0xdead_beef);
+            }
+        }
+        Call::Degeneracy(len, pp, g, op, ps) => {
+            let n = len.get(CAP);
+            let p = vals(ps);
+            let mut out = sentinel::<2>();
+            let st = grpo_degeneracy_heterogeneous(
+                ptr_in(p.as_ptr() as *mut f64, *pp),
+                n,
+                *g,
+                ptr_in(out.as_mut_ptr() as *mut f64, *op),
+            );
+            status_ok(st);
+            in_status(st, *pp, if len.huge() { 0 } else { n });
+            if st != GRPO_OK {
+                assert!(untouched(&out));
+            } else {
+                let d = f64::from_bits(out[0]);
+                assert!((0.0..=1.0).contains(&d), "degeneracy {d}");
+            }
+        }
+        Call::Zeta(eta, mu, k, kref, op) => {
+            let mut out = sentinel::<2>();
+            let st = grpo_zeta(
+                eta.get(),
+                mu.get(),
+                k.get(),
+                kref.get(),
+                ptr_in(out.as_mut_ptr() as *mut f64, *op),
+            );
+            status_ok(st);
+            if st != GRPO_OK {
+                assert!(untouched(&out));
+            } else {
+                assert!(!f64::from_bits(out[0]).is_nan());
+            }
+        }
+        Call::LinearRegime(eta, mu, k, kref, lag, rp, op) => {
+            let mut regime = [0xdead_beefu32; 2];
+            let mut rho = sentinel::<2>();
+            let st = grpo_linear_regime(
+                eta.get(),
+                mu.get(),
+                k.get(),
+                *kref % 4096,
+                *lag,
+                ptr_in(regime.as_mut_ptr(), *rp),
+                ptr_in(rho.as_mut_ptr() as *mut f64, *op),
+            );
+            status_ok(st);
+            if st != GRPO_OK {
+                assert!(
+                    regime == [0xdead_beef; 2] && untouched(&rho),
+                    "wrote on error"
+                );
+            } else {
+                assert!(!f64::from_bits(rho[0]).is_nan());
+            }
+        }
+        Call::BanditSimulate(v, kref, codes, len, op) => {
+            let b = grpo_bandit {
+                eta: v[0].get(),
+                mu: v[1].get(),
+                beta: v[2].get(),
+                p_ref: v[3].get(),
+                c: v[4].get(),
+                eps: v[5].get(),
+                kref: *kref % 64,
+                normalization: codes[0] % 3,
+                kl: codes[1] % 3,
+                lag: codes[2] % 3,
+            };
+            let steps = match len {
+                Len::Fit(k) => *k as usize % CAP,
+                Len::Huge(k) => usize::MAX - *k as usize,
+            };
+            let mut out = sentinel::<{ CAP + 1 }>();
+            let st = grpo_bandit_simulate(&b, steps, ptr_in(out.as_mut_ptr() as *mut f64, *op));
+            status_ok(st);
+            if st != GRPO_OK {
+                assert!(untouched(&out), "simulate wrote on error {st}");
+            } else {
+                for (i, x) in out.iter().enumerate() {
+                    if i <= steps {
+                        let p = f64::from_bits(*x);
+                        assert!((0.0..=1.0).contains(&p), "p = {p}");
+                    } else {
+                        assert_eq!(*x, SENT);
+                    }
+                }
+            }
+        }
+    }
+}

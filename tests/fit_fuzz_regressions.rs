@@ -1,0 +1,44 @@
+//! Regressions found by `fuzz/fuzz_targets/fit.rs`, one test each.
+
+use grpo_dynamics::fit::{self, Curve, Model, Options, ParamSet, SaturationModel, Start};
+
+/// Times far from 0 with a short span (t ~ 1.8e16, exact offsets 0, 16, 24) were detected as the
+/// uniform grid 0, 12, 24 (tolerance 4 eps |t| = 16), so the solver fitted the model at the wrong
+/// times and reported a cost that did not match its parameters (105.2 vs 108.0 point by point).
+#[test]
+fn huge_time_offset_is_not_a_uniform_grid() {
+    let t0 = 1.8014415689351164e16;
+    let t = [t0, t0 + 16.0, t0 + 24.0];
+    assert_eq!([t[1] - t[0], t[2] - t[0]], [16.0, 24.0]);
+    let y = [0.0, 14.91, 0.047];
+    let cv = Curve::new(&t, &y, None).unwrap();
+    assert_eq!(cv.grid, None);
+    // the reported cost is the cost at the reported parameters
+    let f = fit::fit(
+        ParamSet::Saturation,
+        &t,
+        &y,
+        None,
+        Start::Data,
+        &Options::default(),
+    )
+    .unwrap();
+    let m = SaturationModel { origin: t0 };
+    let x = [f.params[0], f.params[1], f.params[2]];
+    let cost: f64 = t
+        .iter()
+        .zip(&y)
+        .map(|(&ti, &yi)| {
+            let r: f64 = m.eval(&x, ti).unwrap().0 - yi;
+            0.5 * r * r
+        })
+        .sum();
+    assert!((cost - f.cost).abs() <= 1e-9 * cost, "{cost} vs {}", f.cost);
+    // ordinary grids are still detected, in f64 and f32 (also with an offset)
+    let g: Vec<f64> = (0..50).map(|i| 1000.0 + 0.5 * i as f64).collect();
+    let yg: Vec<f64> = (0..50).map(|i| (i as f64 * 0.1).sin()).collect();
+    assert!(Curve::new(&g, &yg, None).unwrap().grid.is_some());
+    let g32: Vec<f32> = (0..50).map(|i| 10.0 + i as f32).collect();
+    let y32: Vec<f32> = (0..50).map(|i| (i as f32 * 0.1).sin()).collect();
+    assert!(Curve::new(&g32, &y32, None).unwrap().grid.is_some());
+}

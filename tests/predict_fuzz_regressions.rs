@@ -1,0 +1,55 @@
+//! Regressions found by `fuzz/fuzz_targets/predictor.rs`, one test each.
+
+use grpo_dynamics::predict::{Config, Forecast, Point, Predictor};
+
+fn assert_ordered(f: &Forecast<f64>, lo: f64, hi: f64) {
+    let xs = [f.lo95, f.lo80, f.value, f.hi80, f.hi95];
+    assert!(
+        xs.iter().all(|x| !x.is_nan()) && !f.sd.is_nan(),
+        "NaN in {f:?}"
+    );
+    assert!(xs.windows(2).all(|w| w[0] <= w[1]), "unordered {f:?}");
+    assert!(lo <= f.lo95 && f.hi95 <= hi, "outside the bounds {f:?}");
+}
+
+/// A huge (finite, accepted) drift coefficient made `drift * s2` overflow to `inf`; for the
+/// plateau of a window that ends at the forecast time the extrapolation distance is 0 and
+/// `inf * 0` turned the predictive variance, sd and every interval end into NaN.
+#[test]
+fn huge_drift_does_not_make_intervals_nan() {
+    let (lo, hi) = (4.71, 145.92);
+    let mut cfg = Config::new(lo, hi);
+    cfg.refit_every = 1;
+    cfg.min_points = 3;
+    cfg.interval_scale = 23.13;
+    cfg.drift = f64::MAX;
+    cfg.huber_k = f64::MAX;
+    let mut p = Predictor::<f64, 16>::with_config(cfg).unwrap();
+    // the fuzzer's sequence: (step increment, reward, weight)
+    let pts = [
+        (23.13, 23.13, 1.0),
+        (17.99, 17.99, 17.99),
+        (17.99, 17.99, 1.0),
+        (23.13, 23.13, 1.0),
+        (23.13, 23.13, 1.0),
+        (23.13, 23.13, 1.0),
+        (0.01, 23.13, 1.0),
+        (122.97, 23.13, 1.0),
+    ];
+    for (d, r, w) in pts {
+        let last = p.window().last().map_or(0.0, |q| q.step);
+        p.push_point(Point {
+            step: last + d,
+            reward: r,
+            weight: w,
+        })
+        .unwrap();
+    }
+    let pr = p.predict(163.68).unwrap();
+    assert_ordered(&pr.at_horizon, lo, hi);
+    assert_ordered(&pr.plateau, lo, hi);
+    // at the last observed step (no extrapolation) too
+    let last = p.window().last().unwrap().step;
+    let f = p.reward_at(last).unwrap();
+    assert_ordered(&f, lo, hi);
+}
