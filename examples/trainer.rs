@@ -53,10 +53,10 @@ fn main() -> Result<(), grpo_dynamics::Error> {
     let mut predictor = Box::new(Predictor::<f64, 512>::new(0.0, 1.0)?);
     let mut stop = None;
     let mut stops_in_a_row = 0;
-    for step in 1..=BUDGET {
+    for (step, &p_step) in p.iter().enumerate().skip(1) {
         // one training step: sample G completions for each prompt, log the mean reward
         let n = PROMPTS * GROUP;
-        let reward = binomial(&mut rng, n, p[step]) as f64 / n as f64;
+        let reward = binomial(&mut rng, n, p_step) as f64 / n as f64;
         predictor.push(step as f64, reward)?;
         if step % ASK_EVERY != 0 || step < 50 {
             continue;
