@@ -74,6 +74,8 @@ struct Block<T, const P: usize, const UNIT: bool> {
     /// `jtj[j][k][lane]` (upper triangle), `jtr[j][lane]`.
     jtj: [[[T; LANES]; P]; P],
     jtr: [[T; LANES]; P],
+    /// `sum r^2` per lane (only with `UNIT`).
+    rr: [T; LANES],
 }
 
 impl<T: Real, const P: usize, const UNIT: bool> Block<T, P, UNIT> {
@@ -85,6 +87,7 @@ impl<T: Real, const P: usize, const UNIT: bool> Block<T, P, UNIT> {
             len: 0,
             jtj: [[[T::ZERO; LANES]; P]; P],
             jtr: [[T::ZERO; LANES]; P],
+            rr: [T::ZERO; LANES],
         }
     }
 
@@ -117,6 +120,9 @@ impl<T: Real, const P: usize, const UNIT: bool> Block<T, P, UNIT> {
                 }
             }
             self.wr[i] = T::ZERO;
+        }
+        if UNIT {
+            self.rr = dot_acc(self.rr, &self.wr, &self.wr);
         }
         for j in 0..P {
             self.jtr[j] = dot_acc(self.jtr[j], &self.wr, &self.g[j]);
@@ -166,11 +172,16 @@ fn pass_with<T: Real, M: Model<T, P>, const P: usize, const UNIT: bool, L: Fn(T,
             };
             i += 1;
             let r = f - yi;
-            let wr2 = wi * r * r;
-            cost += wr2;
-            let (obj, weff) = rho(wr2, wi);
-            objective += obj;
-            blk.push(weff, r, g);
+            if UNIT {
+                // least squares, unit weights: the fold sums r^2 (no serial add chain here)
+                blk.push(T::ONE, r, g);
+            } else {
+                let wr2 = wi * r * r;
+                cost += wr2;
+                let (obj, weff) = rho(wr2, wi);
+                objective += obj;
+                blk.push(weff, r, g);
+            }
         });
         if ok.is_err() || i != y.len() {
             finite = false;
@@ -179,6 +190,10 @@ fn pass_with<T: Real, M: Model<T, P>, const P: usize, const UNIT: bool, L: Fn(T,
     }
     if blk.len > 0 {
         blk.fold();
+    }
+    if UNIT {
+        cost = blk.rr.iter().fold(T::ZERO, |a, &b| a + b);
+        objective = cost;
     }
     let mut jtj = [[T::ZERO; P]; P];
     let mut jtr = [T::ZERO; P];
