@@ -32,10 +32,14 @@ fn pass<T: Real, M: Model<T, P>, const P: usize>(
     loss: Loss<T>,
 ) -> Acc<T, P> {
     match loss {
-        Loss::LeastSquares => pass_with(model, x, data, |wr2, wi| (wr2, wi)),
+        // unit weights: `wg = g`, the buffer holds the gradient once
+        Loss::LeastSquares if data.iter().all(|c| c.w.is_none()) => {
+            pass_with::<T, M, P, true, _>(model, x, data, |wr2, wi| (wr2, wi))
+        }
+        Loss::LeastSquares => pass_with::<T, M, P, false, _>(model, x, data, |wr2, wi| (wr2, wi)),
         Loss::Huber(s) => {
             let s2 = s * s;
-            pass_with(model, x, data, move |wr2, wi| {
+            pass_with::<T, M, P, false, _>(model, x, data, move |wr2, wi| {
                 let z = wr2 / s2;
                 if z <= T::ONE {
                     (wr2, wi)
@@ -47,7 +51,7 @@ fn pass<T: Real, M: Model<T, P>, const P: usize>(
         }
         Loss::Cauchy(s) => {
             let s2 = s * s;
-            pass_with(model, x, data, move |wr2, wi| {
+            pass_with::<T, M, P, false, _>(model, x, data, move |wr2, wi| {
                 let z = wr2 / s2;
                 (s2 * z.ln_1p(), wi / (T::ONE + z))
             })
@@ -61,7 +65,8 @@ const BUF: usize = 32;
 const LANES: usize = 4;
 
 /// A block of up to [`BUF`] points: `wg[j][i] = weff_i g_ij`, `g[j][i] = g_ij`, `wr[i] = weff_i r_i`.
-struct Block<T, const P: usize> {
+/// With `UNIT` every `weff_i` is 1 and `wg` is not used (the fold reads `g` twice).
+struct Block<T, const P: usize, const UNIT: bool> {
     wg: [[T; BUF]; P],
     g: [[T; BUF]; P],
     wr: [T; BUF],
@@ -69,9 +74,11 @@ struct Block<T, const P: usize> {
     /// `jtj[j][k][lane]` (upper triangle), `jtr[j][lane]`.
     jtj: [[[T; LANES]; P]; P],
     jtr: [[T; LANES]; P],
+    /// `sum r^2` per lane (only with `UNIT`).
+    rr: [T; LANES],
 }
 
-impl<T: Real, const P: usize> Block<T, P> {
+impl<T: Real, const P: usize, const UNIT: bool> Block<T, P, UNIT> {
     fn new() -> Self {
         Block {
             wg: [[T::ZERO; BUF]; P],
@@ -80,6 +87,7 @@ impl<T: Real, const P: usize> Block<T, P> {
             len: 0,
             jtj: [[[T::ZERO; LANES]; P]; P],
             jtr: [[T::ZERO; LANES]; P],
+            rr: [T::ZERO; LANES],
         }
     }
 
@@ -88,9 +96,11 @@ impl<T: Real, const P: usize> Block<T, P> {
         let i = self.len % BUF;
         for j in 0..P {
             self.g[j][i] = g[j];
-            self.wg[j][i] = weff * g[j];
+            if !UNIT {
+                self.wg[j][i] = weff * g[j];
+            }
         }
-        self.wr[i] = weff * r;
+        self.wr[i] = if UNIT { r } else { weff * r };
         self.len = i + 1;
         if self.len == BUF {
             self.fold();
@@ -105,14 +115,20 @@ impl<T: Real, const P: usize> Block<T, P> {
         for i in self.len..BUF {
             for j in 0..P {
                 self.g[j][i] = T::ZERO;
-                self.wg[j][i] = T::ZERO;
+                if !UNIT {
+                    self.wg[j][i] = T::ZERO;
+                }
             }
             self.wr[i] = T::ZERO;
+        }
+        if UNIT {
+            self.rr = dot_acc(self.rr, &self.wr, &self.wr);
         }
         for j in 0..P {
             self.jtr[j] = dot_acc(self.jtr[j], &self.wr, &self.g[j]);
             for k in j..P {
-                self.jtj[j][k] = dot_acc(self.jtj[j][k], &self.wg[j], &self.g[k]);
+                let wg = if UNIT { &self.g[j] } else { &self.wg[j] };
+                self.jtj[j][k] = dot_acc(self.jtj[j][k], wg, &self.g[k]);
             }
         }
         self.len = 0;
@@ -132,13 +148,13 @@ fn dot_acc<T: Real>(mut acc: [T; LANES], a: &[T; BUF], b: &[T; BUF]) -> [T; LANE
 
 /// `rho(w r^2, w) -> (s^2 rho(z), w rho'(z))`: objective contribution and IRLS weight.
 #[inline(always)]
-fn pass_with<T: Real, M: Model<T, P>, const P: usize, L: Fn(T, T) -> (T, T)>(
+fn pass_with<T: Real, M: Model<T, P>, const P: usize, const UNIT: bool, L: Fn(T, T) -> (T, T)>(
     model: &M,
     x: &[T; P],
     data: &[Curve<'_, T>],
     rho: L,
 ) -> Acc<T, P> {
-    let mut blk = Block::<T, P>::new();
+    let mut blk = Block::<T, P, UNIT>::new();
     let mut cost = T::ZERO;
     let mut objective = T::ZERO;
     let mut finite = true;
@@ -156,11 +172,16 @@ fn pass_with<T: Real, M: Model<T, P>, const P: usize, L: Fn(T, T) -> (T, T)>(
             };
             i += 1;
             let r = f - yi;
-            let wr2 = wi * r * r;
-            cost += wr2;
-            let (obj, weff) = rho(wr2, wi);
-            objective += obj;
-            blk.push(weff, r, g);
+            if UNIT {
+                // least squares, unit weights: the fold sums r^2 (no serial add chain here)
+                blk.push(T::ONE, r, g);
+            } else {
+                let wr2 = wi * r * r;
+                cost += wr2;
+                let (obj, weff) = rho(wr2, wi);
+                objective += obj;
+                blk.push(weff, r, g);
+            }
         });
         if ok.is_err() || i != y.len() {
             finite = false;
@@ -169,6 +190,10 @@ fn pass_with<T: Real, M: Model<T, P>, const P: usize, L: Fn(T, T) -> (T, T)>(
     }
     if blk.len > 0 {
         blk.fold();
+    }
+    if UNIT {
+        cost = blk.rr.iter().fold(T::ZERO, |a, &b| a + b);
+        objective = cost;
     }
     let mut jtj = [[T::ZERO; P]; P];
     let mut jtr = [T::ZERO; P];

@@ -112,6 +112,10 @@ pub(crate) struct Prepared<T> {
     zeta: T,
     dd_w: T,
     dd_z: T,
+    /// `y0 / 2`, `zeta y0`, `omega y0` (the gradient's constant factors).
+    hy0: T,
+    zy0: T,
+    wy0: T,
 }
 
 impl<T: Real> Prepared<T> {
@@ -129,6 +133,9 @@ impl<T: Real> Prepared<T> {
             zeta: o.zeta,
             dd_w: T::TWO * o.omega * dz,
             dd_z: T::TWO * o.omega * o.omega * o.zeta,
+            hy0: y0 * T::HALF,
+            zy0: o.zeta * y0,
+            wy0: o.omega * y0,
         }
     }
 
@@ -163,9 +170,9 @@ impl<T: Real> Prepared<T> {
         let y = self.dev(ec, es);
         let d_r0 = ec + self.k.a * es;
         // dy/dD at fixed a = zeta omega
-        let pd = self.y0 * t * es * T::HALF + self.b * es1;
-        let d_w = -(self.zeta * t * y) + pd * self.dd_w + self.zeta * self.y0 * es;
-        let d_z = -(self.omega * t * y) + pd * self.dd_z + self.omega * self.y0 * es;
+        let pd = self.hy0 * t * es + self.b * es1;
+        let d_w = -(self.zeta * t * y) + pd * self.dd_w + self.zy0 * es;
+        let d_z = -(self.omega * t * y) + pd * self.dd_z + self.wy0 * es;
         (self.r_star + y, [T::ONE - d_r0, d_r0, es, d_w, d_z])
     }
 
