@@ -218,3 +218,37 @@ fn f32_fits_agree_with_f64() {
         }
     }
 }
+
+/// The level parameters are bounded to five data ranges around the data; no fit of a shared
+/// curve may report a plateau beyond them (the collapse run used to give -11892 +- 3e8).
+#[test]
+fn level_parameters_stay_near_the_data() {
+    use grpo_dynamics::fit::{fit_auto, Curve, Options, ParamSet};
+    // rise and collapse: no damped law explains it, the plateau must stay bounded
+    let t: Vec<f64> = (0..40).map(|k| 5.0 * (k + 1) as f64).collect();
+    let y: Vec<f64> = t
+        .iter()
+        .map(|&s| {
+            if s < 120.0 {
+                0.9 * (1.0 - (-s / 20.0).exp())
+            } else {
+                0.9 * (-(s - 120.0) / 15.0).exp()
+            }
+        })
+        .collect();
+    let f = fit_auto(&t, &y, None, &Options::default()).unwrap();
+    let (lo, hi) = ParamSet::Full.curve_bounds(&Curve::new(&t, &y, None).unwrap());
+    let (ymin, ymax) = y
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    assert_eq!(lo[0], ymin - 5.0 * (ymax - ymin));
+    assert_eq!(hi[1], ymax + 5.0 * (ymax - ymin));
+    assert!(
+        f.plateau >= lo[0] && f.plateau <= hi[0],
+        "plateau {}",
+        f.plateau
+    );
+    assert!(f.plateau.is_finite() && f.plateau_stderr.is_finite());
+}

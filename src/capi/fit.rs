@@ -175,11 +175,7 @@ pub unsafe extern "C" fn grpo_fit(
             None => fit_auto(t, y, w, &opts)?,
             Some(set) => {
                 let cv = Curve::new(t, y, w)?;
-                let span = match (cv.t.first(), cv.t.last()) {
-                    (Some(&a), Some(&b)) if b > a => b - a,
-                    _ => 1.0,
-                };
-                let b = set.default_bounds(span);
+                let b = set.curve_bounds(&cv);
                 fit_curve(set, &cv, Start::Data, (&b.0, &b.1), &opts)?
             }
         };

@@ -88,6 +88,28 @@ impl ParamSet {
         (lo, hi)
     }
 
+    /// [`ParamSet::default_bounds`] for a validated curve, with the two level parameters
+    /// (`plateau` / `r_star` and `r0`, parameters 0 and 1 of every set) also bounded to
+    /// `[y_min - 5 R, y_max + 5 R]`, `R = y_max - y_min`: a plateau five data ranges away from every
+    /// observation is not identified by the data, and the bound keeps a fit from drifting there
+    /// (e.g. a collapsing run fitted by a slowly decaying law).
+    pub fn curve_bounds<T: Real>(self, cv: &Curve<'_, T>) -> ([T; MAX_PARAMS], [T; MAX_PARAMS]) {
+        let (mut lo, mut hi) = self.default_bounds(cv_span(cv));
+        let (mut y_lo, mut y_hi) = (T::INFINITY, -T::INFINITY);
+        for &y in cv.y {
+            y_lo = y_lo.min(y);
+            y_hi = y_hi.max(y);
+        }
+        let reach = c::<T>(5.0) * (y_hi - y_lo);
+        if reach.is_finite() && reach > T::ZERO {
+            for j in 0..2 {
+                lo[j] = y_lo - reach;
+                hi[j] = y_hi + reach;
+            }
+        }
+        (lo, hi)
+    }
+
     /// Deterministic start values from the data: the first is the A.8 start (critical damping for
     /// the oscillator sets), then an under- (zeta = 0.5) and an over-damped (zeta = 2) start with
     /// the same 63 % time. Returns the starts and how many there are (1 or 3).
@@ -327,7 +349,7 @@ fn run<T: Real, M: Model<T, P>, const P: usize>(
 }
 
 /// Fit a ready parameter set to `(t, y)` with optional weights, default bounds
-/// ([`ParamSet::default_bounds`]) and the given start rule.
+/// ([`ParamSet::curve_bounds`]) and the given start rule.
 pub fn fit<T: Real>(
     set: ParamSet,
     t: &[T],
@@ -337,7 +359,7 @@ pub fn fit<T: Real>(
     opts: &Options<T>,
 ) -> Result<Fit<T>> {
     let cv = Curve::new(t, y, w)?;
-    let bounds = set.default_bounds(cv_span(&cv));
+    let bounds = set.curve_bounds(&cv);
     fit_curve(set, &cv, start, (&bounds.0, &bounds.1), opts)
 }
 
@@ -416,7 +438,7 @@ pub(crate) fn fit_data<T: Real>(
 /// with the lowest AICc among the finite fits. Errors only if no set gives a fit.
 pub fn fit_auto<T: Real>(t: &[T], y: &[T], w: Option<&[T]>, opts: &Options<T>) -> Result<Fit<T>> {
     let cv = Curve::new(t, y, w)?;
-    let bounds = |s: ParamSet| s.default_bounds(cv_span(&cv));
+    let bounds = |s: ParamSet| s.curve_bounds(&cv);
     let mut best: Option<Fit<T>> = None;
     let mut first_err = None;
     for set in ParamSet::ALL {
