@@ -11,7 +11,7 @@
 #![allow(clippy::needless_range_loop)]
 use arbitrary::Arbitrary;
 use grpo_dynamics::capi::*;
-use grpo_dynamics::{Error, ErrorKind};
+use grpo_dynamics::{Error, ErrorKind, Param};
 use libfuzzer_sys::fuzz_target;
 
 const CAP: usize = 64;
@@ -123,17 +123,20 @@ fn untouched(buf: &[u64]) -> bool {
     buf.iter().all(|&b| b == SENT)
 }
 
-/// Inputs of length `n`: NULL gives GRPO_ERR_NULL whenever the length is positive.
-fn in_status(st: i32, how: Ptr, n: usize) {
-    if n > 0 && matches!(how, Ptr::Null) {
-        assert_eq!(
-            st & 0xff,
-            GRPO_ERR_NULL,
-            "NULL input accepted or wrong status"
-        );
+/// An input of length `n > 0` passed NULL or misaligned is refused; when the status names that
+/// input (other arguments may be checked first) it is GRPO_ERR_NULL / GRPO_ERR_BAD_BUFFER.
+fn in_status(st: i32, how: Ptr, n: usize, p: Param) {
+    let want = match how {
+        Ptr::Valid => return,
+        Ptr::Null => GRPO_ERR_NULL,
+        Ptr::Misaligned => GRPO_ERR_BAD_BUFFER,
+    };
+    if n == 0 {
+        return;
     }
-    if n > 0 && matches!(how, Ptr::Misaligned) {
-        assert_eq!(st & 0xff, GRPO_ERR_BAD_BUFFER, "misaligned input accepted");
+    assert_ne!(st, GRPO_OK, "{how:?} input accepted");
+    if Error::from_code(st).map(|e| e.param()) == Some(p) {
+        assert_eq!(st & 0xff, want, "{how:?} input: wrong status {st}");
     }
 }
 
@@ -284,7 +287,7 @@ unsafe fn run(call: &Call) {
                 ptr_in(out.as_mut_ptr() as *mut grpo_fit_result, *op),
             );
             status_ok(st);
-            in_status(st, *tp, if len.huge() { 0 } else { n });
+            in_status(st, *tp, if len.huge() { 0 } else { n }, Param::T);
             if st != GRPO_OK {
                 assert!(untouched(&out), "fit output written on error {st}");
             } else {
@@ -405,7 +408,7 @@ unsafe fn run(call: &Call) {
                 ptr_in(out.as_mut_ptr() as *mut grpo_diagnosis, *op),
             );
             status_ok(st);
-            in_status(st, *rp, if len.huge() { 0 } else { n });
+            in_status(st, *rp, if len.huge() { 0 } else { n }, Param::Reward);
             if st != GRPO_OK {
                 assert!(untouched(&out), "diagnosis written on error {st}");
             } else {
@@ -428,7 +431,7 @@ unsafe fn run(call: &Call) {
                 ptr_in(over.as_mut_ptr() as *mut f64, *op),
             );
             status_ok(st);
-            in_status(st, *pp, if len.huge() { 0 } else { n });
+            in_status(st, *pp, if len.huge() { 0 } else { n }, Param::P);
             if st != GRPO_OK {
                 assert!(
                     regime == [0xdead_beef; 2] && untouched(&over),
@@ -449,7 +452,7 @@ unsafe fn run(call: &Call) {
                 ptr_in(out.as_mut_ptr() as *mut f64, *op),
             );
             status_ok(st);
-            in_status(st, *pp, if len.huge() { 0 } else { n });
+            in_status(st, *pp, if len.huge() { 0 } else { n }, Param::P);
             if st != GRPO_OK {
                 assert!(untouched(&out));
             } else {
