@@ -1086,7 +1086,7 @@ impl<T: Real, const N: usize> Predictor<T, N> {
         self.ensure()?;
         check::finite(target, Param::Target)?;
         let t = self.first_passage(target)?;
-        Ok(self.origin() + t)
+        Ok(self.step_of(t))
     }
 
     /// Step at which the best model has covered the fraction `f` in (0, 1) of the remaining gain
@@ -1103,7 +1103,14 @@ impl<T: Real, const N: usize> Predictor<T, N> {
             return Err(Error::new(ErrorKind::NotReached, Param::Fraction));
         }
         let t = self.first_passage(cur + f * gap)?;
-        Ok(self.origin() + t)
+        Ok(self.step_of(t))
+    }
+
+    /// Training step of the fit time `t >= t_last`: `origin + t`, never below the last observed
+    /// step (`origin + (step - origin)` can round one ulp below `step`).
+    fn step_of(&self, t: T) -> T {
+        let s = self.origin() + t;
+        self.window.last().map_or(s, |p| s.max(p.step))
     }
 
     /// First time `t >= t_last` at which the best model crosses `target`: geometric scan, then

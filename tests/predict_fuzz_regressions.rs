@@ -53,3 +53,25 @@ fn huge_drift_does_not_make_intervals_nan() {
     let f = p.reward_at(last).unwrap();
     assert_ordered(&f, lo, hi);
 }
+
+/// `step_to_target` / `step_to_fraction` return `origin + t` with `t` measured from the first
+/// step; for a target already met at the last point, `origin + (last - origin)` rounded to
+/// 89.95999999999998 < 89.96: an answer before the last observed step.
+#[test]
+fn step_answers_are_not_before_the_last_step() {
+    let mut cfg = Config::new(0.0, 133.12);
+    cfg.refit_every = 1;
+    cfg.min_points = 3;
+    cfg.interval_scale = 5e-324;
+    cfg.huber_k = 1.6543612220322616e-24;
+    let mut p = Predictor::<f64, 16>::with_config(cfg).unwrap();
+    let mut step = 0.0;
+    for d in [20.57, 23.13, 23.13, 23.13] {
+        step += d;
+        p.push(step, 23.13).unwrap();
+    }
+    let last = p.window().last().unwrap().step;
+    assert_eq!(last, step);
+    let s = p.step_to_target(23.13).unwrap();
+    assert!(s >= last, "step {s} before the last step {last}");
+}

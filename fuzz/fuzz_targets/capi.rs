@@ -5,13 +5,15 @@
 //! Properties: every call returns GRPO_OK or a status that decodes to a typed error (never
 //! GRPO_ERR_PANIC, never an unknown code); NULL inputs give GRPO_ERR_NULL, misaligned ones
 //! GRPO_ERR_BAD_BUFFER (when that argument is checked first, i.e. for outputs the status is only
-//! required to be an error); outputs are byte-for-byte untouched on error; on success every
+//! required to be an error); outputs are byte-for-byte untouched on error (documented exception:
+//! `grpo_bandit_simulate` keeps the valid prefix and writes NaN after it on GRPO_ERR_DIVERGED,
+//! which is checked as such); on success every
 //! floating output of the trajectory entry points is finite.
 #![no_main]
 #![allow(clippy::needless_range_loop)]
 use arbitrary::Arbitrary;
 use grpo_dynamics::capi::*;
-use grpo_dynamics::{Error, ErrorKind};
+use grpo_dynamics::{Error, ErrorKind, Param};
 use libfuzzer_sys::fuzz_target;
 
 const CAP: usize = 64;
@@ -123,17 +125,20 @@ fn untouched(buf: &[u64]) -> bool {
     buf.iter().all(|&b| b == SENT)
 }
 
-/// Inputs of length `n`: NULL gives GRPO_ERR_NULL whenever the length is positive.
-fn in_status(st: i32, how: Ptr, n: usize) {
-    if n > 0 && matches!(how, Ptr::Null) {
-        assert_eq!(
-            st & 0xff,
-            GRPO_ERR_NULL,
-            "NULL input accepted or wrong status"
-        );
+/// An input of length `n > 0` passed NULL or misaligned is refused; when the status names that
+/// input (other arguments may be checked first) it is GRPO_ERR_NULL / GRPO_ERR_BAD_BUFFER.
+fn in_status(st: i32, how: Ptr, n: usize, p: Param) {
+    let want = match how {
+        Ptr::Valid => return,
+        Ptr::Null => GRPO_ERR_NULL,
+        Ptr::Misaligned => GRPO_ERR_BAD_BUFFER,
+    };
+    if n == 0 {
+        return;
     }
-    if n > 0 && matches!(how, Ptr::Misaligned) {
-        assert_eq!(st & 0xff, GRPO_ERR_BAD_BUFFER, "misaligned input accepted");
+    assert_ne!(st, GRPO_OK, "{how:?} input accepted");
+    if Error::from_code(st).map(|e| e.param()) == Some(p) {
+        assert_eq!(st & 0xff, want, "{how:?} input: wrong status {st}");
     }
 }
 
@@ -284,7 +289,7 @@ unsafe fn run(call: &Call) {
                 ptr_in(out.as_mut_ptr() as *mut grpo_fit_result, *op),
             );
             status_ok(st);
-            in_status(st, *tp, if len.huge() { 0 } else { n });
+            in_status(st, *tp, if len.huge() { 0 } else { n }, Param::T);
             if st != GRPO_OK {
                 assert!(untouched(&out), "fit output written on error {st}");
             } else {
@@ -405,7 +410,7 @@ unsafe fn run(call: &Call) {
                 ptr_in(out.as_mut_ptr() as *mut grpo_diagnosis, *op),
             );
             status_ok(st);
-            in_status(st, *rp, if len.huge() { 0 } else { n });
+            in_status(st, *rp, if len.huge() { 0 } else { n }, Param::Reward);
             if st != GRPO_OK {
                 assert!(untouched(&out), "diagnosis written on error {st}");
             } else {
@@ -428,7 +433,7 @@ unsafe fn run(call: &Call) {
                 ptr_in(over.as_mut_ptr() as *mut f64, *op),
             );
             status_ok(st);
-            in_status(st, *pp, if len.huge() { 0 } else { n });
+            in_status(st, *pp, if len.huge() { 0 } else { n }, Param::P);
             if st != GRPO_OK {
                 assert!(
                     regime == [0xdead_beef; 2] && untouched(&over),
@@ -449,7 +454,7 @@ unsafe fn run(call: &Call) {
                 ptr_in(out.as_mut_ptr() as *mut f64, *op),
             );
             status_ok(st);
-            in_status(st, *pp, if len.huge() { 0 } else { n });
+            in_status(st, *pp, if len.huge() { 0 } else { n }, Param::P);
             if st != GRPO_OK {
                 assert!(untouched(&out));
             } else {
@@ -515,17 +520,26 @@ unsafe fn run(call: &Call) {
             let mut out = sentinel::<{ CAP + 1 }>();
             let st = grpo_bandit_simulate(&b, steps, ptr_in(out.as_mut_ptr() as *mut f64, *op));
             status_ok(st);
-            if st != GRPO_OK {
+            let diverged = Error::new(ErrorKind::Diverged, Param::Steps).code();
+            if st != GRPO_OK && st != diverged {
                 assert!(untouched(&out), "simulate wrote on error {st}");
             } else {
+                // documented exception: on divergence the valid prefix is kept, NaN after it
+                let mut nan_seen = false;
                 for (i, x) in out.iter().enumerate() {
                     if i <= steps {
                         let p = f64::from_bits(*x);
-                        assert!((0.0..=1.0).contains(&p), "p = {p}");
+                        if st == diverged && (nan_seen || p.is_nan()) {
+                            nan_seen = true;
+                            assert!(p.is_nan() && *x != SENT, "after divergence: {p}");
+                        } else {
+                            assert!((0.0..=1.0).contains(&p), "p = {p}");
+                        }
                     } else {
-                        assert_eq!(*x, SENT);
+                        assert_eq!(*x, SENT, "wrote past steps");
                     }
                 }
+                assert!(st == GRPO_OK || nan_seen, "diverged without a NaN tail");
             }
         }
     }
