@@ -4,30 +4,17 @@
  * outlier); options defaults; statuses (NULL, NaN, too few points, unsorted times, unknown codes,
  * bad weights, constant series) with the output untouched on error. Built and run by tests/c/run.sh. */
 #include "grpo_dynamics.h"
+#include "check.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-
-static int failures = 0;
-
-#define CHECK(cond)                                                             \
-  do {                                                                          \
-    if (!(cond)) {                                                              \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      failures++;                                                               \
-    }                                                                           \
-  } while (0)
 
 static void close_rel(double got, double want, double rel, const char *what) {
   if (!(fabs(got - want) <= rel * fabs(want))) {
     fprintf(stderr, "%s: got %.17g want %.17g (rel %g)\n", what, got, want, rel);
     failures++;
   }
-}
-
-static int has_prefix(const char *s, const char *prefix) {
-  return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
 enum { N = 120 };

@@ -6,6 +6,7 @@
  * tail means, degeneracy from p_bar, Prop-9 margin and d_c) and its statuses. Built and run by
  * tests/c/run.sh. */
 #include "grpo_dynamics.h"
+#include "check.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -13,27 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int failures = 0;
-
-#define CHECK(cond)                                                             \
-  do {                                                                          \
-    if (!(cond)) {                                                              \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      failures++;                                                               \
-    }                                                                           \
-  } while (0)
-
-static void close_to(double got, double want, double tol, const char *what) {
-  if (!(fabs(got - want) <= tol)) {
-    fprintf(stderr, "%s: got %.17g want %.17g (tol %g)\n", what, got, want, tol);
-    failures++;
-  }
-}
-
-static int has_prefix(const char *s, const char *prefix) {
-  return strncmp(s, prefix, strlen(prefix)) == 0;
-}
 
 /* Caller-owned predictor memory: one aligned block with room for a misaligned view too. */
 static void *new_block(size_t *len) {

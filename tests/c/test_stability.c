@@ -4,31 +4,11 @@
  * (largest stable eta <-> d_c), and statuses (NaN, out of range, NULL, unknown lag code,
  * NOT_REACHED) with outputs untouched on error. Built and run by tests/c/run.sh. */
 #include "grpo_dynamics.h"
+#include "check.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-
-static int failures = 0;
-
-#define CHECK(cond)                                                             \
-  do {                                                                          \
-    if (!(cond)) {                                                              \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      failures++;                                                               \
-    }                                                                           \
-  } while (0)
-
-static void close_to(double got, double want, double tol, const char *what) {
-  if (!(fabs(got - want) <= tol)) {
-    fprintf(stderr, "%s: got %.17g want %.17g (tol %g)\n", what, got, want, tol);
-    failures++;
-  }
-}
-
-static int has_prefix(const char *s, const char *prefix) {
-  return strncmp(s, prefix, strlen(prefix)) == 0;
-}
 
 /* (eta, mu) of spec C.10 */
 static const double ETA = 0.30, MU = 0.80;

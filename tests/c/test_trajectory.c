@@ -1,28 +1,12 @@
 /* C client test of the trajectory ABI: golden values of spec F, statuses, outputs untouched on
  * error, version macros against grpo_version(). Built and run by tests/c/run.sh. */
 #include "grpo_dynamics.h"
+#include "check.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int failures = 0;
-
-#define CHECK(cond)                                                        \
-  do {                                                                     \
-    if (!(cond)) {                                                         \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      failures++;                                                          \
-    }                                                                      \
-  } while (0)
-
-static void close_to(double got, double want, double tol, const char *what) {
-  if (!(fabs(got - want) <= tol)) {
-    fprintf(stderr, "%s: got %.17g want %.17g (tol %g)\n", what, got, want, tol);
-    failures++;
-  }
-}
 
 int main(void) {
   /* version macros agree with the library */
