@@ -62,7 +62,7 @@ fn pass<T: Real, M: Model<T, P>, const P: usize>(
 /// Independent accumulator lanes (the block sums vectorise across them).
 const LANES: usize = 4;
 
-const _: () = assert!(BLOCK % LANES == 0);
+const _: () = assert!(BLOCK.is_multiple_of(LANES));
 
 /// Lane-wise partial sums of one pass: `jtj[j][k][lane]` (upper triangle), `jtr[j][lane]`,
 /// `rr[lane]` (`sum r^2`, unit weights only). O(P^2) floats, independent of the number of points.

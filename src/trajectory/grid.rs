@@ -268,7 +268,7 @@ impl<T: Real> Lanes<T> {
 pub const BLOCK: usize = 16;
 
 // a block is a whole number of lane groups, and anchors fall on block boundaries
-const _: () = assert!(BLOCK % LANES == 0 && ANCHOR % BLOCK == 0);
+const _: () = assert!(BLOCK.is_multiple_of(LANES) && ANCHOR.is_multiple_of(BLOCK));
 
 /// Values and gradients of a model at up to [`BLOCK`] consecutive points, as a structure of
 /// arrays: the unit the fits stream over (each array is independent work for vector registers).
