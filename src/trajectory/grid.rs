@@ -284,9 +284,8 @@ pub struct Block<T, const P: usize> {
     pub grad: [[T; BLOCK]; P],
 }
 
-// bounded size: (1 + P) BLOCK floats plus the length
-const _: () =
-    assert!(core::mem::size_of::<Block<f64, 8>>() == 9 * BLOCK * 8 + core::mem::size_of::<usize>());
+// bounded size: (1 + P) BLOCK floats plus the length (padded to the float's alignment)
+const _: () = assert!(core::mem::size_of::<Block<f64, 8>>() <= 9 * BLOCK * 8 + 8);
 
 impl<T: Real, const P: usize> Block<T, P> {
     /// An empty block (all zero).
@@ -359,7 +358,7 @@ pub(crate) fn for_each_block<T: Real, const P: usize>(
     };
     let mut start = 0usize;
     while start < n {
-        if start % ANCHOR == 0 {
+        if start.is_multiple_of(ANCHOR) {
             let a = p.k.basis::<true>(time(start));
             s.ec[0] = a.ec;
             s.es[0] = a.es;
@@ -435,7 +434,7 @@ pub(crate) fn saturation_blocks<T: Real>(
     let mut e = [T::ZERO; LANES];
     let mut start = 0usize;
     while start < n {
-        if start % ANCHOR == 0 {
+        if start.is_multiple_of(ANCHOR) {
             e[0] = p.k.basis::<false>(t0 + T::from_usize(start) * dt).ec;
             for l in 1..LANES {
                 e[l] = e[l - 1] * one;
