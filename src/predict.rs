@@ -575,7 +575,7 @@ fn anchor_slot<T: Real, M: Candidate<T, P>, const P: usize, const N: usize>(
     let Some(&t_last) = t.last() else {
         return;
     };
-    if !s.valid || !(h > T::ZERO) {
+    if !s.valid || h.is_nan() || h <= T::ZERO {
         return;
     }
     let model = M::at_origin();
@@ -794,7 +794,7 @@ fn slot_anchored<T: Real, M: Candidate<T, P>, const P: usize>(
 /// `lambda = x^2 / (x^2 + k v)`, the posterior-mean factor under the prior `N(0, x^2 / k)`
 /// ([`Config::gain_shrink`] = `k`). 1 when `k = 0` or `v = 0`; 0 when `v` is infinite.
 fn shrink_factor<T: Real>(x: T, v: T, k: T) -> T {
-    if !(k > T::ZERO) {
+    if k.is_nan() || k <= T::ZERO {
         return T::ONE;
     }
     if !v.is_finite() {
@@ -811,7 +811,7 @@ fn shrink_factor<T: Real>(x: T, v: T, k: T) -> T {
 /// Posterior variance `lambda v` of a shrunk estimate (`x^2 / k` when `v` is infinite, `v`
 /// without shrinkage).
 fn posterior_var<T: Real>(x: T, v: T, k: T, lambda: T) -> T {
-    if !(k > T::ZERO) {
+    if k.is_nan() || k <= T::ZERO {
         v
     } else if !v.is_finite() {
         x * x / k

@@ -76,7 +76,10 @@ fn forecast_restarts_from_the_recent_level() {
         (plain.value - new_level).abs(),
     );
     eprintln!("anchored error {ea:.4}, plain error {ep:.4}");
-    assert!(ea < 0.02 && ea < 0.5 * ep, "anchored {anchored:?}, plain {plain:?}");
+    assert!(
+        ea < 0.02 && ea < 0.5 * ep,
+        "anchored {anchored:?}, plain {plain:?}"
+    );
     assert!(anchored.lo80 <= new_level && new_level <= anchored.hi80);
 }
 
@@ -106,7 +109,10 @@ fn gain_shrinkage_follows_its_formula() {
     assert!((l0 - l1).abs() < 1e-12);
     let g = f0.value - l0;
     let lam1 = (f1.value - l1) / g;
-    assert!(lam1 > 0.0 && lam1 < 0.99, "lambda_1 {lam1}: the test needs real shrinkage");
+    assert!(
+        lam1 > 0.0 && lam1 < 0.99,
+        "lambda_1 {lam1}: the test needs real shrinkage"
+    );
     let lam2 = 1.0 / (1.0 + 2.0 * (1.0 / lam1 - 1.0));
     let want = l1 + lam2 * g;
     assert!(
