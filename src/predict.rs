@@ -336,9 +336,12 @@ pub struct Config<T> {
     /// [`DEFAULT_LEVEL_HALF_LIFE`]); 0 = no anchoring. Every candidate's forecast is anchored at
     /// the level of the most recent points: its residuals `e_i = y_i - f(t_i)` are averaged with
     /// the weights `a_i = w_i 2^(-(t_last - t_i) / (level_half_life * span))` into the offset
-    /// `d = sum a_i e_i / sum a_i` (the "intercept correction" of forecasting with a misspecified
-    /// trend), and the forecast starts from `f(t_last) + d`, the local level, instead of
-    /// `f(t_last)`. See [`Predictor`] for the full forecast.
+    /// `d` (a Huber M-estimate with the fit's own Huber scale, so one outlying recent point does
+    /// not move it; the weighted mean `sum a_i e_i / sum a_i` when `huber_k = 0`), and the
+    /// forecast starts from `f(t_last) + d`, the local level, instead of `f(t_last)` (the
+    /// "intercept correction" of forecasting with a misspecified trend). Its noise variance
+    /// `q s^2`, `q = sum a_i^2 / w_i / (sum a_i)^2`, enters the intervals. See [`Predictor`] for
+    /// the full forecast.
     pub level_half_life: T,
     /// Prior scale of the gain shrinkage (default 1; 0 = no shrinkage): the extrapolated gain
     /// `G = f(t) - f(t_last)` of each candidate, with variance `v = (g_t - g_last)^T C (g_t -
