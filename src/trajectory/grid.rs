@@ -50,12 +50,6 @@ impl<T: Real> Step<T> {
         (self.f * ec + self.dg * es, self.g * ec + self.f * es)
     }
 
-    /// `(y, w)` one step later (see [`eval_values`]).
-    #[inline(always)]
-    fn advance_pair(&self, y: T, w: T) -> (T, T) {
-        (self.f * y + self.g * w, self.dg * y + self.f * w)
-    }
-
     /// `es1` one step later (`t_next` is the time reached).
     #[inline(always)]
     fn advance_s1(&self, ec: T, es: T, es1: T, t_next: T) -> T {
@@ -67,14 +61,44 @@ fn diverged() -> Error {
     Error::new(ErrorKind::Diverged, Param::T)
 }
 
+/// The transition of the value pair `(y, w / omega)` of [`eval_values`] over one step `h`:
+/// `y(t+h) = F y + (omega G) (w/omega)`, `(w/omega)(t+h) = (D G / omega) y + F (w/omega)`.
+/// Scaling the partner by `omega` keeps both off-diagonal factors dimensionless (`omega G` and
+/// `D G / omega = -+ sqrt|zeta^2 - 1| (q G)` are at most O(omega h)), so neither underflows
+/// while the true curvature matters (with `D G` itself, a tiny `omega` makes `D G y` underflow to
+/// zero and the grid runs off along a straight line).
+struct PairStep<T> {
+    f: T,
+    g: T,
+    dg: T,
+}
+
+impl<T: Real> PairStep<T> {
+    fn new(p: &Prepared<T>, h: T) -> Self {
+        let b = p.k.basis::<false>(h);
+        PairStep {
+            f: b.ec,
+            g: b.es * p.omega,
+            dg: p.d_over_omega(b.es),
+        }
+    }
+
+    /// `(y, w / omega)` one step later.
+    #[inline(always)]
+    fn advance(&self, y: T, w: T) -> (T, T) {
+        (self.f * y + self.g * w, self.dg * y + self.f * w)
+    }
+}
+
 /// Value-only grid evaluation into `out` (inputs already validated).
 ///
 /// The deviation `y = y0 ec + B es` and its partner `w = y0 D es + B ec` obey the same addition
-/// theorem, `y(t+h) = F y + G w`, `w(t+h) = D G y + F w`, so each point costs 4 multiplications
-/// and 3 additions; [`LANES`] interleaved chains (stride `LANES h`) hide the latency.
+/// theorem, `y(t+h) = F y + G w`, `w(t+h) = D G y + F w` (carried as `w / omega`, see
+/// [`PairStep`]), so each point costs 4 multiplications and 3 additions; [`LANES`] interleaved
+/// chains (stride `LANES h`) hide the latency.
 pub(crate) fn eval_values<T: Real>(p: &Prepared<T>, t0: T, dt: T, out: &mut [T]) -> Result<()> {
-    let one = Step::new(&p.k, dt);
-    let lanes = Step::new(&p.k, dt * c(LANES as f64));
+    let one = PairStep::new(p, dt);
+    let lanes = PairStep::new(p, dt * c(LANES as f64));
     for (b, block) in out.chunks_mut(ANCHOR).enumerate() {
         let t = t0 + T::from_usize(b * ANCHOR) * dt;
         let a = p.k.basis::<false>(t);
@@ -82,13 +106,13 @@ pub(crate) fn eval_values<T: Real>(p: &Prepared<T>, t0: T, dt: T, out: &mut [T])
         let mut y = [y0; LANES];
         let mut w = [w0; LANES];
         for j in 1..LANES {
-            (y[j], w[j]) = one.advance_pair(y[j - 1], w[j - 1]);
+            (y[j], w[j]) = one.advance(y[j - 1], w[j - 1]);
         }
         let mut chunks = block.chunks_exact_mut(LANES);
         for ch in &mut chunks {
             for ((o, yj), wj) in ch.iter_mut().zip(y.iter_mut()).zip(w.iter_mut()) {
                 *o = p.r_star + *yj;
-                (*yj, *wj) = lanes.advance_pair(*yj, *wj);
+                (*yj, *wj) = lanes.advance(*yj, *wj);
             }
         }
         for (o, yj) in chunks.into_remainder().iter_mut().zip(y.iter()) {

@@ -157,10 +157,27 @@ impl<T: Real> Prepared<T> {
         self.r_star + self.dev(ec, es)
     }
 
-    /// `(y, w) = (y0 ec + B es, y0 D es + B ec)`: the deviation and its grid partner.
+    /// `(y, w / omega)` with `y = y0 ec + B es`, `w = y0 D es + B ec`: the deviation and its grid
+    /// partner, scaled by `1 / omega` (see `grid::PairStep`).
     #[inline(always)]
     pub fn deviation_pair(&self, ec: T, es: T) -> (T, T) {
-        (self.dev(ec, es), self.y0 * self.k.d_times(es) + self.b * ec)
+        (
+            self.dev(ec, es),
+            self.y0 * self.d_over_omega(es) + (self.b / self.omega) * ec,
+        )
+    }
+
+    /// `D x / omega = -+ sqrt|zeta^2 - 1| (q x)` for a basis value `x = E t sh` (`q x` is a
+    /// bounded sin/sinh, so the product exists whenever the result does).
+    #[inline(always)]
+    pub fn d_over_omega(&self, x: T) -> T {
+        let r = self.k.q / self.omega;
+        let qx = self.k.q * x;
+        if self.k.over {
+            r * qx
+        } else {
+            -(r * qx)
+        }
     }
 
     /// Value and gradient (spec A.5) from the basis.
