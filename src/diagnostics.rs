@@ -738,7 +738,8 @@ pub struct DiagnoseInput<'a, T: Real> {
     /// Attainable maximum of the train reward (default 1; may be `+inf` for an unbounded reward,
     /// then E1, E2 and the premature-concentration test, which normalise by it, are skipped).
     pub r_max: T,
-    /// Attainable maximum of the eval reward (default 1).
+    /// Attainable maximum of the eval reward (default 1; may be `+inf`, then E1 is skipped; NaN is
+    /// an error).
     pub r_max_eval: T,
     /// Optimizer settings (enables the Prop-9 margin and the exact criterion of E4).
     pub optimizer: Option<Optimizer<T>>,
@@ -842,6 +843,10 @@ pub fn diagnose<T: Real>(
     check::all_finite(r, Param::Reward)?;
     if let Some(s) = input.steps {
         check::same_len(r, s, Param::Step)?;
+    }
+    if input.r_max_eval.is_nan() {
+        // an infinite maximum means "unbounded" (E1 skipped), NaN means nothing
+        return Err(Error::non_finite(Param::RMax));
     }
     // fit the reward curve
     let mut pred = Predictor::<T, 256>::new(input.r_min, input.r_max)?;

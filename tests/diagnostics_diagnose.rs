@@ -232,3 +232,28 @@ fn too_few_points_is_named() {
         (ErrorKind::TooFewPoints, Param::Reward)
     );
 }
+
+/// Found by `cargo fuzz run diagnostics`: a NaN eval maximum used to skip E1 silently (as if the
+/// eval reward were unbounded). NaN is now an error about the maximum; +inf still skips E1.
+#[test]
+fn nan_eval_maximum_is_an_error_infinite_skips_e1() {
+    let h = healthy();
+    let nan = DiagnoseInput {
+        r_max_eval: f64::NAN,
+        ..input(&h)
+    };
+    let e = diagnose(&nan, &DiagnoseOptions::default()).unwrap_err();
+    assert_eq!(
+        (e.kind(), e.param()),
+        (
+            grpo_dynamics::ErrorKind::NonFinite,
+            grpo_dynamics::Param::RMax
+        )
+    );
+    let inf = DiagnoseInput {
+        r_max_eval: f64::INFINITY,
+        ..input(&h)
+    };
+    let d = diagnose(&inf, &DiagnoseOptions::default()).unwrap();
+    assert!(d.hacking.is_none());
+}

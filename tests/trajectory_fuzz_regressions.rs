@@ -96,3 +96,29 @@ fn tiny_omega_huge_step_keeps_the_curvature() {
         );
     }
 }
+
+/// Subnormal omega, velocity 2 and a huge step: a partner scaled by `1 / omega` overflowed (the
+/// grid reported divergence where every pointwise value is finite). The partner is now scaled by
+/// the step instead.
+#[test]
+fn subnormal_omega_huge_step_stays_finite() {
+    let m = Oscillator::<f64>::new(
+        1.2024538023801698e111,
+        4.77830972673648e-299,
+        2.065553666524238,
+        1.173384201344194e-309,
+        704.0000019009216,
+    )
+    .unwrap();
+    let (t0, dt) = (704.124532617636, 2.9682237997242505e284);
+    let mut g = [0.0; 86];
+    m.eval_grid(t0, dt, &mut g).unwrap();
+    let bound = m.bound(t0 + dt * 85.0).unwrap();
+    for (i, x) in g.iter().enumerate() {
+        let v = m.value(t0 + dt * i as f64).unwrap();
+        assert!(
+            (x - v).abs() <= 1e-9 * bound,
+            "{i}: grid {x} vs pointwise {v}"
+        );
+    }
+}

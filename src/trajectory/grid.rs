@@ -61,12 +61,13 @@ fn diverged() -> Error {
     Error::new(ErrorKind::Diverged, Param::T)
 }
 
-/// The transition of the value pair `(y, w / omega)` of [`eval_values`] over one step `h`:
-/// `y(t+h) = F y + (omega G) (w/omega)`, `(w/omega)(t+h) = (D G / omega) y + F (w/omega)`.
-/// Scaling the partner by `omega` keeps both off-diagonal factors dimensionless (`omega G` and
-/// `D G / omega = -+ sqrt|zeta^2 - 1| (q G)` are at most O(omega h)), so neither underflows
-/// while the true curvature matters (with `D G` itself, a tiny `omega` makes `D G y` underflow to
-/// zero and the grid runs off along a straight line).
+/// The transition of the value pair `(y, w h)` of [`eval_values`] over a step `s` (a multiple of
+/// the grid step `h`): `y(t+s) = F y + (G / h) (w h)`, `(w h)(t+s) = (D G h) y + F (w h)`.
+/// Scaling the partner by `h` makes both off-diagonal factors dimensionless (`G / h` is O(s/h),
+/// `D G h = -+ (q G)(q h)` is O((omega s)(omega h))), so neither underflows while the curvature
+/// matters nor overflows while the values exist. (With `D G` itself, a tiny `omega` makes
+/// `D G y` underflow to zero and the grid runs off along a straight line; with `w / omega` a
+/// subnormal `omega` overflows the partner.)
 struct PairStep<T> {
     f: T,
     g: T,
@@ -74,16 +75,16 @@ struct PairStep<T> {
 }
 
 impl<T: Real> PairStep<T> {
-    fn new(p: &Prepared<T>, h: T) -> Self {
-        let b = p.k.basis::<false>(h);
+    fn new(p: &Prepared<T>, s: T, h: T) -> Self {
+        let b = p.k.basis::<false>(s);
         PairStep {
             f: b.ec,
-            g: b.es * p.omega,
-            dg: p.d_over_omega(b.es),
+            g: b.es / h,
+            dg: p.d_scaled(b.es, h),
         }
     }
 
-    /// `(y, w / omega)` one step later.
+    /// `(y, w h)` one step later.
     #[inline(always)]
     fn advance(&self, y: T, w: T) -> (T, T) {
         (self.f * y + self.g * w, self.dg * y + self.f * w)
@@ -93,16 +94,16 @@ impl<T: Real> PairStep<T> {
 /// Value-only grid evaluation into `out` (inputs already validated).
 ///
 /// The deviation `y = y0 ec + B es` and its partner `w = y0 D es + B ec` obey the same addition
-/// theorem, `y(t+h) = F y + G w`, `w(t+h) = D G y + F w` (carried as `w / omega`, see
+/// theorem, `y(t+h) = F y + G w`, `w(t+h) = D G y + F w` (carried as `w h`, see
 /// [`PairStep`]), so each point costs 4 multiplications and 3 additions; [`LANES`] interleaved
 /// chains (stride `LANES h`) hide the latency.
 pub(crate) fn eval_values<T: Real>(p: &Prepared<T>, t0: T, dt: T, out: &mut [T]) -> Result<()> {
-    let one = PairStep::new(p, dt);
-    let lanes = PairStep::new(p, dt * c(LANES as f64));
+    let one = PairStep::new(p, dt, dt);
+    let lanes = PairStep::new(p, dt * c(LANES as f64), dt);
     for (b, block) in out.chunks_mut(ANCHOR).enumerate() {
         let t = t0 + T::from_usize(b * ANCHOR) * dt;
         let a = p.k.basis::<false>(t);
-        let (y0, w0) = p.deviation_pair(a.ec, a.es);
+        let (y0, w0) = p.deviation_pair(a.ec, a.es, dt);
         let mut y = [y0; LANES];
         let mut w = [w0; LANES];
         for j in 1..LANES {

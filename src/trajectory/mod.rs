@@ -157,26 +157,25 @@ impl<T: Real> Prepared<T> {
         self.r_star + self.dev(ec, es)
     }
 
-    /// `(y, w / omega)` with `y = y0 ec + B es`, `w = y0 D es + B ec`: the deviation and its grid
-    /// partner, scaled by `1 / omega` (see `grid::PairStep`).
+    /// `(y, w h)` with `y = y0 ec + B es`, `w = y0 D es + B ec`: the deviation and its grid
+    /// partner, scaled by the grid step `h` (see `grid::PairStep`).
     #[inline(always)]
-    pub fn deviation_pair(&self, ec: T, es: T) -> (T, T) {
+    pub fn deviation_pair(&self, ec: T, es: T, h: T) -> (T, T) {
         (
             self.dev(ec, es),
-            self.y0 * self.d_over_omega(es) + (self.b / self.omega) * ec,
+            self.y0 * self.d_scaled(es, h) + (self.b * h) * ec,
         )
     }
 
-    /// `D x / omega = -+ sqrt|zeta^2 - 1| (q x)` for a basis value `x = E t sh` (`q x` is a
-    /// bounded sin/sinh, so the product exists whenever the result does).
+    /// `D x s = -+ (q x)(q s)` for a basis value `x = E t sh` and a time `s`: two dimensionless
+    /// factors, so the product neither underflows nor overflows where the result exists.
     #[inline(always)]
-    pub fn d_over_omega(&self, x: T) -> T {
-        let r = self.k.q / self.omega;
-        let qx = self.k.q * x;
+    pub fn d_scaled(&self, x: T, s: T) -> T {
+        let v = (self.k.q * x) * (self.k.q * s);
         if self.k.over {
-            r * qx
+            v
         } else {
-            -(r * qx)
+            -v
         }
     }
 
