@@ -535,3 +535,21 @@ pub fn solve<T: Real, M: Model<T, P>, const P: usize>(
         evaluations,
     })
 }
+
+/// Compile-time size bounds of the solver's fixed buffers (issue 7), for every `P <= MAX_PARAMS`:
+/// a [`Block`] holds `2 BUF P + BUF` buffered scalars and `LANES (P^2 + P + 1)` lane sums, an
+/// [`Acc`] `P^2 + P + 2` scalars, a [`Report`] `P^2 + 2 P + 2` scalars and four counts.
+const fn lm_fits<T: Real, const P: usize>() -> bool {
+    use core::mem::size_of;
+    let t = size_of::<T>();
+    size_of::<Block<T, P, false>>() <= (2 * BUF * P + BUF + LANES * (P * P + P + 1)) * t + 8
+        && size_of::<Block<T, P, true>>() <= (2 * BUF * P + BUF + LANES * (P * P + P + 1)) * t + 8
+        && size_of::<Acc<T, P>>() <= (P * P + P + 3) * t
+        && size_of::<Report<T, P>>() <= (P * P + 2 * P + 2) * t + 4 * size_of::<usize>()
+}
+macro_rules! lm_fits_all {
+    ($($p:literal)*) => {
+        $(const _: () = assert!(lm_fits::<f32, $p>() && lm_fits::<f64, $p>());)*
+    };
+}
+lm_fits_all!(1 2 3 4 5 6 7 8);
