@@ -31,6 +31,14 @@ fn pass<T: Real, M: Model<T, P>, const P: usize>(
     data: &[Curve<'_, T>],
     loss: Loss<T>,
 ) -> Acc<T, P> {
+    if cfg!(feature = "compact") {
+        // one instantiation for every loss and weighting: less code, slower passes
+        return pass_with::<T, M, P, false, _>(model, x, data, move |wr2, wi| match loss {
+            Loss::LeastSquares => (wr2, wi),
+            Loss::Huber(s) => huber(s * s, wr2, wi),
+            Loss::Cauchy(s) => cauchy(s * s, wr2, wi),
+        });
+    }
     match loss {
         // unit weights: `wg = g`, the buffer holds the gradient once
         Loss::LeastSquares if data.iter().all(|c| c.w.is_none()) => {
@@ -39,30 +47,39 @@ fn pass<T: Real, M: Model<T, P>, const P: usize>(
         Loss::LeastSquares => pass_with::<T, M, P, false, _>(model, x, data, |wr2, wi| (wr2, wi)),
         Loss::Huber(s) => {
             let s2 = s * s;
-            pass_with::<T, M, P, false, _>(model, x, data, move |wr2, wi| {
-                let z = wr2 / s2;
-                if z <= T::ONE {
-                    (wr2, wi)
-                } else {
-                    let sz = z.sqrt();
-                    (s2 * (T::TWO * sz - T::ONE), wi / sz)
-                }
-            })
+            pass_with::<T, M, P, false, _>(model, x, data, move |wr2, wi| huber(s2, wr2, wi))
         }
         Loss::Cauchy(s) => {
             let s2 = s * s;
-            pass_with::<T, M, P, false, _>(model, x, data, move |wr2, wi| {
-                let z = wr2 / s2;
-                (s2 * z.ln_1p(), wi / (T::ONE + z))
-            })
+            pass_with::<T, M, P, false, _>(model, x, data, move |wr2, wi| cauchy(s2, wr2, wi))
         }
     }
 }
 
-/// Points buffered (structure of arrays) before they are folded into `J^T W J`.
-const BUF: usize = 32;
-/// Independent accumulator lanes (the fold vectorises across them).
-const LANES: usize = 4;
+/// Huber with `s2 = s^2`: `(s^2 rho(z), w rho'(z))` for `z = w r^2 / s^2` given `wr2 = w r^2`.
+#[inline(always)]
+fn huber<T: Real>(s2: T, wr2: T, wi: T) -> (T, T) {
+    let z = wr2 / s2;
+    if z <= T::ONE {
+        (wr2, wi)
+    } else {
+        let sz = z.sqrt();
+        (s2 * (T::TWO * sz - T::ONE), wi / sz)
+    }
+}
+
+/// Cauchy with `s2 = s^2`, same convention as [`huber`].
+#[inline(always)]
+fn cauchy<T: Real>(s2: T, wr2: T, wi: T) -> (T, T) {
+    let z = wr2 / s2;
+    (s2 * z.ln_1p(), wi / (T::ONE + z))
+}
+
+/// Points buffered (structure of arrays) before they are folded into `J^T W J` (1 with the
+/// `compact` feature: every point is folded at once, no buffer on the stack).
+const BUF: usize = if cfg!(feature = "compact") { 1 } else { 32 };
+/// Independent accumulator lanes (the fold vectorises across them; 1 with `compact`).
+const LANES: usize = if cfg!(feature = "compact") { 1 } else { 4 };
 
 /// A block of up to [`BUF`] points: `wg[j][i] = weff_i g_ij`, `g[j][i] = g_ij`, `wr[i] = weff_i r_i`.
 /// With `UNIT` every `weff_i` is 1 and `wg` is not used (the fold reads `g` twice).
@@ -92,6 +109,7 @@ impl<T: Real, const P: usize, const UNIT: bool> Block<T, P, UNIT> {
     }
 
     #[inline(always)]
+    #[allow(clippy::modulo_one)] // BUF is 1 with the `compact` feature
     fn push(&mut self, weff: T, r: T, g: &[T; P]) {
         let i = self.len % BUF;
         for j in 0..P {

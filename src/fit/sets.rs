@@ -147,8 +147,8 @@ impl ParamSet {
     }
 }
 
-/// Points per stack chunk on irregular times.
-const CHUNK: usize = 32;
+/// Points per stack chunk on irregular times (4 with the `compact` feature: less stack).
+const CHUNK: usize = if cfg!(feature = "compact") { 4 } else { 32 };
 
 macro_rules! ready_model {
     ($(#[$doc:meta])* $name:ident, $traj:ident, $p:literal, ($($i:literal),*)) => {
@@ -173,7 +173,7 @@ macro_rules! ready_model {
                 mut sink: F,
             ) -> Result<()> {
                 let m = $traj::new($(x[$i]),*)?;
-                if let Some(g) = grid {
+                if let Some(g) = grid.filter(|_| !cfg!(feature = "compact")) {
                     // lane-interleaved recurrences; non-finite results reach the sums, which the
                     // solver checks once per pass
                     return m.grid_for_each(g.t0 - self.origin, g.dt, t.len(), sink);
