@@ -16,10 +16,13 @@ use grpo_dynamics::trajectory::Oscillator;
 use grpo_dynamics::Real;
 use std::hint::black_box;
 
-/// Bytes painted below the harness frame.
-const PAINT: usize = 256 * 1024;
+/// Bytes painted below the harness frame (debug builds need far more stack than release builds).
+const PAINT: usize = 2 * 1024 * 1024;
+/// Bytes directly below the stack pointer left unpainted: room for the frames of the painting
+/// loop's own helper calls in debug builds. Every measured operation goes deeper than this.
+const GAP: usize = 2048;
 /// Thread stack: the painted region plus room for the harness and the runtime.
-const THREAD_STACK: usize = PAINT + 256 * 1024;
+const THREAD_STACK: usize = GAP + PAINT + 256 * 1024;
 const PATTERN: u64 = 0xC5A3_5A3C_A55A_3CC3;
 
 /// The stack pointer of the calling frame.
@@ -45,11 +48,12 @@ fn stack_pointer() -> usize {
 #[allow(unsafe_code)]
 fn depth(f: &mut dyn FnMut()) -> usize {
     let f = black_box(f);
-    let top = stack_pointer() & !7;
+    let sp = stack_pointer() & !7;
+    let top = sp - GAP;
     let bottom = top - PAINT;
-    // SAFETY: [bottom, top) lies inside this thread's stack (THREAD_STACK > PAINT + the frames
-    // above) and below the stack pointer of this frame, which is not a leaf: nothing lives there
-    // until `f` is called.
+    // SAFETY: [bottom, top) lies inside this thread's stack (THREAD_STACK > GAP + PAINT + the
+    // frames above) and at least GAP below the stack pointer of this frame, which is not a leaf:
+    // nothing lives there until `f` is called.
     unsafe {
         let mut p = bottom;
         while p < top {
@@ -71,7 +75,11 @@ fn depth(f: &mut dyn FnMut()) -> usize {
         }
     }
     assert!(lowest > bottom, "painted region exhausted: raise PAINT");
-    top - lowest
+    assert!(
+        lowest < top,
+        "operation too shallow to measure (within GAP)"
+    );
+    sp - lowest
 }
 
 /// Stack bytes used by `f` (deepest of two runs), on a fresh thread.
@@ -214,7 +222,21 @@ fn stack_table() {
         (4096..4096 + 1024).contains(&control),
         "control measured {control}"
     );
-    for (op, ty, bytes) in &rows[1..] {
+    // regression bounds in KiB (release builds, about 1.25x the figures of the README), in the
+    // order of `table()`: default build, `compact` feature
+    let bounds: [usize; 7] = if cfg!(feature = "compact") {
+        [9, 6, 11, 7, 12, 7, 18]
+    } else {
+        [16, 10, 18, 11, 18, 11, 24]
+    };
+    for ((op, ty, bytes), kib) in rows[1..].iter().zip(bounds) {
         assert!(*bytes > 0, "{op} {ty}: nothing measured");
+        if !cfg!(debug_assertions) {
+            assert!(*bytes <= kib * 1024, "{op} {ty}: {bytes} B > {kib} KiB");
+        }
+    }
+    // the f32 instantiations use less stack than the f64 ones
+    for pair in rows[1..7].chunks(2) {
+        assert!(pair[1].2 < pair[0].2, "{pair:?}");
     }
 }
