@@ -25,7 +25,9 @@ const PATTERN: u32 = 0xC5A3_5A3C;
 fn stack_pointer() -> usize {
     let sp: usize;
     // SAFETY: reads a register.
-    unsafe { core::arch::asm!("mov {}, sp", out(reg) sp, options(nomem, nostack, preserves_flags)) };
+    unsafe {
+        core::arch::asm!("mov {}, sp", out(reg) sp, options(nomem, nostack, preserves_flags))
+    };
     sp
 }
 
@@ -57,8 +59,11 @@ impl Write for Line {
 }
 
 fn print_row(op: &str, ty: &str, bytes: usize) {
-    let mut l = Line { buf: [0; 160], len: 0 };
-    let _ = write!(l, "| {op} | {ty} | {bytes} |\n");
+    let mut l = Line {
+        buf: [0; 160],
+        len: 0,
+    };
+    let _ = writeln!(l, "| {op} | {ty} | {bytes} |");
     l.buf[l.len] = 0;
     semihost(0x04, l.buf.as_ptr() as usize);
 }
@@ -122,7 +127,14 @@ fn fit_full<T: Real>() -> Option<usize> {
     curve(&mut t, &mut y);
     let mut ok = false;
     let d = depth(&mut || {
-        let f = fit(ParamSet::Full, &t, &y, None, Start::Data, &Options::default());
+        let f = fit(
+            ParamSet::Full,
+            &t,
+            &y,
+            None,
+            Start::Data,
+            &Options::default(),
+        );
         ok = matches!(&f, Ok(f) if f.r2 > T::from_f64(0.9));
         black_box(f.ok());
     });
@@ -164,7 +176,7 @@ fn row(op: &str, ty: &str, bytes: Option<usize>) {
         Some(b) => print_row(op, ty, b),
         None => {
             print_row(op, ty, 0);
-            semihost(0x04, b"operation failed\n\0".as_ptr() as usize);
+            semihost(0x04, c"operation failed\n".as_ptr() as usize);
             // SYS_EXIT, ADP_Stopped_RunTimeErrorUnknown
             semihost(0x18, 0x20023);
         }
@@ -176,13 +188,28 @@ fn main() -> ! {
     // the predictors live in this frame, above every measurement
     let mut p64 = Predictor::<f64, 64>::new(0.0, 1.0);
     let mut p32 = Predictor::<f32, 64>::new(0.0, 1.0);
-    semihost(0x04, b"| operation | type | stack bytes |\n|---|---|---:|\n\0".as_ptr() as usize);
+    semihost(
+        0x04,
+        c"| operation | type | stack bytes |\n|---|---|---:|\n".as_ptr() as usize,
+    );
     let control = depth(&mut || control_4k());
-    row("control: 4 KiB local buffer", "-", (control >= 4096).then_some(control));
+    row(
+        "control: 4 KiB local buffer",
+        "-",
+        (control >= 4096).then_some(control),
+    );
     row("fit Full (5 params), 100 points", "f64", fit_full::<f64>());
     row("fit Full (5 params), 100 points", "f32", fit_full::<f32>());
-    row("fit_auto (all 5 sets), 100 points", "f64", fit_auto_all::<f64>());
-    row("fit_auto (all 5 sets), 100 points", "f32", fit_auto_all::<f32>());
+    row(
+        "fit_auto (all 5 sets), 100 points",
+        "f64",
+        fit_auto_all::<f64>(),
+    );
+    row(
+        "fit_auto (all 5 sets), 100 points",
+        "f32",
+        fit_auto_all::<f32>(),
+    );
     let pred = "Predictor<_, 64> push + refit + predict";
     row(pred, "f64", p64.as_mut().ok().and_then(predictor));
     row(pred, "f32", p32.as_mut().ok().and_then(predictor));
