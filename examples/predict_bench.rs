@@ -13,8 +13,10 @@
 //! Reward bounds: [0, 1] when every reward of the prefix lies in [0, 1] (accuracy-type rewards),
 //! unbounded otherwise; every prediction and interval of every method is clipped to them.
 //!
-//! Environment: `PREDICT_BENCH_VERBOSE=1` prints every prediction; `PREDICT_BENCH_SCALE` and
-//! `PREDICT_BENCH_DRIFT` override [`Config::interval_scale`] and [`Config::drift`] (calibration).
+//! Environment: `PREDICT_BENCH_VERBOSE=1` prints every prediction; `PREDICT_BENCH_SCALE`,
+//! `PREDICT_BENCH_DRIFT`, `PREDICT_BENCH_LEVEL` and `PREDICT_BENCH_SHRINK` override
+//! [`Config::interval_scale`], [`Config::drift`], [`Config::level_half_life`] and
+//! [`Config::gain_shrink`] (calibration sweeps).
 //!
 //! Methods: the crate's [`Predictor`]; baselines "last" (last value; interval +- z s_d / sqrt 2,
 //! s_d the standard deviation of the first differences), "mean5" (mean of the last 5 points;
@@ -211,6 +213,12 @@ fn crate_forecast(t: &[f64], y: &[f64], bounds: (f64, f64), horizon: f64) -> Opt
     if let Some(v) = env_f64("PREDICT_BENCH_DRIFT") {
         cfg.drift = v;
     }
+    if let Some(v) = env_f64("PREDICT_BENCH_LEVEL") {
+        cfg.level_half_life = v;
+    }
+    if let Some(v) = env_f64("PREDICT_BENCH_SHRINK") {
+        cfg.gain_shrink = v;
+    }
     let mut p = Predictor::<f64, 256>::with_config(cfg).ok()?;
     for (&s, &r) in t.iter().zip(y) {
         p.push(s, r).ok()?;
@@ -362,8 +370,9 @@ pub fn evaluate(dir: &Path, verbose: bool) -> (usize, Vec<Summary>) {
                         .map(|f| f.to_string_lossy())
                         .unwrap_or_default();
                     println!(
-                        "{cut:.1} {name:>13} {name_file:<55} target {target:8.4} pred {v:8.4} sd {:8.4}",
-                        fc.sd
+                        "{cut:.1} {name:>13} {name_file:<55} target {target:8.4} pred {v:8.4} sd {:8.4} err {:8.4}",
+                        fc.sd,
+                        (v - target).abs()
                     );
                 }
             }

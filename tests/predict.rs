@@ -337,8 +337,14 @@ fn random_call_sequences_never_panic() {
         } else {
             rng.next() * 10.0
         };
+        // anchoring / shrinkage / evidence settings over their whole range, 0 and huge included
+        let level_half_life = [0.0, 0.15, 1e-300, 1e300][round % 4];
+        let gain_shrink = [1.0, 0.0, 1e300, 1e-300][(round / 4) % 4];
         let cfg = Config {
             refit_every: (round % 4) as u32,
+            level_half_life,
+            gain_shrink,
+            min_stop_points: [20.0, 0.0, 1e300][round % 3],
             ..Config::new(lo, hi)
         };
         let Ok(mut p) = Predictor::<f64, 12>::with_config(cfg) else {
@@ -372,7 +378,14 @@ fn random_call_sequences_never_panic() {
                     }
                 }
                 5 => {
-                    let _ = p.predict(step + x * 1e3);
+                    if let Ok(pr) = p.predict(step + x * 1e3) {
+                        for f in [pr.plateau, pr.at_horizon] {
+                            // ordered and inside the bounds whenever defined
+                            assert!(!(f.lo95 > f.lo80 || f.lo80 > f.value), "{f:?}");
+                            assert!(!(f.value > f.hi80 || f.hi80 > f.hi95), "{f:?}");
+                            assert!(!(f.lo95 < lo || f.hi95 > hi), "{f:?}");
+                        }
+                    }
                 }
                 6 => {
                     let _ = p.step_to_fraction(x);

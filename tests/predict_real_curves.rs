@@ -1,8 +1,10 @@
 //! The prediction benchmark on the public real curves (`GRPO_CURVES_DIR`, default
 //! `../shared/data/curves` beside the crate), shared with `examples/predict_bench.rs`.
 //! Asserts what the crate achieves at the 30 % cut (see the README table): 80 % interval coverage
-//! in [70 %, 90 %], and a median absolute error below the mean-of-5 and every fitted baseline.
-//! The last-value baseline is NOT beaten on this set (reported, not asserted).
+//! in [70 %, 90 %], a median absolute error below the mean-of-5 and every fitted baseline, and a
+//! mean absolute error below the last-value baseline. The last-value baseline's MEDIAN is NOT
+//! beaten on this set (reported, not asserted): it is 0 / 0.0006 / 0.006 on three noisy flat
+//! curves where the last point happens to equal the final mean.
 
 #[allow(dead_code)]
 #[path = "../examples/predict_bench.rs"]
@@ -46,6 +48,12 @@ fn real_curves_at_the_30_percent_cut() {
         );
     }
     let last = at("last");
+    assert!(
+        ours.mean < last.mean,
+        "mean: last {} vs ours {}",
+        last.mean,
+        ours.mean
+    );
     eprintln!(
         "30% cut: ours median {:.4}, last value {:.4} (not beaten)",
         ours.median, last.median

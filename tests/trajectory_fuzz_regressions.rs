@@ -65,3 +65,34 @@ fn bound_with_negative_zero_damping() {
     let b = m.bound(2.7846014e-317).unwrap();
     assert!(b.is_finite() && b >= 5.85e255);
 }
+
+/// Tiny omega with a huge step (omega h = 0.013, 255 points, phase 3.4): the grid's partner
+/// update `D G y` underflowed to zero, so the value ran off along a straight line past the
+/// magnitude bound. The partner is now carried as `w / omega` (dimensionless factors).
+#[test]
+fn tiny_omega_huge_step_keeps_the_curvature() {
+    let m = Oscillator::<f64>::new(
+        4.7923049731427285e-304,
+        4.895162488715843e-307,
+        4.0993e-320,
+        1.8921819458395744e-307,
+        4.1684e-320,
+    )
+    .unwrap();
+    let (t0, dt) = (1.8921819458395744e-307, 7.133032536379067e304);
+    let mut g = [0.0; 255];
+    m.eval_grid(t0, dt, &mut g).unwrap();
+    let bound = m.bound(t0 + dt * 254.0).unwrap();
+    for (i, x) in g.iter().enumerate() {
+        let t = t0 + dt * i as f64;
+        assert!(
+            x.abs() <= bound * (1.0 + 1e-12) + 1e-300,
+            "{i}: {x} > {bound}"
+        );
+        let v = m.value(t).unwrap();
+        assert!(
+            (x - v).abs() <= 1e-9 * bound,
+            "{i}: grid {x} vs pointwise {v}"
+        );
+    }
+}

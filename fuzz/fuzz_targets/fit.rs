@@ -91,7 +91,7 @@ fn objective_at<M: Model<f64, P>, const P: usize>(
             add(v, &g);
         }
     } else {
-        m.eval_all(x, cv.t, cv.grid, &mut add).ok()?;
+        m.eval_blocks(x, cv.t, cv.grid, |b| b.for_each(&mut add)).ok()?;
     }
     (finite && s.is_finite()).then_some(s)
 }

@@ -4,7 +4,7 @@
 #![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
 use super::linalg::{pinv_psd, solve_psd, Mat};
-use super::{Bounds, Curve, Loss, Model, Options, Termination};
+use super::{Block, Bounds, Curve, Loss, Model, Options, Termination, BLOCK};
 use crate::error::{Error, ErrorKind, Param, Result};
 use crate::real::{c, Real};
 
@@ -75,96 +75,84 @@ fn cauchy<T: Real>(s2: T, wr2: T, wi: T) -> (T, T) {
     (s2 * z.ln_1p(), wi / (T::ONE + z))
 }
 
-/// Points buffered (structure of arrays) before they are folded into `J^T W J` (1 with the
-/// `compact` feature: every point is folded at once, no buffer on the stack).
-const BUF: usize = if cfg!(feature = "compact") { 1 } else { 32 };
-/// Independent accumulator lanes (the fold vectorises across them; 1 with `compact`).
+/// Independent accumulator lanes (the block sums vectorise across them; 1 with the `compact`
+/// feature).
 const LANES: usize = if cfg!(feature = "compact") { 1 } else { 4 };
 
-/// A block of up to [`BUF`] points: `wg[j][i] = weff_i g_ij`, `g[j][i] = g_ij`, `wr[i] = weff_i r_i`.
-/// With `UNIT` every `weff_i` is 1 and `wg` is not used (the fold reads `g` twice).
-struct Block<T, const P: usize, const UNIT: bool> {
-    wg: [[T; BUF]; P],
-    g: [[T; BUF]; P],
-    wr: [T; BUF],
-    len: usize,
-    /// `jtj[j][k][lane]` (upper triangle), `jtr[j][lane]`.
+const _: () = assert!(BLOCK.is_multiple_of(LANES));
+
+/// Lane-wise partial sums of one pass: `jtj[j][k][lane]` (upper triangle), `jtr[j][lane]`,
+/// `rr[lane]` (`sum r^2`, unit weights only). O(P^2) floats, independent of the number of points.
+struct Sums<T, const P: usize> {
     jtj: [[[T; LANES]; P]; P],
     jtr: [[T; LANES]; P],
-    /// `sum r^2` per lane (only with `UNIT`).
     rr: [T; LANES],
 }
 
-impl<T: Real, const P: usize, const UNIT: bool> Block<T, P, UNIT> {
+// bounded: (P^2 + P + 1) LANES floats
+const _: () = assert!(core::mem::size_of::<Sums<f64, 8>>() == (64 + 8 + 1) * LANES * 8);
+
+impl<T: Real, const P: usize> Sums<T, P> {
     fn new() -> Self {
-        Block {
-            wg: [[T::ZERO; BUF]; P],
-            g: [[T::ZERO; BUF]; P],
-            wr: [T::ZERO; BUF],
-            len: 0,
+        Sums {
             jtj: [[[T::ZERO; LANES]; P]; P],
             jtr: [[T::ZERO; LANES]; P],
             rr: [T::ZERO; LANES],
         }
     }
 
-    #[inline(always)]
-    #[allow(clippy::modulo_one)] // BUF is 1 with the `compact` feature
-    fn push(&mut self, weff: T, r: T, g: &[T; P]) {
-        let i = self.len % BUF;
+    /// Unit weights: `rr += r.r`, `jtr_j += r.g_j`, `jtj_jk += g_j.g_k` over the first `len`
+    /// points of a block.
+    #[inline(never)]
+    fn fold_unit(&mut self, r: &[T; BLOCK], g: &[[T; BLOCK]; P], len: usize) {
+        self.rr = dot_acc(self.rr, r, r, len);
         for j in 0..P {
-            self.g[j][i] = g[j];
-            if !UNIT {
-                self.wg[j][i] = weff * g[j];
+            self.jtr[j] = dot_acc(self.jtr[j], r, &g[j], len);
+            for k in j..P {
+                self.jtj[j][k] = dot_acc(self.jtj[j][k], &g[j], &g[k], len);
             }
-        }
-        self.wr[i] = if UNIT { r } else { weff * r };
-        self.len = i + 1;
-        if self.len == BUF {
-            self.fold();
         }
     }
 
-    /// Fold the buffered points into the lane accumulators. The buffer is zero-padded to its
-    /// full length, so every entry is a dot product over [`BUF`] points with a constant trip count
-    /// and register accumulators (it vectorises across the [`LANES`] partial sums).
+    /// Effective weights `we` (weights times robust IRLS weights), `wr = we r`:
+    /// `jtr_j += wr.g_j`, `jtj_jk += (we g_j).g_k`.
     #[inline(never)]
-    fn fold(&mut self) {
-        for i in self.len..BUF {
-            for j in 0..P {
-                self.g[j][i] = T::ZERO;
-                if !UNIT {
-                    self.wg[j][i] = T::ZERO;
-                }
-            }
-            self.wr[i] = T::ZERO;
-        }
-        if UNIT {
-            self.rr = dot_acc(self.rr, &self.wr, &self.wr);
-        }
+    fn fold_weighted(&mut self, we: &[T; BLOCK], wr: &[T; BLOCK], g: &[[T; BLOCK]; P], len: usize) {
         for j in 0..P {
-            self.jtr[j] = dot_acc(self.jtr[j], &self.wr, &self.g[j]);
+            self.jtr[j] = dot_acc(self.jtr[j], wr, &g[j], len);
+            let mut wg = [T::ZERO; BLOCK];
+            for ((o, &wb), &gb) in wg.iter_mut().zip(we).zip(&g[j]) {
+                *o = wb * gb;
+            }
             for k in j..P {
-                let wg = if UNIT { &self.g[j] } else { &self.wg[j] };
-                self.jtj[j][k] = dot_acc(self.jtj[j][k], wg, &self.g[k]);
+                self.jtj[j][k] = dot_acc(self.jtj[j][k], &wg, &g[k], len);
             }
         }
-        self.len = 0;
     }
 }
 
-/// `acc[l] + sum_b a[b LANES + l] b[b LANES + l]` (lane-wise partial sums of a dot product).
+/// `acc[l] + sum_{i < len, i = l mod LANES} a[i] b[i]` (lane-wise partial sums of a dot product;
+/// a whole block is a constant trip count that vectorises across the lanes).
 #[inline(always)]
-fn dot_acc<T: Real>(mut acc: [T; LANES], a: &[T; BUF], b: &[T; BUF]) -> [T; LANES] {
-    for (ca, cb) in a.chunks_exact(LANES).zip(b.chunks_exact(LANES)) {
-        for ((s, &x), &y) in acc.iter_mut().zip(ca).zip(cb) {
-            *s += x * y;
+fn dot_acc<T: Real>(mut acc: [T; LANES], a: &[T; BLOCK], b: &[T; BLOCK], len: usize) -> [T; LANES] {
+    if len >= BLOCK {
+        for (ca, cb) in a.chunks_exact(LANES).zip(b.chunks_exact(LANES)) {
+            for ((s, &x), &y) in acc.iter_mut().zip(ca).zip(cb) {
+                *s += x * y;
+            }
+        }
+    } else {
+        for (i, (&x, &y)) in a.iter().zip(b).enumerate().take(len) {
+            acc[i % LANES] += x * y;
         }
     }
     acc
 }
 
-/// `rho(w r^2, w) -> (s^2 rho(z), w rho'(z))`: objective contribution and IRLS weight.
+/// One streaming pass: the model's blocks of values and gradients, turned into residuals and
+/// accumulated into `J^T W J`, `J^T W r` and the costs. The Jacobian is never stored. `rho(w r^2,
+/// w) -> (s^2 rho(z), w rho'(z))` gives the objective contribution and IRLS weight; with `UNIT`
+/// (least squares, no weights) the per-point work is a subtraction and the block sums.
 #[inline(always)]
 fn pass_with<T: Real, M: Model<T, P>, const P: usize, const UNIT: bool, L: Fn(T, T) -> (T, T)>(
     model: &M,
@@ -172,53 +160,60 @@ fn pass_with<T: Real, M: Model<T, P>, const P: usize, const UNIT: bool, L: Fn(T,
     data: &[Curve<'_, T>],
     rho: L,
 ) -> Acc<T, P> {
-    let mut blk = Block::<T, P, UNIT>::new();
+    let mut sums = Sums::<T, P>::new();
     let mut cost = T::ZERO;
     let mut objective = T::ZERO;
     let mut finite = true;
     for curve in data {
         let mut i = 0usize;
-        let y = curve.y;
-        let w = curve.w;
-        let ok = model.eval_all(x, curve.t, curve.grid, |f, g: &[T; P]| {
-            let Some(&yi) = y.get(i) else {
+        let (y, w) = (curve.y, curve.w);
+        let ok = model.eval_blocks(x, curve.t, curve.grid, |blk: &Block<T, P>| {
+            let len = blk.len.min(BLOCK);
+            let Some(ys) = i.checked_add(len).and_then(|e| y.get(i..e)) else {
+                i = usize::MAX; // more points than data: the pass fails below
                 return;
             };
-            let wi = match w {
-                Some(w) => w.get(i).copied().unwrap_or(T::ZERO),
-                None => T::ONE,
-            };
-            i += 1;
-            let r = f - yi;
-            if UNIT {
-                // least squares, unit weights: the fold sums r^2 (no serial add chain here)
-                blk.push(T::ONE, r, g);
-            } else {
-                let wr2 = wi * r * r;
-                cost += wr2;
-                let (obj, weff) = rho(wr2, wi);
-                objective += obj;
-                blk.push(weff, r, g);
+            let mut r = [T::ZERO; BLOCK];
+            for ((rb, &v), &yb) in r.iter_mut().zip(&blk.value).zip(ys) {
+                *rb = v - yb;
             }
+            if UNIT {
+                sums.fold_unit(&r, &blk.grad, len);
+            } else {
+                let mut we = [T::ZERO; BLOCK];
+                let mut wr = [T::ZERO; BLOCK];
+                for (b, &rb) in r.iter().enumerate().take(len) {
+                    let wi = match w {
+                        Some(w) => w.get(i + b).copied().unwrap_or(T::ZERO),
+                        None => T::ONE,
+                    };
+                    let wr2 = wi * rb * rb;
+                    cost += wr2;
+                    let (obj, weff) = rho(wr2, wi);
+                    objective += obj;
+                    we[b] = weff;
+                    wr[b] = weff * rb;
+                }
+                sums.fold_weighted(&we, &wr, &blk.grad, len);
+            }
+            i += len;
         });
         if ok.is_err() || i != y.len() {
             finite = false;
             break;
         }
     }
-    if blk.len > 0 {
-        blk.fold();
-    }
+    let lane_sum = |l: &[T; LANES]| l.iter().fold(T::ZERO, |a, &b| a + b);
     if UNIT {
-        cost = blk.rr.iter().fold(T::ZERO, |a, &b| a + b);
+        cost = lane_sum(&sums.rr);
         objective = cost;
     }
     let mut jtj = [[T::ZERO; P]; P];
     let mut jtr = [T::ZERO; P];
     for j in 0..P {
-        jtr[j] = blk.jtr[j].iter().fold(T::ZERO, |a, &b| a + b);
+        jtr[j] = lane_sum(&sums.jtr[j]);
         for k in j..P {
-            jtj[j][k] = blk.jtj[j][k].iter().fold(T::ZERO, |a, &b| a + b);
+            jtj[j][k] = lane_sum(&sums.jtj[j][k]);
         }
     }
     cost *= T::HALF;
@@ -321,13 +316,13 @@ fn damped_step<T: Real, const P: usize>(
     Some(out)
 }
 
-fn scaled_norm<T: Real, const P: usize>(d: &[T; P], v: &[T; P]) -> T {
+/// `|D^1/2 v|^2 = sum d_j v_j^2` (squared, so the stopping tests need no square root).
+fn scaled_norm2<T: Real, const P: usize>(d: &[T; P], v: &[T; P]) -> T {
     let mut s = T::ZERO;
     for j in 0..P {
-        let e = d[j].sqrt() * v[j];
-        s += e * e;
+        s += d[j] * v[j] * v[j];
     }
-    s.sqrt()
+    s
 }
 
 /// Minimise the objective of `model` on `data` (one or more curves, shared parameters) from
@@ -388,14 +383,21 @@ pub fn solve<T: Real, M: Model<T, P>, const P: usize>(
         if cur.objective == T::ZERO {
             break Termination::Ftol;
         }
-        let mut gmax = T::ZERO;
+        // max_j |g_j| / sqrt(jtj_jj 2 f) <= gtol, compared squared
+        let mut gmax2 = T::ZERO;
         for j in 0..P {
-            let den = (cur.jtj[j][j] * T::TWO * cur.objective).sqrt();
-            if den > T::ZERO {
-                gmax = gmax.max(cur.jtr[j].abs() / den);
+            let den2 = cur.jtj[j][j] * T::TWO * cur.objective;
+            if den2 > T::ZERO {
+                // an overflowing denominator proves nothing: not converged
+                let q = if den2.is_finite() {
+                    cur.jtr[j] * cur.jtr[j] / den2
+                } else {
+                    T::INFINITY
+                };
+                gmax2 = gmax2.max(q);
             }
         }
-        if gmax <= opts.gtol {
+        if gmax2 <= opts.gtol * opts.gtol {
             break Termination::Gtol;
         }
         if evaluations >= max_eval {
@@ -475,7 +477,8 @@ pub fn solve<T: Real, M: Model<T, P>, const P: usize>(
             && rel_act.abs() <= opts.ftol
             && rel_pred <= opts.ftol
             && rel_act <= T::TWO * rel_pred.max(T::ZERO);
-        let xtol_ok = trial.finite && scaled_norm(&d, &step) <= opts.xtol * scaled_norm(&d, &x);
+        let xtol_ok =
+            trial.finite && scaled_norm2(&d, &step) <= opts.xtol * opts.xtol * scaled_norm2(&d, &x);
         if accepted && rel_act > opts.ftol {
             confirmed = false;
         }
@@ -555,13 +558,12 @@ pub fn solve<T: Real, M: Model<T, P>, const P: usize>(
 }
 
 /// Compile-time size bounds of the solver's fixed buffers (issue 7), for every `P <= MAX_PARAMS`:
-/// a [`Block`] holds `2 BUF P + BUF` buffered scalars and `LANES (P^2 + P + 1)` lane sums, an
-/// [`Acc`] `P^2 + P + 2` scalars, a [`Report`] `P^2 + 2 P + 2` scalars and four counts.
+/// an [`Acc`] holds `P^2 + P + 2` scalars and a flag, a [`Report`] `P^2 + 2 P + 2` scalars and
+/// four counts, the lane [`Sums`] `LANES (P^2 + P + 1)` scalars.
 const fn lm_fits<T: Real, const P: usize>() -> bool {
     use core::mem::size_of;
     let t = size_of::<T>();
-    size_of::<Block<T, P, false>>() <= (2 * BUF * P + BUF + LANES * (P * P + P + 1)) * t + 8
-        && size_of::<Block<T, P, true>>() <= (2 * BUF * P + BUF + LANES * (P * P + P + 1)) * t + 8
+    size_of::<Sums<T, P>>() == LANES * (P * P + P + 1) * t
         && size_of::<Acc<T, P>>() <= (P * P + P + 3) * t
         && size_of::<Report<T, P>>() <= (P * P + 2 * P + 2) * t + 4 * size_of::<usize>()
 }

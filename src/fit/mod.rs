@@ -31,6 +31,7 @@ pub use lm::{solve, Report};
 
 use crate::error::{check, Error, ErrorKind, Param, Result};
 use crate::real::{c, Real};
+pub use crate::trajectory::{Block, BLOCK};
 
 /// The largest number of parameters a model may have.
 pub const MAX_PARAMS: usize = 8;
@@ -223,30 +224,33 @@ impl<'a, T: Real> Curve<'a, T> {
             }
         }
         let y0 = y[0];
-        if y.iter().all(|&v| v == y0) {
+        if !y.iter().fold(false, |any, &v| any | (v != y0)) {
             return Err(Error::new(ErrorKind::Constant, Param::Y));
         }
+        // weighted mean and total sum of squares in lane-wise partial sums (they vectorise)
         let wt = |i: usize| w.and_then(|w| w.get(i)).copied().unwrap_or(T::ONE);
-        let mut sum_w = T::ZERO;
-        let mut swy = T::ZERO;
-        let mut n_eff = 0;
-        for (i, &v) in y.iter().enumerate() {
-            let wi = wt(i);
-            if wi > T::ZERO {
-                n_eff += 1;
+        let (sum_w, n_eff, mean) = match w {
+            None => (
+                T::from_usize(y.len()),
+                y.len(),
+                lane_sum(y, |_, v| v) / T::from_usize(y.len()),
+            ),
+            Some(w) => {
+                let sum_w = lane_sum(w, |_, v| v);
+                let swy = lane_sum(y, |i, v| wt(i) * v);
+                let n_eff = w.iter().filter(|&&x| x > T::ZERO).count();
+                let mean = if sum_w > T::ZERO {
+                    swy / sum_w
+                } else {
+                    T::ZERO
+                };
+                (sum_w, n_eff, mean)
             }
-            sum_w += wi;
-            swy += wi * v;
-        }
-        let mean = if sum_w > T::ZERO {
-            swy / sum_w
-        } else {
-            T::ZERO
         };
-        let mut ss_tot = T::ZERO;
-        for (i, &v) in y.iter().enumerate() {
-            ss_tot += wt(i) * (v - mean) * (v - mean);
-        }
+        let ss_tot = match w {
+            None => lane_sum(y, |_, v| (v - mean) * (v - mean)),
+            Some(_) => lane_sum(y, |i, v| wt(i) * (v - mean) * (v - mean)),
+        };
         Ok(Curve {
             t,
             y,
@@ -258,6 +262,24 @@ impl<'a, T: Real> Curve<'a, T> {
             ss_tot,
         })
     }
+}
+
+/// `sum_i f(i, x_i)` in 8 interleaved partial sums (a vectorisable reduction).
+#[inline(always)]
+fn lane_sum<T: Real>(x: &[T], f: impl Fn(usize, T) -> T) -> T {
+    let mut acc = [T::ZERO; 8];
+    let mut chunks = x.chunks_exact(8);
+    let mut i = 0;
+    for ch in &mut chunks {
+        for (l, (a, &v)) in acc.iter_mut().zip(ch).enumerate() {
+            *a += f(i + l, v);
+        }
+        i += 8;
+    }
+    for (l, &v) in chunks.remainder().iter().enumerate() {
+        acc[l] += f(i + l, v);
+    }
+    acc.iter().fold(T::ZERO, |a, &b| a + b)
 }
 
 fn detect_uniform<T: Real>(t: &[T]) -> Option<Uniform<T>> {
@@ -275,12 +297,15 @@ fn detect_uniform<T: Real>(t: &[T]) -> Option<Uniform<T>> {
     if tol > T::EPSILON.sqrt() * (tl - t0) {
         return None;
     }
-    for (i, &ti) in t.iter().enumerate() {
-        if (ti - (t0 + T::from_usize(i) * dt)).abs() > tol {
-            return None;
-        }
+    // `i` counted in floats (exact below 2^53 / 2^24, beyond any slice a fit can stream) and no
+    // early exit, so the test vectorises
+    let mut fi = T::ZERO;
+    let mut ok = true;
+    for &ti in t {
+        ok &= (ti - (t0 + fi * dt)).abs() <= tol;
+        fi += T::ONE;
     }
-    Some(Uniform { t0, dt })
+    ok.then_some(Uniform { t0, dt })
 }
 
 /// A model `f(t; x)` with `P` parameters: value and gradient per point, and optionally a faster
@@ -290,10 +315,12 @@ pub trait Model<T: Real, const P: usize> {
     /// non-finite value makes the solver reject the trial point.
     fn eval(&self, params: &[T; P], t: T) -> Result<(T, [T; P])>;
 
-    /// Call `sink(f_i, grad_i)` for every `t_i` in order. `grid` is `Some` when the solver has
-    /// detected `t_i = t0 + i dt`, so implementations may use recurrences. The default loops over
-    /// [`Model::eval`].
-    fn eval_all<F: FnMut(T, &[T; P])>(
+    /// Values and gradients at every `t_i`, in order, handed to `sink` in [`Block`]s of
+    /// [`BLOCK`] consecutive points (structure of arrays; only the last block may be short, and
+    /// its entries past `len` are zero). `grid` is `Some` when the solver has detected
+    /// `t_i = t0 + i dt`, so implementations may use recurrences. The default fills the blocks
+    /// from [`Model::eval`].
+    fn eval_blocks<F: FnMut(&Block<T, P>)>(
         &self,
         params: &[T; P],
         t: &[T],
@@ -301,9 +328,17 @@ pub trait Model<T: Real, const P: usize> {
         mut sink: F,
     ) -> Result<()> {
         let _ = grid;
-        for &ti in t {
-            let (v, g) = self.eval(params, ti)?;
-            sink(v, &g);
+        let mut blk = Block::new();
+        for chunk in t.chunks(BLOCK) {
+            for (i, &ti) in chunk.iter().enumerate() {
+                let (v, g) = self.eval(params, ti)?;
+                blk.value[i] = v;
+                for (col, gj) in blk.grad.iter_mut().zip(g) {
+                    col[i] = gj;
+                }
+            }
+            blk.set_len(chunk.len());
+            sink(&blk);
         }
         Ok(())
     }

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::error::{Error, ErrorKind, Param, Result};
 use crate::real::{c, Real};
-use crate::trajectory::{Critical, Exponential, Oscillator, Overdamped, SlowStart};
+use crate::trajectory::{Block, Critical, Exponential, Oscillator, Overdamped, SlowStart, BLOCK};
 
 /// The ready parameter sets. Parameter order (also of `grpo_fit_result.params`):
 ///
@@ -147,9 +147,6 @@ impl ParamSet {
     }
 }
 
-/// Points per stack chunk on irregular times (4 with the `compact` feature: less stack).
-const CHUNK: usize = if cfg!(feature = "compact") { 4 } else { 32 };
-
 macro_rules! ready_model {
     ($(#[$doc:meta])* $name:ident, $traj:ident, $p:literal, ($($i:literal),*)) => {
         $(#[$doc])*
@@ -165,7 +162,7 @@ macro_rules! ready_model {
             fn eval(&self, x: &[T; $p], t: T) -> Result<(T, [T; $p])> {
                 $traj::new($(x[$i]),*)?.value_and_gradient(t - self.origin)
             }
-            fn eval_all<F: FnMut(T, &[T; $p])>(
+            fn eval_blocks<F: FnMut(&Block<T, $p>)>(
                 &self,
                 x: &[T; $p],
                 t: &[T],
@@ -173,24 +170,29 @@ macro_rules! ready_model {
                 mut sink: F,
             ) -> Result<()> {
                 let m = $traj::new($(x[$i]),*)?;
+                // (the `compact` feature always takes the pointwise path below: less code)
                 if let Some(g) = grid.filter(|_| !cfg!(feature = "compact")) {
                     // lane-interleaved recurrences; non-finite results reach the sums, which the
                     // solver checks once per pass
-                    return m.grid_for_each(g.t0 - self.origin, g.dt, t.len(), sink);
+                    return m.grid_blocks(g.t0 - self.origin, g.dt, t.len(), sink);
                 }
-                // irregular times: the trajectory module's slice evaluation, in stack chunks
-                let mut ts = [T::ZERO; CHUNK];
-                let mut vs = [T::ZERO; CHUNK];
-                let mut gs = [[T::ZERO; $p]; CHUNK];
-                for chunk in t.chunks(CHUNK) {
+                // irregular times: the trajectory module's slice evaluation, block by block
+                let mut ts = [T::ZERO; BLOCK];
+                let mut gs = [[T::ZERO; $p]; BLOCK];
+                let mut blk = Block::new();
+                for chunk in t.chunks(BLOCK) {
                     let k = chunk.len();
                     for (d, &s) in ts.iter_mut().zip(chunk) {
                         *d = s - self.origin;
                     }
-                    m.eval_slice_gradient(&ts[..k], &mut vs[..k], &mut gs[..k])?;
-                    for (v, g) in vs.iter().zip(gs.iter()).take(k) {
-                        sink(*v, g);
+                    m.eval_slice_gradient(&ts[..k], &mut blk.value[..k], &mut gs[..k])?;
+                    for (i, g) in gs.iter().enumerate().take(k) {
+                        for (col, &gj) in blk.grad.iter_mut().zip(g) {
+                            col[i] = gj;
+                        }
                     }
+                    blk.set_len(k);
+                    sink(&blk);
                 }
                 Ok(())
             }

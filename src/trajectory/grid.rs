@@ -50,12 +50,6 @@ impl<T: Real> Step<T> {
         (self.f * ec + self.dg * es, self.g * ec + self.f * es)
     }
 
-    /// `(y, w)` one step later (see [`eval_values`]).
-    #[inline(always)]
-    fn advance_pair(&self, y: T, w: T) -> (T, T) {
-        (self.f * y + self.g * w, self.dg * y + self.f * w)
-    }
-
     /// `es1` one step later (`t_next` is the time reached).
     #[inline(always)]
     fn advance_s1(&self, ec: T, es: T, es1: T, t_next: T) -> T {
@@ -67,14 +61,44 @@ fn diverged() -> Error {
     Error::new(ErrorKind::Diverged, Param::T)
 }
 
+/// The transition of the value pair `(y, w / omega)` of [`eval_values`] over one step `h`:
+/// `y(t+h) = F y + (omega G) (w/omega)`, `(w/omega)(t+h) = (D G / omega) y + F (w/omega)`.
+/// Scaling the partner by `omega` keeps both off-diagonal factors dimensionless (`omega G` and
+/// `D G / omega = -+ sqrt|zeta^2 - 1| (q G)` are at most O(omega h)), so neither underflows
+/// while the true curvature matters (with `D G` itself, a tiny `omega` makes `D G y` underflow to
+/// zero and the grid runs off along a straight line).
+struct PairStep<T> {
+    f: T,
+    g: T,
+    dg: T,
+}
+
+impl<T: Real> PairStep<T> {
+    fn new(p: &Prepared<T>, h: T) -> Self {
+        let b = p.k.basis::<false>(h);
+        PairStep {
+            f: b.ec,
+            g: b.es * p.omega,
+            dg: p.d_over_omega(b.es),
+        }
+    }
+
+    /// `(y, w / omega)` one step later.
+    #[inline(always)]
+    fn advance(&self, y: T, w: T) -> (T, T) {
+        (self.f * y + self.g * w, self.dg * y + self.f * w)
+    }
+}
+
 /// Value-only grid evaluation into `out` (inputs already validated).
 ///
 /// The deviation `y = y0 ec + B es` and its partner `w = y0 D es + B ec` obey the same addition
-/// theorem, `y(t+h) = F y + G w`, `w(t+h) = D G y + F w`, so each point costs 4 multiplications
-/// and 3 additions; [`LANES`] interleaved chains (stride `LANES h`) hide the latency.
+/// theorem, `y(t+h) = F y + G w`, `w(t+h) = D G y + F w` (carried as `w / omega`, see
+/// [`PairStep`]), so each point costs 4 multiplications and 3 additions; [`LANES`] interleaved
+/// chains (stride `LANES h`) hide the latency.
 pub(crate) fn eval_values<T: Real>(p: &Prepared<T>, t0: T, dt: T, out: &mut [T]) -> Result<()> {
-    let one = Step::new(&p.k, dt);
-    let lanes = Step::new(&p.k, dt * c(LANES as f64));
+    let one = PairStep::new(p, dt);
+    let lanes = PairStep::new(p, dt * c(LANES as f64));
     for (b, block) in out.chunks_mut(ANCHOR).enumerate() {
         let t = t0 + T::from_usize(b * ANCHOR) * dt;
         let a = p.k.basis::<false>(t);
@@ -82,13 +106,13 @@ pub(crate) fn eval_values<T: Real>(p: &Prepared<T>, t0: T, dt: T, out: &mut [T])
         let mut y = [y0; LANES];
         let mut w = [w0; LANES];
         for j in 1..LANES {
-            (y[j], w[j]) = one.advance_pair(y[j - 1], w[j - 1]);
+            (y[j], w[j]) = one.advance(y[j - 1], w[j - 1]);
         }
         let mut chunks = block.chunks_exact_mut(LANES);
         for ch in &mut chunks {
             for ((o, yj), wj) in ch.iter_mut().zip(y.iter_mut()).zip(w.iter_mut()) {
                 *o = p.r_star + *yj;
-                (*yj, *wj) = lanes.advance_pair(*yj, *wj);
+                (*yj, *wj) = lanes.advance(*yj, *wj);
             }
         }
         for (o, yj) in chunks.into_remainder().iter_mut().zip(y.iter()) {
@@ -244,7 +268,7 @@ fn lane_times<T: Real>(t0: T, dt: T, i: usize) -> [T; LANES] {
     t
 }
 
-/// The lane state of [`for_each_gradient`]: the basis of [`LANES`] consecutive points.
+/// The lane state of [`for_each_block`]: the basis of [`LANES`] consecutive points.
 struct Lanes<T> {
     ec: [T; LANES],
     es: [T; LANES],
@@ -264,107 +288,196 @@ impl<T: Real> Lanes<T> {
     }
 }
 
+/// Points per [`Block`].
+pub const BLOCK: usize = 16;
+
+// a block is a whole number of lane groups, and anchors fall on block boundaries
+const _: () = assert!(BLOCK.is_multiple_of(LANES) && ANCHOR.is_multiple_of(BLOCK));
+
+/// Values and gradients of a model at up to [`BLOCK`] consecutive points, as a structure of
+/// arrays: the unit the fits stream over (each array is independent work for vector registers).
+///
+/// Entries at `len..` are zero, so a consumer may always work on whole blocks.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Block<T, const P: usize> {
+    /// Valid points, `0..=BLOCK`.
+    pub len: usize,
+    /// `value[i]`: the model at point `i`.
+    pub value: [T; BLOCK],
+    /// `grad[j][i]`: its derivative with respect to parameter `j`.
+    pub grad: [[T; BLOCK]; P],
+}
+
+// bounded size: (1 + P) BLOCK floats plus the length (padded to the float's alignment)
+const _: () = assert!(core::mem::size_of::<Block<f64, 8>>() <= 9 * BLOCK * 8 + 8);
+
+impl<T: Real, const P: usize> Block<T, P> {
+    /// An empty block (all zero).
+    pub const fn new() -> Self {
+        Block {
+            len: 0,
+            value: [T::ZERO; BLOCK],
+            grad: [[T::ZERO; BLOCK]; P],
+        }
+    }
+
+    /// Set `len` and zero every entry at `len..` (the block's invariant).
+    #[inline]
+    pub fn set_len(&mut self, len: usize) {
+        let len = len.min(BLOCK);
+        self.len = len;
+        for v in self.value.iter_mut().skip(len) {
+            *v = T::ZERO;
+        }
+        for g in self.grad.iter_mut() {
+            for v in g.iter_mut().skip(len) {
+                *v = T::ZERO;
+            }
+        }
+    }
+
+    /// `sink(value, gradient)` for each valid point, in order (the per-point view of a block).
+    pub fn for_each(&self, mut sink: impl FnMut(T, &[T; P])) {
+        for i in 0..self.len.min(BLOCK) {
+            let mut g = [T::ZERO; P];
+            for (gj, col) in g.iter_mut().zip(self.grad.iter()) {
+                *gj = col[i];
+            }
+            sink(self.value[i], &g);
+        }
+    }
+}
+
+impl<T: Real, const P: usize> Default for Block<T, P> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Value and gradient `(r_star, r0, v0, omega, zeta)`, mapped by `map`, at the `n` points
-/// `t0 + i dt` in order, passed to `sink` (inputs already validated). The fast path of the fits:
-/// [`LANES`] interleaved recurrence chains (stride `LANES h`, as [`eval_values`]) re-anchored
-/// exactly every [`ANCHOR`] points, the times `t_i = t0 + i dt` computed exactly per point (the
-/// gradient needs `t ec`, `t es`), and no per-point finiteness test: a non-finite result is passed
-/// on, so the caller must check what it accumulates.
+/// `t0 + i dt` in order, handed to `sink` in [`Block`]s (inputs already validated). The fast path
+/// of the fits: [`LANES`] interleaved recurrence chains (stride `LANES h`, as [`eval_values`])
+/// re-anchored exactly every [`ANCHOR`] points, the times `t_i = t0 + i dt` computed exactly per
+/// point (the gradient needs `t ec`, `t es`), each lane group turned into values and gradients by
+/// one branch-free loop over the lanes, and no per-point finiteness test: a non-finite result is
+/// passed on, so the caller must check what it accumulates.
 #[inline(always)]
 #[allow(clippy::needless_range_loop)] // lane-parallel arrays
-pub(crate) fn for_each_gradient<T: Real, const P: usize>(
+pub(crate) fn for_each_block<T: Real, const P: usize>(
     p: &Prepared<T>,
     t0: T,
     dt: T,
     n: usize,
     map: impl Fn(&[T; 5]) -> [T; P],
-    mut sink: impl FnMut(T, &[T; P]),
+    mut sink: impl FnMut(&Block<T, P>),
 ) {
     let one = Step::new(&p.k, dt);
     let stride = Step::new(&p.k, dt * c(LANES as f64));
     let time = |i: usize| t0 + T::from_usize(i) * dt;
-    let mut emit = |t: T, ec: T, es: T, es1: T| {
-        let (v, g) = p.value_and_gradient(&Basis { t, ec, es, es1 });
-        sink(v, &map(&g));
+    let mut blk = Block::<T, P>::new();
+    let mut s = Lanes {
+        ec: [T::ZERO; LANES],
+        es: [T::ZERO; LANES],
+        es1: [T::ZERO; LANES],
     };
     let mut start = 0usize;
     while start < n {
-        let len = (n - start).min(ANCHOR);
-        let a = p.k.basis::<true>(time(start));
-        let mut s = Lanes {
-            ec: [a.ec; LANES],
-            es: [a.es; LANES],
-            es1: [a.es1; LANES],
-        };
-        for l in 1..LANES {
-            let (ec, es, es1) = (s.ec[l - 1], s.es[l - 1], s.es1[l - 1]);
-            (s.ec[l], s.es[l]) = one.advance(ec, es);
-            s.es1[l] = one.advance_s1(ec, es, es1, time(start + l));
+        if start.is_multiple_of(ANCHOR) {
+            let a = p.k.basis::<true>(time(start));
+            s.ec[0] = a.ec;
+            s.es[0] = a.es;
+            s.es1[0] = a.es1;
+            for l in 1..LANES {
+                let (ec, es, es1) = (s.ec[l - 1], s.es[l - 1], s.es1[l - 1]);
+                (s.ec[l], s.es[l]) = one.advance(ec, es);
+                s.es1[l] = one.advance_s1(ec, es, es1, time(start + l));
+            }
         }
-        let mut i = start;
-        let end = start + len;
-        // t_i = t0 + i dt exactly as `time` (i + l is an exact float), without a per-point
-        // integer conversion
-        let mut t = lane_times(t0, dt, i);
-        while i + LANES <= end {
+        // t_i = t0 + i dt exactly as `time` (i + l is an exact float)
+        let mut t = lane_times(t0, dt, start);
+        for grp in 0..BLOCK / LANES {
+            let base = grp * LANES;
             for l in 0..LANES {
-                emit(t[l], s.ec[l], s.es[l], s.es1[l]);
+                let b = Basis {
+                    t: t[l],
+                    ec: s.ec[l],
+                    es: s.es[l],
+                    es1: s.es1[l],
+                };
+                let (v, g5) = p.value_and_gradient(&b);
+                let g = map(&g5);
+                blk.value[base + l] = v;
+                for j in 0..P {
+                    blk.grad[j][base + l] = g[j];
+                }
             }
-            i += LANES;
-            if i < end {
-                t = lane_times(t0, dt, i);
-                s.advance(&stride, &t);
-            }
+            // the lanes always hold the next LANES points (past the end or an anchor they are
+            // advanced once in vain)
+            t = lane_times(t0, dt, start + base + LANES);
+            s.advance(&stride, &t);
         }
-        for l in 0..end - i {
-            if let (Some(&ec), Some(&es), Some(&es1)) = (s.ec.get(l), s.es.get(l), s.es1.get(l)) {
-                emit(time(i + l), ec, es, es1);
-            }
-        }
-        start = end;
+        finish_block(&mut blk, n - start, &mut sink);
+        start += BLOCK;
     }
 }
 
-/// The saturation special case of [`for_each_gradient`] (the critical oscillator with `B = 0`, i.e.
-/// `y = y0 ec`, `ec = exp(-omega t)`): `sink(r_star + y0 e, [1 - e, e, k t e])` at the `n` points
-/// `t0 + i dt`, with `e` by the geometric recurrence `e(t + h) = F e(t)` in [`LANES`] interleaved
-/// chains, re-anchored exactly every [`ANCHOR`] points (same kernel). For [`super::Exponential`],
-/// `k = y0 / tau^2` makes the third component the `tau` derivative.
+/// Hand a filled block to `sink` with `remaining` points left (the last block is zero-padded).
+#[inline(always)]
+fn finish_block<T: Real, const P: usize>(
+    blk: &mut Block<T, P>,
+    remaining: usize,
+    sink: &mut impl FnMut(&Block<T, P>),
+) {
+    if remaining < BLOCK {
+        blk.set_len(remaining);
+    } else {
+        blk.len = BLOCK;
+    }
+    sink(blk);
+}
+
+/// The saturation special case of [`for_each_block`] (the critical oscillator with `B = 0`, i.e.
+/// `y = y0 ec`, `ec = exp(-omega t)`): values `r_star + y0 e` and gradients `[1 - e, e, k t e]` at
+/// the `n` points `t0 + i dt`, with `e` by the geometric recurrence `e(t + h) = F e(t)` in
+/// [`LANES`] interleaved chains, re-anchored exactly every [`ANCHOR`] points (same kernel). For
+/// [`super::Exponential`], `k = y0 / tau^2` makes the third component the `tau` derivative.
 #[inline(always)]
 #[allow(clippy::needless_range_loop)] // lane-parallel arrays
-pub(crate) fn for_each_saturation<T: Real>(
+pub(crate) fn saturation_blocks<T: Real>(
     p: &Prepared<T>,
     t0: T,
     dt: T,
     n: usize,
     k: T,
-    mut sink: impl FnMut(T, &[T; 3]),
+    mut sink: impl FnMut(&Block<T, 3>),
 ) {
     let one = Step::new(&p.k, dt).f;
     let stride = Step::new(&p.k, dt * c(LANES as f64)).f;
     let y0 = p.y0();
-    let time = |i: usize| t0 + T::from_usize(i) * dt;
-    let mut emit = |t: T, e: T| sink(p.r_star + y0 * e, &[T::ONE - e, e, k * t * e]);
+    let mut blk = Block::<T, 3>::new();
+    let mut e = [T::ZERO; LANES];
     let mut start = 0usize;
     while start < n {
-        let end = start + (n - start).min(ANCHOR);
-        let mut e = [p.k.basis::<false>(time(start)).ec; LANES];
-        for l in 1..LANES {
-            e[l] = e[l - 1] * one;
-        }
-        let mut i = start;
-        while i + LANES <= end {
-            let t = lane_times(t0, dt, i);
-            for l in 0..LANES {
-                emit(t[l], e[l]);
-                e[l] *= stride;
+        if start.is_multiple_of(ANCHOR) {
+            e[0] = p.k.basis::<false>(t0 + T::from_usize(start) * dt).ec;
+            for l in 1..LANES {
+                e[l] = e[l - 1] * one;
             }
-            i += LANES;
         }
-        for (l, &el) in e.iter().enumerate().take(end - i) {
-            emit(time(i + l), el);
+        for grp in 0..BLOCK / LANES {
+            let base = grp * LANES;
+            let t = lane_times(t0, dt, start + base);
+            for l in 0..LANES {
+                let el = e[l];
+                blk.value[base + l] = p.r_star + y0 * el;
+                blk.grad[0][base + l] = T::ONE - el;
+                blk.grad[1][base + l] = el;
+                blk.grad[2][base + l] = k * t[l] * el;
+                e[l] = el * stride;
+            }
         }
-        start = end;
+        finish_block(&mut blk, n - start, &mut sink);
+        start += BLOCK;
     }
 }
 
@@ -394,17 +507,19 @@ mod tests {
             ] {
                 for (t0, dt, n) in [(1.0, 0.125, 20_003), (0.0, 1.0, 203), (3.5, 0.25, 7)] {
                     let mut i = 0usize;
-                    o.grid_for_each(t0, dt, n, |v, d| {
-                        let t = t0 + i as f64 * dt;
-                        let (vp, dp) = o.value_and_gradient(t).unwrap();
-                        assert!((v - vp).abs() <= 1e-13, "{o:?} {i}");
-                        let s = (o.r0 - o.r_star).abs() + o.v0.abs() / o.omega;
-                        let terms = t * (1.0 + o.zeta) * s;
-                        for k in 0..5 {
-                            let tol = 1e-12 * (1.0 + dp[k].abs()) + 1e-14 * terms;
-                            assert!((d[k] - dp[k]).abs() <= tol, "{o:?} i {i} k {k}");
-                        }
-                        i += 1;
+                    o.grid_blocks(t0, dt, n, |b| {
+                        b.for_each(|v, d| {
+                            let t = t0 + i as f64 * dt;
+                            let (vp, dp) = o.value_and_gradient(t).unwrap();
+                            assert!((v - vp).abs() <= 1e-13, "{o:?} {i}");
+                            let s = (o.r0 - o.r_star).abs() + o.v0.abs() / o.omega;
+                            let terms = t * (1.0 + o.zeta) * s;
+                            for k in 0..5 {
+                                let tol = 1e-12 * (1.0 + dp[k].abs()) + 1e-14 * terms;
+                                assert!((d[k] - dp[k]).abs() <= tol, "{o:?} i {i} k {k}");
+                            }
+                            i += 1;
+                        })
                     })
                     .unwrap();
                     assert_eq!(i, n);
@@ -413,20 +528,33 @@ mod tests {
         }
     }
 
+    /// Blocks against the pointwise evaluation; every block full except the last, whose tail is
+    /// zero (the [`super::Block`] invariant).
     fn same<const P: usize>(
-        run: impl FnOnce(&mut dyn FnMut(f64, &[f64; P])),
+        run: impl FnOnce(&mut dyn FnMut(&super::Block<f64, P>)),
         f: impl Fn(f64) -> (f64, [f64; P]),
     ) {
+        let n = 3 * super::ANCHOR + 5;
         let mut i = 0usize;
-        run(&mut |v, d| {
-            let (vp, dp) = f(0.5 + i as f64 * 0.75);
-            assert!((v - vp).abs() <= 1e-13);
-            for k in 0..P {
-                assert!((d[k] - dp[k]).abs() <= 1e-12 * (1.0 + dp[k].abs()));
+        run(&mut |b| {
+            assert!(
+                b.len == super::BLOCK || i + b.len == n,
+                "short block inside"
+            );
+            for k in b.len..super::BLOCK {
+                assert_eq!(b.value[k], 0.0);
+                assert!(b.grad.iter().all(|g| g[k] == 0.0));
             }
-            i += 1;
+            b.for_each(|v, d| {
+                let (vp, dp) = f(0.5 + i as f64 * 0.75);
+                assert!((v - vp).abs() <= 1e-13);
+                for k in 0..P {
+                    assert!((d[k] - dp[k]).abs() <= 1e-12 * (1.0 + dp[k].abs()));
+                }
+                i += 1;
+            })
         });
-        assert_eq!(i, 3 * super::ANCHOR + 5);
+        assert_eq!(i, n);
     }
 
     #[test]
@@ -434,22 +562,22 @@ mod tests {
         let n = 3 * super::ANCHOR + 5;
         let e = Exponential::new(0.8, 0.2, 30.0).unwrap();
         same(
-            |s| e.grid_for_each(0.5, 0.75, n, s).unwrap(),
+            |s| e.grid_blocks(0.5, 0.75, n, s).unwrap(),
             |t| e.value_and_gradient(t).unwrap(),
         );
         let c = Critical::new(0.7, 0.1, 0.15).unwrap();
         same(
-            |s| c.grid_for_each(0.5, 0.75, n, s).unwrap(),
+            |s| c.grid_blocks(0.5, 0.75, n, s).unwrap(),
             |t| c.value_and_gradient(t).unwrap(),
         );
         let s4 = SlowStart::new(0.7, 0.1, 0.15, 0.4).unwrap();
         same(
-            |s| s4.grid_for_each(0.5, 0.75, n, s).unwrap(),
+            |s| s4.grid_blocks(0.5, 0.75, n, s).unwrap(),
             |t| s4.value_and_gradient(t).unwrap(),
         );
         let o = Overdamped::new(0.7, 0.1, 20.0, 2.0).unwrap();
         same(
-            |s| o.grid_for_each(0.5, 0.75, n, s).unwrap(),
+            |s| o.grid_blocks(0.5, 0.75, n, s).unwrap(),
             |t| o.value_and_gradient(t).unwrap(),
         );
     }

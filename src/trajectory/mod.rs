@@ -34,7 +34,7 @@ mod kernel;
 mod lambert;
 mod params;
 
-pub use grid::{Grid, ParamGrid, ANCHOR};
+pub use grid::{Block, Grid, ParamGrid, ANCHOR, BLOCK};
 pub use lambert::lambert_w_m1;
 pub use params::{Critical, Exponential, Hyper, Overdamped, SaturationLaw, SlowStart};
 
@@ -157,10 +157,27 @@ impl<T: Real> Prepared<T> {
         self.r_star + self.dev(ec, es)
     }
 
-    /// `(y, w) = (y0 ec + B es, y0 D es + B ec)`: the deviation and its grid partner.
+    /// `(y, w / omega)` with `y = y0 ec + B es`, `w = y0 D es + B ec`: the deviation and its grid
+    /// partner, scaled by `1 / omega` (see `grid::PairStep`).
     #[inline(always)]
     pub fn deviation_pair(&self, ec: T, es: T) -> (T, T) {
-        (self.dev(ec, es), self.y0 * self.k.d_times(es) + self.b * ec)
+        (
+            self.dev(ec, es),
+            self.y0 * self.d_over_omega(es) + (self.b / self.omega) * ec,
+        )
+    }
+
+    /// `D x / omega = -+ sqrt|zeta^2 - 1| (q x)` for a basis value `x = E t sh` (`q x` is a
+    /// bounded sin/sinh, so the product exists whenever the result does).
+    #[inline(always)]
+    pub fn d_over_omega(&self, x: T) -> T {
+        let r = self.k.q / self.omega;
+        let qx = self.k.q * x;
+        if self.k.over {
+            r * qx
+        } else {
+            -(r * qx)
+        }
     }
 
     /// Value and gradient (spec A.5) from the basis.
@@ -357,50 +374,51 @@ impl<T: Real> Oscillator<T> {
         Ok(Grid::new(p, t0, dt))
     }
 
-    /// `sink(r, gradient mapped by map)` at the `n` points `t0 + i dt` (the fits' fast path, see
-    /// `grid::for_each_gradient`): no per-point finiteness test, the caller checks its sums.
+    /// Values and gradients (mapped by `map`) at the `n` points `t0 + i dt`, handed to `sink` in
+    /// [`Block`]s (the fits' fast path, see `grid::for_each_block`): no per-point finiteness test,
+    /// the caller checks its sums.
     #[inline(always)]
-    pub(crate) fn grid_for_each_mapped<const P: usize>(
+    pub(crate) fn grid_blocks_mapped<const P: usize>(
         &self,
         t0: T,
         dt: T,
         n: usize,
         map: impl Fn(&[T; 5]) -> [T; P],
-        sink: impl FnMut(T, &[T; P]),
+        sink: impl FnMut(&Block<T, P>),
     ) -> Result<()> {
         let p = self.prepare()?;
         check_grid(t0, dt)?;
-        grid::for_each_gradient(&p, t0, dt, n, map, sink);
+        grid::for_each_block(&p, t0, dt, n, map, sink);
         Ok(())
     }
 
-    /// The saturation fast path (see `grid::for_each_saturation`); only meaningful for the
-    /// exact oscillator form of an [`Exponential`] (critical, `B = 0`).
+    /// The saturation fast path (see `grid::saturation_blocks`); only meaningful for the exact
+    /// oscillator form of an [`Exponential`] (critical, `B = 0`).
     #[inline(always)]
-    pub(crate) fn grid_for_each_saturation(
+    pub(crate) fn grid_blocks_saturation(
         &self,
         t0: T,
         dt: T,
         n: usize,
         k: T,
-        sink: impl FnMut(T, &[T; 3]),
+        sink: impl FnMut(&Block<T, 3>),
     ) -> Result<()> {
         let p = self.prepare()?;
         check_grid(t0, dt)?;
-        grid::for_each_saturation(&p, t0, dt, n, k, sink);
+        grid::saturation_blocks(&p, t0, dt, n, k, sink);
         Ok(())
     }
 
-    /// [`Self::grid_for_each_mapped`] with the gradient `(r_star, r0, v0, omega, zeta)`.
+    /// [`Self::grid_blocks_mapped`] with the gradient `(r_star, r0, v0, omega, zeta)`.
     #[inline(always)]
-    pub(crate) fn grid_for_each(
+    pub(crate) fn grid_blocks(
         &self,
         t0: T,
         dt: T,
         n: usize,
-        sink: impl FnMut(T, &[T; 5]),
+        sink: impl FnMut(&Block<T, 5>),
     ) -> Result<()> {
-        self.grid_for_each_mapped(t0, dt, n, |g| *g, sink)
+        self.grid_blocks_mapped(t0, dt, n, |g| *g, sink)
     }
 
     /// The damping regime (after validation).

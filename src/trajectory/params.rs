@@ -38,20 +38,20 @@ macro_rules! reparam_methods {
     ($p:literal) => {
         reparam_methods!($p, custom_grid);
 
-        /// `sink(value, gradient)` (this parameterisation) at the `n` points `t0 + i dt` (the
-        /// fits' fast path; no per-point finiteness test, the caller checks its sums).
+        /// Values and gradients (this parameterisation) at the `n` points `t0 + i dt` in
+        /// [`Block`](super::Block)s (the fits' fast path; no per-point finiteness test, the
+        /// caller checks its sums).
         #[inline(always)]
         #[allow(dead_code)] // `Hyper` has no ready fit model
-        pub(crate) fn grid_for_each(
+        pub(crate) fn grid_blocks(
             &self,
             t0: T,
             dt: T,
             n: usize,
-            sink: impl FnMut(T, &[T; $p]),
+            sink: impl FnMut(&super::Block<T, $p>),
         ) -> Result<()> {
             let ch = self.chain()?;
-            ch.osc
-                .grid_for_each_mapped(t0, dt, n, |g| ch.apply(g), sink)
+            ch.osc.grid_blocks_mapped(t0, dt, n, |g| ch.apply(g), sink)
         }
     };
     ($p:literal, custom_grid) => {
@@ -153,21 +153,22 @@ impl<T: Real> Exponential<T> {
         Ok(-self.tau * (-f).ln_1p())
     }
 
-    /// `sink(value, gradient)` at the `n` points `t0 + i dt` (the fits' fast path: the geometric
-    /// recurrence of `exp(-t/tau)` alone; no per-point finiteness test, the caller checks its sums).
+    /// Values and gradients at the `n` points `t0 + i dt` in [`Block`](super::Block)s (the fits'
+    /// fast path: the geometric recurrence of `exp(-t/tau)` alone; no per-point finiteness test,
+    /// the caller checks its sums).
     #[inline(always)]
-    pub(crate) fn grid_for_each(
+    pub(crate) fn grid_blocks(
         &self,
         t0: T,
         dt: T,
         n: usize,
-        sink: impl FnMut(T, &[T; 3]),
+        sink: impl FnMut(&super::Block<T, 3>),
     ) -> Result<()> {
         let ch = self.chain()?;
         // d r / d tau = y0 t exp(-t/tau) / tau^2 (the chain's y0 w^2 on the v0 row)
         let w = ch.osc.omega;
         let k = (self.r0 - self.plateau) * (w * w);
-        ch.osc.grid_for_each_saturation(t0, dt, n, k, sink)
+        ch.osc.grid_blocks_saturation(t0, dt, n, k, sink)
     }
 
     reparam_methods!(3, custom_grid);
