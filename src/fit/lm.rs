@@ -134,6 +134,7 @@ impl<T: Real, const P: usize> Sums<T, P> {
 /// `acc[l] + sum_{i < len, i = l mod LANES} a[i] b[i]` (lane-wise partial sums of a dot product;
 /// a whole block is a constant trip count that vectorises across the lanes).
 #[inline(always)]
+#[allow(clippy::modulo_one)] // LANES is 1 with the `compact` feature
 fn dot_acc<T: Real>(mut acc: [T; LANES], a: &[T; BLOCK], b: &[T; BLOCK], len: usize) -> [T; LANES] {
     if len >= BLOCK {
         for (ca, cb) in a.chunks_exact(LANES).zip(b.chunks_exact(LANES)) {
