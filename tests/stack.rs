@@ -3,8 +3,9 @@
 //! Each measurement runs on a fresh thread with a known stack: a region below the current stack
 //! pointer is filled with a pattern, the operation runs, and the lowest word that no longer holds
 //! the pattern gives the deepest stack use. The figure counts everything below the stack pointer
-//! of the calling frame (return address, the closure, the operation). A negative control with a 4 KiB local buffer must measure at least 4 KiB, so a
-//! broken painting (e.g. an operation that runs on another stack) cannot report a small number.
+//! of the calling frame (return address, the closure, the operation). A negative control with a
+//! 4 KiB local buffer must measure at least 4 KiB, so a broken painting (e.g. an operation that
+//! runs on another stack) cannot report a small number.
 //!
 //! The figures depend on the compiler and the optimisation level; the README table comes from
 //! `tools/stack-size.sh` (`cargo test --release --test stack -- --nocapture`). The asserted bounds
