@@ -8,8 +8,9 @@
 //! runs on another stack) cannot report a small number.
 //!
 //! The figures depend on the compiler and the optimisation level; the README table comes from
-//! `tools/stack-size.sh` (`cargo test --release [--features compact] --test stack -- --nocapture`). The asserted bounds
-//! hold in release builds only (debug builds keep every temporary on the stack).
+//! `tools/stack-size.sh` (`cargo test --release [--features compact] --test stack -- --nocapture`).
+//! The asserted bounds hold in release builds only (debug builds keep every temporary on the
+//! stack).
 
 use grpo_dynamics::fit::{fit, fit_auto, Options, ParamSet, Start};
 use grpo_dynamics::predict::Predictor;
