@@ -1557,3 +1557,40 @@ impl<T: Real, const N: usize> Predictor<T, N> {
         })
     }
 }
+
+/// Compile-time size bounds of the predictor's fixed buffers (issue 7): a [`Window`] is its `N`
+/// points plus the length and the last step; a [`Predictor`] adds the settings, three candidate
+/// slots (`P` parameters, `P x P` covariance, AICc, R^2, level offset and variance factor, and a
+/// flag each) and 16 scalars of state.
+/// Checked for the capacities in use (8, 64, the C API's 256, 1024) in f32 and f64.
+const fn window_bound<T, const N: usize>() -> usize {
+    use core::mem::size_of;
+    N * 3 * size_of::<T>() + 2 * size_of::<T>() + 2 * size_of::<usize>()
+}
+const fn slot_bound<T, const P: usize>() -> usize {
+    (P * P + P + 5) * core::mem::size_of::<T>()
+}
+const fn predictor_fits<T: Real, const N: usize>() -> bool {
+    use core::mem::size_of;
+    size_of::<Point<T>>() == 3 * size_of::<T>()
+        && size_of::<Window<T, N>>() <= window_bound::<T, N>()
+        && size_of::<Slot<T, 3>>() <= slot_bound::<T, 3>()
+        && size_of::<Slot<T, 4>>() <= slot_bound::<T, 4>()
+        && size_of::<Predictor<T, N>>()
+            <= window_bound::<T, N>()
+                + 2 * slot_bound::<T, 3>()
+                + slot_bound::<T, 4>()
+                + size_of::<Config<T>>()
+                + 16 * size_of::<T>()
+}
+const _: () = assert!(size_of_config_ok());
+const fn size_of_config_ok() -> bool {
+    use core::mem::size_of;
+    // 11 scalars, `refit_every: u32`, `min_points: usize`
+    size_of::<Config<f64>>() <= 11 * 8 + 2 * size_of::<usize>()
+        && size_of::<Config<f32>>() <= 11 * 4 + 2 * size_of::<usize>()
+}
+const _: () = assert!(predictor_fits::<f32, 8>() && predictor_fits::<f64, 8>());
+const _: () = assert!(predictor_fits::<f32, 64>() && predictor_fits::<f64, 64>());
+const _: () = assert!(predictor_fits::<f32, 256>() && predictor_fits::<f64, 256>());
+const _: () = assert!(predictor_fits::<f32, 1024>() && predictor_fits::<f64, 1024>());

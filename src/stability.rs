@@ -745,3 +745,15 @@ pub fn classify<T: Real>(p: &[T], target: T, tol: T) -> Result<Classification<T>
     };
     Ok(Classification { regime, overshoot })
 }
+
+/// Compile-time bound of the exact spectrum's stack buffers (issue 7): the Aberth iteration
+/// keeps `MAX_EXACT_LAG + 1` complex roots, flags and last corrections, `(MAX_EXACT_LAG + 1)
+/// (3 size_of(T) + 1)` bytes (24.6 KiB in f64, 12.3 KiB in f32): the deepest stack of the crate,
+/// used only by [`Hyper::linear_regime`] and its callers at lags `>= 2`.
+const fn aberth_fits<T>() -> bool {
+    use core::mem::size_of;
+    const CAP: usize = MAX_EXACT_LAG as usize + 1;
+    size_of::<[Cx<T>; CAP]>() + size_of::<[bool; CAP]>() + size_of::<[T; CAP]>()
+        <= CAP * (3 * size_of::<T>() + 1)
+}
+const _: () = assert!(aberth_fits::<f32>() && aberth_fits::<f64>());

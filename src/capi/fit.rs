@@ -183,3 +183,11 @@ pub unsafe extern "C" fn grpo_fit(
         Ok(())
     })
 }
+
+// Compile-time layout bounds of the C structs (issue 7): the result has 3 + 2 32-bit fields,
+// 2 x 8 + 5 doubles and at most 4 bytes of padding after `n_params`; the options 3 32-bit fields,
+// 4 doubles and at most 4 bytes of padding.
+const _: () = assert!(
+    core::mem::size_of::<grpo_fit_result>() <= 5 * 4 + (2 * 8 + 5) * 8 + 4
+        && core::mem::size_of::<grpo_fit_options>() <= 3 * 4 + 4 * 8 + 4
+);

@@ -177,3 +177,9 @@ pub unsafe extern "C" fn grpo_predictor_predict(
         Ok(())
     })
 }
+
+// Compile-time bound of the caller-allocated predictor storage (`grpo_predictor_size()`, issue 7):
+// the tag plus a `Predictor<f64, GRPO_PREDICTOR_WINDOW>`, i.e. 24 bytes per window point and at
+// most 2 KiB of fixed state.
+const _: () =
+    assert!(core::mem::size_of::<CPredictor>() <= 8 + GRPO_PREDICTOR_WINDOW * 3 * 8 + 2048);

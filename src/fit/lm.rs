@@ -31,6 +31,14 @@ fn pass<T: Real, M: Model<T, P>, const P: usize>(
     data: &[Curve<'_, T>],
     loss: Loss<T>,
 ) -> Acc<T, P> {
+    if cfg!(feature = "compact") {
+        // one instantiation for every loss and weighting: less code, slower passes
+        return pass_with::<T, M, P, false, _>(model, x, data, move |wr2, wi| match loss {
+            Loss::LeastSquares => (wr2, wi),
+            Loss::Huber(s) => huber(s * s, wr2, wi),
+            Loss::Cauchy(s) => cauchy(s * s, wr2, wi),
+        });
+    }
     match loss {
         // unit weights: `wg = g`, the buffer holds the gradient once
         Loss::LeastSquares if data.iter().all(|c| c.w.is_none()) => {
@@ -39,28 +47,37 @@ fn pass<T: Real, M: Model<T, P>, const P: usize>(
         Loss::LeastSquares => pass_with::<T, M, P, false, _>(model, x, data, |wr2, wi| (wr2, wi)),
         Loss::Huber(s) => {
             let s2 = s * s;
-            pass_with::<T, M, P, false, _>(model, x, data, move |wr2, wi| {
-                let z = wr2 / s2;
-                if z <= T::ONE {
-                    (wr2, wi)
-                } else {
-                    let sz = z.sqrt();
-                    (s2 * (T::TWO * sz - T::ONE), wi / sz)
-                }
-            })
+            pass_with::<T, M, P, false, _>(model, x, data, move |wr2, wi| huber(s2, wr2, wi))
         }
         Loss::Cauchy(s) => {
             let s2 = s * s;
-            pass_with::<T, M, P, false, _>(model, x, data, move |wr2, wi| {
-                let z = wr2 / s2;
-                (s2 * z.ln_1p(), wi / (T::ONE + z))
-            })
+            pass_with::<T, M, P, false, _>(model, x, data, move |wr2, wi| cauchy(s2, wr2, wi))
         }
     }
 }
 
-/// Independent accumulator lanes (the block sums vectorise across them).
-const LANES: usize = 4;
+/// Huber with `s2 = s^2`: `(s^2 rho(z), w rho'(z))` for `z = w r^2 / s^2` given `wr2 = w r^2`.
+#[inline(always)]
+fn huber<T: Real>(s2: T, wr2: T, wi: T) -> (T, T) {
+    let z = wr2 / s2;
+    if z <= T::ONE {
+        (wr2, wi)
+    } else {
+        let sz = z.sqrt();
+        (s2 * (T::TWO * sz - T::ONE), wi / sz)
+    }
+}
+
+/// Cauchy with `s2 = s^2`, same convention as [`huber`].
+#[inline(always)]
+fn cauchy<T: Real>(s2: T, wr2: T, wi: T) -> (T, T) {
+    let z = wr2 / s2;
+    (s2 * z.ln_1p(), wi / (T::ONE + z))
+}
+
+/// Independent accumulator lanes (the block sums vectorise across them; 1 with the `compact`
+/// feature).
+const LANES: usize = if cfg!(feature = "compact") { 1 } else { 4 };
 
 const _: () = assert!(BLOCK.is_multiple_of(LANES));
 
@@ -117,6 +134,7 @@ impl<T: Real, const P: usize> Sums<T, P> {
 /// `acc[l] + sum_{i < len, i = l mod LANES} a[i] b[i]` (lane-wise partial sums of a dot product;
 /// a whole block is a constant trip count that vectorises across the lanes).
 #[inline(always)]
+#[allow(clippy::modulo_one)] // LANES is 1 with the `compact` feature
 fn dot_acc<T: Real>(mut acc: [T; LANES], a: &[T; BLOCK], b: &[T; BLOCK], len: usize) -> [T; LANES] {
     if len >= BLOCK {
         for (ca, cb) in a.chunks_exact(LANES).zip(b.chunks_exact(LANES)) {
@@ -539,3 +557,20 @@ pub fn solve<T: Real, M: Model<T, P>, const P: usize>(
         evaluations,
     })
 }
+
+/// Compile-time size bounds of the solver's fixed buffers (issue 7), for every `P <= MAX_PARAMS`:
+/// an [`Acc`] holds `P^2 + P + 2` scalars and a flag, a [`Report`] `P^2 + 2 P + 2` scalars and
+/// four counts, the lane [`Sums`] `LANES (P^2 + P + 1)` scalars.
+const fn lm_fits<T: Real, const P: usize>() -> bool {
+    use core::mem::size_of;
+    let t = size_of::<T>();
+    size_of::<Sums<T, P>>() == LANES * (P * P + P + 1) * t
+        && size_of::<Acc<T, P>>() <= (P * P + P + 3) * t
+        && size_of::<Report<T, P>>() <= (P * P + 2 * P + 2) * t + 4 * size_of::<usize>()
+}
+macro_rules! lm_fits_all {
+    ($($p:literal)*) => {
+        $(const _: () = assert!(lm_fits::<f32, $p>() && lm_fits::<f64, $p>());)*
+    };
+}
+lm_fits_all!(1 2 3 4 5 6 7 8);

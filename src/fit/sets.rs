@@ -170,7 +170,8 @@ macro_rules! ready_model {
                 mut sink: F,
             ) -> Result<()> {
                 let m = $traj::new($(x[$i]),*)?;
-                if let Some(g) = grid {
+                // (the `compact` feature always takes the pointwise path below: less code)
+                if let Some(g) = grid.filter(|_| !cfg!(feature = "compact")) {
                     // lane-interleaved recurrences; non-finite results reach the sums, which the
                     // solver checks once per pass
                     return m.grid_blocks(g.t0 - self.origin, g.dt, t.len(), sink);
@@ -458,3 +459,15 @@ pub fn fit_auto<T: Real>(t: &[T], y: &[T], w: Option<&[T]>, opts: &Options<T>) -
     }
     best.ok_or(first_err.unwrap_or(Error::new(ErrorKind::Diverged, Param::Params)))
 }
+
+/// Compile-time size bound of a fit result (issue 7): `2 MAX_PARAMS + MAX_PARAMS^2 + 7` scalars
+/// (parameters, standard errors, covariance, plateau, its error, cost, objective, R^2, AICc, BIC)
+/// plus three counts (`usize`, padding included) and four 32-bit fields (two counters, two enums).
+const fn fit_fits<T>() -> bool {
+    use core::mem::size_of;
+    size_of::<Fit<T>>()
+        <= (2 * MAX_PARAMS + MAX_PARAMS * MAX_PARAMS + 7) * size_of::<T>()
+            + 4 * size_of::<usize>()
+            + 4 * size_of::<u32>()
+}
+const _: () = assert!(fit_fits::<f32>() && fit_fits::<f64>());

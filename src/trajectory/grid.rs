@@ -290,7 +290,7 @@ impl<T: Real> Lanes<T> {
 }
 
 /// Points per [`Block`].
-pub const BLOCK: usize = 16;
+pub const BLOCK: usize = if cfg!(feature = "compact") { 8 } else { 16 };
 
 // a block is a whole number of lane groups, and anchors fall on block boundaries
 const _: () = assert!(BLOCK.is_multiple_of(LANES) && ANCHOR.is_multiple_of(BLOCK));

@@ -27,7 +27,14 @@ fn curve(out: &mut [f32; 64]) -> f32 {
 }
 
 fn fit_curve(t: &[f32; 64], y: &[f32; 64]) -> f32 {
-    match fit(ParamSet::SlowStart, t, y, None, Start::Data, &Options::default()) {
+    match fit(
+        ParamSet::SlowStart,
+        t,
+        y,
+        None,
+        Start::Data,
+        &Options::default(),
+    ) {
         Ok(f) => f.plateau,
         Err(_) => f32::NAN,
     }
