@@ -44,7 +44,7 @@ pub struct Point<T> {
     pub step: T,
     /// Observed reward.
     pub reward: T,
-    /// Positive weight.
+    /// Positive weight (relative: a refit scales the window's weights to a maximum of 1).
     pub weight: T,
 }
 
@@ -987,10 +987,13 @@ impl<T: Real, const N: usize> Predictor<T, N> {
         let mut tb = [T::ZERO; N];
         let mut yb = [T::ZERO; N];
         let mut wb = [T::ZERO; N];
+        // weights are relative: scaled to a maximum of 1, so weighted sums cannot overflow (a
+        // window of unit weights is unchanged)
+        let wmax = pts.iter().fold(T::ZERO, |m, p| m.max(p.weight));
         for (i, p) in pts.iter().enumerate() {
             tb[i] = p.step - origin;
             yb[i] = p.reward;
-            wb[i] = p.weight;
+            wb[i] = p.weight / wmax;
         }
         let (t, y, w) = (&tb[..n], &yb[..n], &wb[..n]);
         // level model: weighted mean

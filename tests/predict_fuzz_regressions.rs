@@ -75,3 +75,35 @@ fn step_answers_are_not_before_the_last_step() {
     let s = p.step_to_target(23.13).unwrap();
     assert!(s >= last, "step {s} before the last step {last}");
 }
+
+/// Weights of f64::MAX and a subnormal interval scale: the forecast's sd came out NaN.
+#[test]
+fn huge_weights_subnormal_scale_no_nan() {
+    let (lo, hi) = (0.0, 145.92);
+    let mut cfg = Config::new(lo, hi);
+    cfg.refit_every = 1;
+    cfg.min_points = 3;
+    cfg.interval_scale = 5e-324;
+    let mut p = Predictor::<f64, 16>::with_config(cfg).unwrap();
+    let pts = [
+        (-0.01, 0.0, f64::MAX),
+        (97.33, 23.13, 1.0),
+        (312.41, -15.35, f64::MAX),
+        (23.86, 23.13, 1.0),
+        (125.53, 23.13, 1.0),
+        (23.13, -1.0466116276213436e-197, 1.0),
+    ];
+    for (d, r, w) in pts {
+        let last = p.window().last().map_or(0.0, |q| q.step);
+        let _ = p.push_point(Point {
+            step: last + d,
+            reward: r,
+            weight: w,
+        });
+    }
+    for _ in 0..3 {
+        if let Ok(f) = p.plateau() {
+            assert_ordered(&f, lo, hi);
+        }
+    }
+}
