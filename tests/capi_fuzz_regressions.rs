@@ -40,3 +40,35 @@ fn trajectory_eval_with_overflowing_phase_leaves_output_untouched() {
         assert!(out.iter().all(|x| x.is_finite()));
     }
 }
+
+/// v0 = -4e306, omega = zeta = 69.39, step 74.53: the values pass the magnitude pre-check, but a
+/// grid partner scaled by the step (B h = 3e308) overflowed, the grid diverged and
+/// `grpo_trajectory_eval_grid` wrote `out` before returning the error. The partner's time scale
+/// is now capped at 1 / omega, so the grid exists wherever the pre-check admits it.
+#[test]
+fn trajectory_grid_with_huge_velocity_and_step() {
+    let m = grpo_oscillator {
+        r_star: 74.53,
+        r0: 69.39,
+        v0: -4.037787314632314e306,
+        omega: 69.39,
+        zeta: 69.39,
+    };
+    let (t0, dt) = (69.39, 74.53);
+    let mut out = [-7.0; 29];
+    let st = unsafe { grpo_trajectory_eval_grid(&m, t0, dt, 29, out.as_mut_ptr()) };
+    assert_eq!(st, GRPO_OK);
+    for (i, &v) in out.iter().enumerate() {
+        let t = [t0 + dt * i as f64];
+        let mut p = [0.0];
+        assert_eq!(
+            unsafe { grpo_trajectory_eval(&m, t.as_ptr(), 1, p.as_mut_ptr()) },
+            GRPO_OK
+        );
+        assert!(
+            (v - p[0]).abs() <= 1e-9 * 4e306,
+            "{i}: grid {v} vs pointwise {}",
+            p[0]
+        );
+    }
+}

@@ -61,13 +61,14 @@ fn diverged() -> Error {
     Error::new(ErrorKind::Diverged, Param::T)
 }
 
-/// The transition of the value pair `(y, w h)` of [`eval_values`] over a step `s` (a multiple of
-/// the grid step `h`): `y(t+s) = F y + (G / h) (w h)`, `(w h)(t+s) = (D G h) y + F (w h)`.
-/// Scaling the partner by `h` makes both off-diagonal factors dimensionless (`G / h` is O(s/h),
-/// `D G h = -+ (q G)(q h)` is O((omega s)(omega h))), so neither underflows while the curvature
-/// matters nor overflows while the values exist. (With `D G` itself, a tiny `omega` makes
-/// `D G y` underflow to zero and the grid runs off along a straight line; with `w / omega` a
-/// subnormal `omega` overflows the partner.)
+/// The transition of the value pair `(y, w c)` of [`eval_values`] over a step `s`, with the time
+/// scale `c = min(h, 1 / omega)` (`h` the grid step): `y(t+s) = F y + (G / c) (w c)`,
+/// `(w c)(t+s) = (D G c) y + F (w c)`. Scaling the partner by a time makes both off-diagonal
+/// factors dimensionless (`G / c` is O(s / c), `D G c = -+ (q G)(q c)`), so neither underflows
+/// while the curvature matters (with `D G` itself a tiny `omega` makes `D G y` underflow and the
+/// grid runs off along a straight line); capping `c` at `1 / omega` keeps `B c` within a factor
+/// `e` of the trajectory's magnitude bound, so the partner exists whenever the values do (with
+/// `c = h` a large step overflowed it, with `c = 1 / omega` a subnormal `omega` did).
 struct PairStep<T> {
     f: T,
     g: T,
@@ -75,16 +76,16 @@ struct PairStep<T> {
 }
 
 impl<T: Real> PairStep<T> {
-    fn new(p: &Prepared<T>, s: T, h: T) -> Self {
+    fn new(p: &Prepared<T>, s: T, c: T) -> Self {
         let b = p.k.basis::<false>(s);
         PairStep {
             f: b.ec,
-            g: b.es / h,
-            dg: p.d_scaled(b.es, h),
+            g: b.es / c,
+            dg: p.d_scaled(b.es, c),
         }
     }
 
-    /// `(y, w h)` one step later.
+    /// `(y, w c)` one step later.
     #[inline(always)]
     fn advance(&self, y: T, w: T) -> (T, T) {
         (self.f * y + self.g * w, self.dg * y + self.f * w)
@@ -94,16 +95,17 @@ impl<T: Real> PairStep<T> {
 /// Value-only grid evaluation into `out` (inputs already validated).
 ///
 /// The deviation `y = y0 ec + B es` and its partner `w = y0 D es + B ec` obey the same addition
-/// theorem, `y(t+h) = F y + G w`, `w(t+h) = D G y + F w` (carried as `w h`, see
+/// theorem, `y(t+h) = F y + G w`, `w(t+h) = D G y + F w` (carried as `w c`, see
 /// [`PairStep`]), so each point costs 4 multiplications and 3 additions; [`LANES`] interleaved
 /// chains (stride `LANES h`) hide the latency.
 pub(crate) fn eval_values<T: Real>(p: &Prepared<T>, t0: T, dt: T, out: &mut [T]) -> Result<()> {
-    let one = PairStep::new(p, dt, dt);
-    let lanes = PairStep::new(p, dt * c(LANES as f64), dt);
+    let scale = dt.min(T::ONE / p.omega);
+    let one = PairStep::new(p, dt, scale);
+    let lanes = PairStep::new(p, dt * c(LANES as f64), scale);
     for (b, block) in out.chunks_mut(ANCHOR).enumerate() {
         let t = t0 + T::from_usize(b * ANCHOR) * dt;
         let a = p.k.basis::<false>(t);
-        let (y0, w0) = p.deviation_pair(a.ec, a.es, dt);
+        let (y0, w0) = p.deviation_pair(a.ec, a.es, scale);
         let mut y = [y0; LANES];
         let mut w = [w0; LANES];
         for j in 1..LANES {

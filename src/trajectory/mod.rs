@@ -157,13 +157,13 @@ impl<T: Real> Prepared<T> {
         self.r_star + self.dev(ec, es)
     }
 
-    /// `(y, w h)` with `y = y0 ec + B es`, `w = y0 D es + B ec`: the deviation and its grid
-    /// partner, scaled by the grid step `h` (see `grid::PairStep`).
+    /// `(y, w c)` with `y = y0 ec + B es`, `w = y0 D es + B ec`: the deviation and its grid
+    /// partner, scaled by the time `c` (see `grid::PairStep`).
     #[inline(always)]
-    pub fn deviation_pair(&self, ec: T, es: T, h: T) -> (T, T) {
+    pub fn deviation_pair(&self, ec: T, es: T, c: T) -> (T, T) {
         (
             self.dev(ec, es),
-            self.y0 * self.d_scaled(es, h) + (self.b * h) * ec,
+            self.y0 * self.d_scaled(es, c) + (self.b * c) * ec,
         )
     }
 
