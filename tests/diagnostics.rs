@@ -130,17 +130,8 @@ fn e1_rejects_bad_input() {
     );
 }
 
-/// SplitMix64: a tiny deterministic generator for the Monte-Carlo groups.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E3779B97F4A7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D049BB133111EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
+mod common;
+use common::Rng;
 
 fn groups(ps: &[f64], g: usize, rng: &mut Rng) -> Vec<f64> {
     let mut out = Vec::with_capacity(ps.len() * g);

@@ -5,23 +5,8 @@ use grpo_dynamics::predict::*;
 use grpo_dynamics::trajectory::Exponential;
 use grpo_dynamics::{ErrorKind, Param};
 
-/// SplitMix64 uniform in [0, 1).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E3779B97F4A7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D049BB133111EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    }
-    /// Standard normal (Box-Muller).
-    fn normal(&mut self) -> f64 {
-        let u = self.next().max(1e-300);
-        let v = self.next();
-        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
-    }
-}
+mod common;
+use common::Rng;
 
 fn predictor(cfg: Config<f64>, t: &[f64], y: &[f64]) -> Predictor<f64, 256> {
     let mut p = Predictor::<f64, 256>::with_config(cfg).unwrap();
