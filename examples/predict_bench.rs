@@ -8,7 +8,9 @@
 //! `../shared/data/curves` relative to the crate root. Each curve is cut at 20 %, 30 % and 50 % of
 //! its points; from the prefix every method predicts the mean reward of the last 10 % of the points
 //! (at the mean step of that tail). Printed per cut and method: median / mean / p90 absolute error
-//! and the coverage of the 50 / 80 / 95 % intervals.
+//! and the coverage of the 50 / 80 / 95 % intervals; for each baseline, paired by curve with the
+//! crate, the number of curves where the crate's error is smaller and the fraction of
+//! [`BOOTSTRAP`] resamples of the curves (fixed seed) in which the crate's median error is lower.
 //!
 //! Reward bounds: [0, 1] when every reward of the prefix lies in [0, 1] (accuracy-type rewards),
 //! unbounded otherwise; every prediction and interval of every method is clipped to them.
@@ -269,6 +271,8 @@ fn curves_dir() -> PathBuf {
 #[derive(Default)]
 struct Tally {
     errors: Vec<f64>,
+    /// Error per curve in file order (`None`: no forecast), for the paired comparisons.
+    per_curve: Vec<Option<f64>>,
     covered: [usize; 3],
     failed: usize,
 }
@@ -301,6 +305,56 @@ pub struct Summary {
     pub coverage: [f64; 3],
     /// Prefixes on which the method gave no forecast.
     pub failed: usize,
+    /// Curves on which the crate's error is strictly smaller than this method's (paired; `None`
+    /// for the crate's own row).
+    pub crate_wins: Option<usize>,
+    /// Paired bootstrap over curves ([`BOOTSTRAP`] resamples): fraction of resamples in which
+    /// the crate's median error is strictly below this method's (`None` for the crate's row).
+    /// Near 0.5 the two medians are not told apart by these curves.
+    pub p_crate_median_lower: Option<f64>,
+}
+
+/// Resamples of the paired bootstrap.
+pub const BOOTSTRAP: usize = 10_000;
+
+/// SplitMix64, uniform integers below `n` (a fixed seed: the report is reproducible).
+struct Rng(u64);
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self.0.wrapping_add(0x9E3779B97F4A7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D049BB133111EB);
+        ((z ^ (z >> 31)) % n as u64) as usize
+    }
+}
+
+/// Paired comparison of the crate (`a`) with a method (`b`) on the curves where both forecast:
+/// (curves where `a < b`, bootstrap fraction of resamples with `median a < median b`).
+fn paired(a: &[Option<f64>], b: &[Option<f64>]) -> (usize, f64) {
+    let pairs: Vec<(f64, f64)> = a
+        .iter()
+        .zip(b)
+        .filter_map(|(x, y)| Some(((*x)?, (*y)?)))
+        .collect();
+    let wins = pairs.iter().filter(|(x, y)| x < y).count();
+    if pairs.is_empty() {
+        return (0, f64::NAN);
+    }
+    let mut rng = Rng(0x5EED);
+    let (mut xa, mut xb) = (vec![0.0; pairs.len()], vec![0.0; pairs.len()]);
+    let mut lower = 0;
+    for _ in 0..BOOTSTRAP {
+        for (u, v) in xa.iter_mut().zip(&mut xb) {
+            (*u, *v) = pairs[rng.below(pairs.len())];
+        }
+        xa.sort_by(f64::total_cmp);
+        xb.sort_by(f64::total_cmp);
+        if quantile(&xa, 0.5) < quantile(&xb, 0.5) {
+            lower += 1;
+        }
+    }
+    (wins, lower as f64 / BOOTSTRAP as f64)
 }
 
 /// Method names in table order.
@@ -353,11 +407,13 @@ pub fn evaluate(dir: &Path, verbose: bool) -> (usize, Vec<Summary>) {
                 let tally = &mut tallies[ci][mi];
                 let Some(fc) = fc else {
                     tally.failed += 1;
+                    tally.per_curve.push(None);
                     continue;
                 };
                 let clip = |v: f64| v.clamp(bounds.0, bounds.1);
                 let v = clip(fc.value);
                 tally.errors.push((v - target).abs());
+                tally.per_curve.push(Some((v - target).abs()));
                 for (k, z) in Z.iter().enumerate() {
                     let (lo, hi) = (clip(fc.value - z * fc.sd), clip(fc.value + z * fc.sd));
                     if lo <= target && target <= hi {
@@ -381,6 +437,12 @@ pub fn evaluate(dir: &Path, verbose: bool) -> (usize, Vec<Summary>) {
     let mut out = Vec::new();
     for (ci, &cut) in CUTS.iter().enumerate() {
         for (mi, &method) in METHODS.iter().enumerate() {
+            let (crate_wins, p_crate_median_lower) = if mi == 0 {
+                (None, None)
+            } else {
+                let (w, p) = paired(&tallies[ci][0].per_curve, &tallies[ci][mi].per_curve);
+                (Some(w), Some(p))
+            };
             let tl = &mut tallies[ci][mi];
             tl.errors.sort_by(f64::total_cmp);
             let k = tl.errors.len().max(1) as f64;
@@ -392,6 +454,8 @@ pub fn evaluate(dir: &Path, verbose: bool) -> (usize, Vec<Summary>) {
                 p90: quantile(&tl.errors, 0.9),
                 coverage: tl.covered.map(|c| c as f64 / k),
                 failed: tl.failed,
+                crate_wins,
+                p_crate_median_lower,
             });
         }
     }
@@ -409,7 +473,7 @@ fn main() {
     for &cut in &CUTS {
         println!();
         println!(
-            "cut {:>2}% | {:<13} | {:>8} | {:>8} | {:>8} | {:>5} | {:>5} | {:>5} | failed",
+            "cut {:>2}% | {:<13} | {:>8} | {:>8} | {:>8} | {:>5} | {:>5} | {:>5} | failed | crate wins | P(crate median lower)",
             (cut * 100.0).round(),
             "method",
             "median",
@@ -420,8 +484,14 @@ fn main() {
             "cov95"
         );
         for r in rows.iter().filter(|r| r.cut == cut) {
-            println!(
-                "        | {:<13} | {:>8.4} | {:>8.4} | {:>8.4} | {:>4.0}% | {:>4.0}% | {:>4.0}% | {}",
+            let wins = r
+                .crate_wins
+                .map_or(String::new(), |w| format!("{w} of {n_curves}"));
+            let p = r
+                .p_crate_median_lower
+                .map_or(String::new(), |p| format!("{p:.2}"));
+            let line = format!(
+                "        | {:<13} | {:>8.4} | {:>8.4} | {:>8.4} | {:>4.0}% | {:>4.0}% | {:>4.0}% | {:>6} | {:>10} | {}",
                 r.method,
                 r.median,
                 r.mean,
@@ -429,8 +499,11 @@ fn main() {
                 100.0 * r.coverage[0],
                 100.0 * r.coverage[1],
                 100.0 * r.coverage[2],
-                r.failed
+                r.failed,
+                wins,
+                p
             );
+            println!("{}", line.trim_end().trim_end_matches('|').trim_end());
         }
     }
 }
