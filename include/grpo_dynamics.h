@@ -423,7 +423,8 @@ typedef struct grpo_fit_result {
    */
   double params[8];
   /**
-   * Standard errors (`inf` when a parameter is not identified).
+   * Standard errors (`inf` when a parameter is not identified). Where the libc defines a
+   * `stderr` macro (musl, Apple) read them with `grpo_fit_result_stderr(&result)`.
    */
   double stderr[8];
   /**
@@ -906,3 +907,19 @@ int32_t grpo_time_to_fraction(const struct grpo_oscillator *m, double f, double 
 #endif  // __cplusplus
 
 #endif  /* GRPO_DYNAMICS_H */
+
+#ifndef GRPO_DYNAMICS_ACCESSORS
+#define GRPO_DYNAMICS_ACCESSORS
+/**
+ * `result->stderr`, the 8 standard errors. The member name is a contract, and it is also the
+ * name of the C standard error stream, which some libcs define as a macro: musl's
+ * `#define stderr (stderr)` turns `result.stderr` into a syntax error, and Apple's
+ * `#define stderr __stderrp` does when this header came before <stdio.h>. This accessor never
+ * names the member (it is the 8 doubles before `plateau`, a frozen layout), so it works on every
+ * libc whatever the order of the includes.
+ */
+static inline const double *grpo_fit_result_stderr(const grpo_fit_result *result) {
+  return (const double *)((const char *)result + offsetof(grpo_fit_result, plateau) -
+                          8 * sizeof(double));
+}
+#endif

@@ -45,7 +45,8 @@ pub struct grpo_fit_result {
     pub n_params: u32,
     /// Parameters.
     pub params: [f64; 8],
-    /// Standard errors (`inf` when a parameter is not identified).
+    /// Standard errors (`inf` when a parameter is not identified). Where the libc defines a
+    /// `stderr` macro (musl, Apple) read them with `grpo_fit_result_stderr(&result)`.
     pub stderr: [f64; 8],
     /// Plateau (parameter 0 of every set).
     pub plateau: f64,
