@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds every tests/c/test_*.c against the static library and runs it (ASan + UBSan when the
-# compiler supports them). Usage: tests/c/run.sh   (from anywhere)
+# compiler supports them), then syntax-checks them against musl when musl-gcc is installed.
+# Usage: tests/c/run.sh   (from anywhere)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo rustc -q --release --lib --features capi --crate-type staticlib
@@ -21,3 +22,13 @@ for src in tests/c/test_*.c; do
   echo "running $exe"
   "$exe"
 done
+# musl defines `#define stderr (stderr)`: every test (and so the header) must compile against
+# its stdio.h too (syntax only: the static library is built for the host libc).
+if command -v musl-gcc >/dev/null; then
+  for src in tests/c/test_*.c; do
+    musl-gcc -std=c11 -Wall -Wextra -Werror -Iinclude -fsyntax-only "$src"
+  done
+  echo "every C test compiles against musl's headers"
+else
+  echo "(musl-gcc not found: musl header check skipped)"
+fi
