@@ -32,6 +32,9 @@ use grpo_dynamics::predict::{Config, Predictor};
 use grpo_dynamics::Result;
 use std::path::{Path, PathBuf};
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 /// Normal quantiles of the central 50 / 80 / 95 % intervals.
 const Z: [f64; 3] = [0.6744897501960817, 1.2815515655446004, 1.959963984540054];
 /// Cut fractions.
@@ -270,8 +273,7 @@ fn curves_dir() -> PathBuf {
 
 #[derive(Default)]
 struct Tally {
-    errors: Vec<f64>,
-    /// Error per curve in file order (`None`: no forecast), for the paired comparisons.
+    /// Absolute error per curve in file order (`None`: no forecast).
     per_curve: Vec<Option<f64>>,
     covered: [usize; 3],
     failed: usize,
@@ -317,18 +319,6 @@ pub struct Summary {
 /// Resamples of the paired bootstrap.
 pub const BOOTSTRAP: usize = 10_000;
 
-/// SplitMix64, uniform integers below `n` (a fixed seed: the report is reproducible).
-struct Rng(u64);
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 = self.0.wrapping_add(0x9E3779B97F4A7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D049BB133111EB);
-        ((z ^ (z >> 31)) % n as u64) as usize
-    }
-}
-
 /// Paired comparison of the crate (`a`) with a method (`b`) on the curves where both forecast:
 /// (curves where `a < b`, bootstrap fraction of resamples with `median a < median b`).
 fn paired(a: &[Option<f64>], b: &[Option<f64>]) -> (usize, f64) {
@@ -341,12 +331,14 @@ fn paired(a: &[Option<f64>], b: &[Option<f64>]) -> (usize, f64) {
     if pairs.is_empty() {
         return (0, f64::NAN);
     }
-    let mut rng = Rng(0x5EED);
+    // the tests' SplitMix64 with a fixed seed: the report is reproducible
+    let mut rng = common::Rng(0x5EED);
     let (mut xa, mut xb) = (vec![0.0; pairs.len()], vec![0.0; pairs.len()]);
     let mut lower = 0;
     for _ in 0..BOOTSTRAP {
         for (u, v) in xa.iter_mut().zip(&mut xb) {
-            (*u, *v) = pairs[rng.below(pairs.len())];
+            let i = ((rng.next() * pairs.len() as f64) as usize).min(pairs.len() - 1);
+            (*u, *v) = pairs[i];
         }
         xa.sort_by(f64::total_cmp);
         xb.sort_by(f64::total_cmp);
@@ -412,7 +404,6 @@ pub fn evaluate(dir: &Path, verbose: bool) -> (usize, Vec<Summary>) {
                 };
                 let clip = |v: f64| v.clamp(bounds.0, bounds.1);
                 let v = clip(fc.value);
-                tally.errors.push((v - target).abs());
                 tally.per_curve.push(Some((v - target).abs()));
                 for (k, z) in Z.iter().enumerate() {
                     let (lo, hi) = (clip(fc.value - z * fc.sd), clip(fc.value + z * fc.sd));
@@ -443,15 +434,16 @@ pub fn evaluate(dir: &Path, verbose: bool) -> (usize, Vec<Summary>) {
                 let (w, p) = paired(&tallies[ci][0].per_curve, &tallies[ci][mi].per_curve);
                 (Some(w), Some(p))
             };
-            let tl = &mut tallies[ci][mi];
-            tl.errors.sort_by(f64::total_cmp);
-            let k = tl.errors.len().max(1) as f64;
+            let tl = &tallies[ci][mi];
+            let mut errors: Vec<f64> = tl.per_curve.iter().flatten().copied().collect();
+            errors.sort_by(f64::total_cmp);
+            let k = errors.len().max(1) as f64;
             out.push(Summary {
                 cut,
                 method,
-                median: quantile(&tl.errors, 0.5),
-                mean: mean(&tl.errors),
-                p90: quantile(&tl.errors, 0.9),
+                median: quantile(&errors, 0.5),
+                mean: mean(&errors),
+                p90: quantile(&errors, 0.9),
                 coverage: tl.covered.map(|c| c as f64 / k),
                 failed: tl.failed,
                 crate_wins,
