@@ -1,26 +1,10 @@
-//! Zero heap allocations per fit, counted with a global allocator.
+//! Zero heap allocations per fit, counted with a global allocator (this thread only).
 
 use grpo_dynamics::fit::joint::{group_invariance, size_exponent_from_curves, Tagged};
 use grpo_dynamics::fit::{fit, fit_auto, Loss, Options, ParamSet, Start};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-struct Counting;
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::SeqCst);
-        System.alloc(l)
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        System.dealloc(p, l)
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::SeqCst);
-        System.realloc(p, l, n)
-    }
-}
+#[path = "common/counting_alloc.rs"]
+mod counting_alloc;
+use counting_alloc::{count_allocations, Counting};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -51,39 +35,42 @@ fn fits_do_not_allocate() {
         Start::Data,
         &Options::default(),
     );
-    let before = ALLOCS.load(Ordering::SeqCst);
-    let mut sink = 0.0;
-    for set in ParamSet::ALL {
-        for (tt, ww, o) in [
-            (&t, None, Options::default()),
-            (&t_irregular, Some(&w[..]), huber),
-        ] {
-            let f = fit(set, tt, &y, ww, Start::Data, &o).unwrap();
-            sink += f.cost;
+    let (sink, allocs) = count_allocations(|| {
+        let mut sink = 0.0;
+        for set in ParamSet::ALL {
+            for (tt, ww, o) in [
+                (&t, None, Options::default()),
+                (&t_irregular, Some(&w[..]), huber),
+            ] {
+                let f = fit(set, tt, &y, ww, Start::Data, &o).unwrap();
+                sink += f.cost;
+            }
         }
-    }
-    let a = fit_auto(&t, &y, None, &Options::default()).unwrap();
-    sink += a.cost;
-    let curves = [
-        Tagged {
-            tag: 4.0,
-            t: &t[..],
-            y: &y[..],
-            w: None,
-        },
-        Tagged {
-            tag: 16.0,
-            t: &t[..],
-            y: &y2[..],
-            w: None,
-        },
-    ];
-    let g = group_invariance::<f64, 4>(ParamSet::Saturation, &curves, &Options::default()).unwrap();
-    sink += g.f_stat;
-    let s = size_exponent_from_curves::<f64, 4>(ParamSet::Saturation, &curves, &Options::default())
-        .unwrap();
-    sink += s.alpha;
-    let after = ALLOCS.load(Ordering::SeqCst);
+        let a = fit_auto(&t, &y, None, &Options::default()).unwrap();
+        sink += a.cost;
+        let curves = [
+            Tagged {
+                tag: 4.0,
+                t: &t[..],
+                y: &y[..],
+                w: None,
+            },
+            Tagged {
+                tag: 16.0,
+                t: &t[..],
+                y: &y2[..],
+                w: None,
+            },
+        ];
+        let g =
+            group_invariance::<f64, 4>(ParamSet::Saturation, &curves, &Options::default()).unwrap();
+        sink += g.f_stat;
+        let s =
+            size_exponent_from_curves::<f64, 4>(ParamSet::Saturation, &curves, &Options::default())
+                .unwrap();
+        sink += s.alpha;
+        sink
+    });
     assert!(sink.is_finite());
-    assert_eq!(after - before, 0, "heap allocations during fits");
+    assert_eq!(allocs, 0, "heap allocations during fits");
 }
