@@ -1,8 +1,8 @@
 //! A counting global allocator for the zero-allocation tests.
 //!
-//! Only the calling thread is counted, and only inside [`count_allocations`]: libtest's own
-//! threads allocate concurrently (the main thread's channel wait, the timeout watchdog), and a
-//! process-wide counter picks those up at random on a loaded machine.
+//! Only the calling thread is counted, and only inside [`count_allocations`]: libtest's main
+//! thread allocates while a test runs (its first blocking wait on the result channel), and a
+//! process-wide counter picked that up on a CI machine depending on thread timing.
 //!
 //! Include with `#[path = "common/counting_alloc.rs"] mod counting_alloc;` and install with
 //! `#[global_allocator] static A: counting_alloc::Counting = counting_alloc::Counting;`.
