@@ -74,6 +74,7 @@ def _build_stopper() -> type:
                 stop_on_advice=True,
                 **predictor_options,
             )
+            #: trial id -> (step, the prediction) of each stop
             self.stopped: Dict[str, Any] = {}
 
         def __call__(self, trial_id: str, result: Dict[str, Any]) -> bool:
@@ -138,6 +139,7 @@ def _build_scheduler() -> type:
                 stop_on_advice=stop_on_advice,
                 **predictor_options,
             )
+            #: trial id -> (step, the prediction, the best completed value) of each stop
             self.stopped: Dict[str, Any] = {}
 
         def on_trial_result(self, tune_controller: Any, trial: Any, result: Dict[str, Any]) -> str:
@@ -145,8 +147,9 @@ def _build_scheduler() -> type:
             if step is None or value is None:
                 return TrialScheduler.CONTINUE
             self._tf.report(trial.trial_id, step, float(value))
+            best = self._tf.best
             if self._tf.should_stop(trial.trial_id):
-                self.stopped[trial.trial_id] = (step, self._tf.last_prediction.get(trial.trial_id))
+                self.stopped[trial.trial_id] = (step, self._tf.last_prediction.get(trial.trial_id), best)
                 self._tf.complete(trial.trial_id, None)
                 return TrialScheduler.STOP
             return TrialScheduler.CONTINUE
