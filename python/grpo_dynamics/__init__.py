@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _core
-from ._errors import GrpoError
+from ._errors import GrpoError, _binding_error
 
 __all__ = [
     "GrpoError",
@@ -229,7 +229,7 @@ def _code(table: Dict[str, int], name: str, param: str) -> int:
     try:
         return table[name]
     except KeyError:
-        raise GrpoError(f"{param}: unknown code {name!r} (one of {sorted(table)})", "unknown_code", param, 17) from None
+        raise _binding_error("unknown_code", param, f"{param}: unknown code {name!r} (one of {sorted(table)})") from None
 
 
 def fit(

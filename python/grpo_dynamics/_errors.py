@@ -31,3 +31,13 @@ class GrpoError(ValueError):
 
     def __reduce__(self):  # picklable (Ray ships exceptions between processes)
         return (type(self), (str(self), self.kind, self.param, self.code))
+
+
+def _binding_error(kind: str, param: str, message: str) -> GrpoError:
+    """An error raised by the Python layer itself, coded as the Rust layer codes it."""
+    from . import _core
+
+    kinds, params = _core.error_tables()
+    k = next(c for c, name, _ in kinds if name == kind)
+    p = next(c for c, name in params if name == param)
+    return GrpoError(message, kind, param, k + 256 * p)

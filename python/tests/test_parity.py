@@ -4,6 +4,7 @@ Rust API (the example `python_reference`) on the shared real curves."""
 from __future__ import annotations
 
 import ctypes
+import math
 import struct
 
 import numpy as np
@@ -218,8 +219,9 @@ def test_noise_matches_c_abi(clib):
             out = ctypes.c_double()
             assert clib.grpo_degeneracy(p, g, ctypes.byref(out)) == 0
             assert_bits(gd.degeneracy(p, g), out.value, "degeneracy")
-    # preset-A-like bandit, constant lag
-    kw = dict(eta=0.3, mu=0.8, beta=0.05, p_ref=0.2, c=2.0, eps=1e-3, kref=2)
+    # preset A of the spec (eta 0.3, mu 0.8, beta 1, p_ref = sigmoid(-3), c = 1/16), constant lag
+    kw = dict(eta=0.3, mu=0.8, beta=1.0, p_ref=1 / (1 + math.exp(3)), c=1 / 16, eps=0.0, kref=4)
+    compared = 0
     for g in (2, 4, 8):
         for norm, ncode in (("mean", 0), ("std", 1)):
             b = Bandit(kw["eta"], kw["mu"], kw["beta"], kw["p_ref"], kw["c"], kw["eps"], kw["kref"], ncode, 0, 0)
@@ -233,3 +235,5 @@ def test_noise_matches_c_abi(clib):
             assert st == 0
             assert_bits([n.p_star, n.stiffness, n.drift_var, n.var_x, n.var_p, n.degeneracy],
                         [out.p_star, out.stiffness, out.drift_var, out.var_x, out.var_p, out.degeneracy], "noise")
+            compared += 1
+    assert compared == 6
