@@ -10,7 +10,10 @@ export GRPO_CURVES_DIR=${GRPO_CURVES_DIR:-$(cd "$ROOT/.." && pwd)/shared/data/cu
 start=$SECONDS
 step() { printf '\n=== python [%4ds] %s\n' "$((SECONDS - start))" "$*"; }
 
-VENV=${GRPO_PY_VENV:-$ROOT/target/py-venv}
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+export GRPO_LIB="$TARGET/release/libgrpo_dynamics.so"
+export GRPO_SIDECAR="$TARGET/release/examples/sidecar"
+VENV=${GRPO_PY_VENV:-$TARGET/py-venv}
 step "venv $VENV with pinned tools and test dependencies (requirements-ci.txt)"
 python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements-ci.txt
@@ -20,9 +23,9 @@ step "clippy -D warnings on the bindings"
 (cd "$ROOT" && cargo clippy -q -p grpo-dynamics-python --all-targets -- -D warnings)
 
 step "abi3 wheel (maturin build --release) and install"
-rm -rf "$ROOT/target/wheels"
-"$VENV/bin/maturin" build -q --release -i "$VENV/bin/python" -o "$ROOT/target/wheels"
-"$VENV/bin/python" -m pip install -q --force-reinstall --no-deps "$ROOT"/target/wheels/grpo_dynamics-*-abi3-*.whl
+rm -rf "$TARGET/wheels"
+"$VENV/bin/maturin" build -q --release -i "$VENV/bin/python" -o "$TARGET/wheels"
+"$VENV/bin/python" -m pip install -q --force-reinstall --no-deps "$TARGET"/wheels/grpo_dynamics-*-abi3-*.whl
 
 step "C library (documented command) and the Rust programs the tests compare with"
 (cd "$ROOT" && cargo rustc -q --release --lib --features capi --crate-type cdylib \

@@ -178,3 +178,9 @@ def test_package_is_typed():
     stub = (pkg / "_core.pyi").read_text()
     for name in ("fit", "diagnose", "NativePredictor", "trajectory_jacobian", "largest_stable_lr"):
         assert f"{name}" in stub and hasattr(_core, name)
+
+
+def test_docstring_examples():
+    import doctest
+
+    assert doctest.testmod(gd).failed == 0
