@@ -70,10 +70,13 @@ pub fn vec(a: &PyReadonlyArray1<'_, f64>, p: Param) -> PyResult<Vec<f64>> {
         .map_err(|_| err(ErrorKind::BadBuffer, p))
 }
 
+/// (kind code, kind name, description).
+type KindRow = (u8, String, &'static str);
+
 /// Every (kind code, kind name, description) and (param code, param name): the Python layer
 /// documents and tests the mapping with them.
 #[pyfunction]
-pub fn error_tables() -> (Vec<(u8, String, &'static str)>, Vec<(u8, &'static str)>) {
+pub fn error_tables() -> (Vec<KindRow>, Vec<(u8, &'static str)>) {
     let kinds = ErrorKind::ALL
         .iter()
         .map(|k| (*k as u8, snake(*k), k.describe()))
