@@ -1,8 +1,12 @@
-//! A hand-written SVG plot: observed points, the fitted curve, its 80 % / 95 % prediction band
-//! out to the horizon, and the predicted plateau with its 80 % interval.
+//! A hand-written SVG plot: observed rewards, eval points, the predictor's curve with its 80 % /
+//! 95 % bands out to the horizon, the predicted plateau with its 80 % band, the plateau the
+//! predictor announced at each decision point (how the advice evolved), the step of the first
+//! stop advice, and the run name. Rows are the kept history (uniformly merged past
+//! [`crate::run::HISTORY`] rows), so the document size is bounded.
 
-use crate::input::Record;
-use grpo_dynamics::predict::{Prediction, Predictor};
+use crate::keys::Field;
+use crate::run::Run;
+use grpo_dynamics::predict::Prediction;
 use std::fmt::Write;
 
 const W: f64 = 900.0;
@@ -62,14 +66,21 @@ fn band(out: &mut String, lo: &[(f64, f64)], hi: &[(f64, f64)], fill: &str) {
 }
 
 /// The whole document.
-pub fn plot<const N: usize>(
-    records: &[Record],
-    pred: &mut Predictor<f64, N>,
-    p: &Prediction<f64>,
-    horizon: f64,
-) -> Result<String, String> {
-    let first = records.first().ok_or("no points")?.step;
-    let x1 = horizon.max(records.last().ok_or("no points")?.step);
+pub fn plot(run: &mut Run, p: &Prediction<f64>) -> Result<String, String> {
+    let rows = run.history.rows.clone();
+    let rewards: Vec<(f64, f64)> = rows
+        .iter()
+        .filter_map(|r| r.get(Field::Reward).map(|v| (r.step, v)))
+        .collect();
+    let evals: Vec<(f64, f64)> = rows
+        .iter()
+        .filter_map(|r| r.get(Field::Eval).map(|v| (r.step, v)))
+        .collect();
+    let pred = &mut run.pred;
+    let horizon = p.horizon;
+    let first = rewards.first().ok_or("no points")?.0;
+    let last = rewards.last().ok_or("no points")?.0;
+    let x1 = horizon.max(last);
     // the model curve with its bands, from the first step to the horizon
     let mut curve = Vec::with_capacity(SAMPLES + 1);
     for i in 0..=SAMPLES {
@@ -80,9 +91,9 @@ pub fn plot<const N: usize>(
     }
     let mut ylo = f64::INFINITY;
     let mut yhi = f64::NEG_INFINITY;
-    for r in records {
-        ylo = ylo.min(r.reward);
-        yhi = yhi.max(r.reward);
+    for (_, v) in rewards.iter().chain(&evals) {
+        ylo = ylo.min(*v);
+        yhi = yhi.max(*v);
     }
     for (_, f) in &curve {
         for v in [f.lo95, f.hi95] {
@@ -152,12 +163,42 @@ pub fn plot<const N: usize>(
     }
     let yp = fr.y(plat.value.clamp(fr.y0, fr.y1));
     let _ = writeln!(s, "<line x1=\"{LEFT}\" y1=\"{yp:.1}\" x2=\"{:.1}\" y2=\"{yp:.1}\" stroke=\"#e76f51\" stroke-dasharray=\"6 4\" stroke-width=\"1.5\"/>", W - RIGHT);
-    for r in records {
+    for (x, y) in &rewards {
         let _ = writeln!(
             s,
             "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2.2\" fill=\"#333\" fill-opacity=\"0.65\"/>",
-            fr.x(r.step),
-            fr.y(r.reward)
+            fr.x(*x),
+            fr.y(*y)
+        );
+    }
+    for (x, y) in &evals {
+        let (cx, cy) = (fr.x(*x), fr.y(*y));
+        let _ = writeln!(
+            s,
+            "<path d=\"M{:.1},{:.1} l4,4 l-4,4 l-4,-4 z\" fill=\"#2a9d8f\" stroke=\"#1b6b61\"/>",
+            cx,
+            cy - 4.0
+        );
+    }
+    // the plateau announced at each decision point (step line)
+    let mut trace = Vec::new();
+    for (i, (x, v, _, _)) in run.trace.iter().enumerate() {
+        if !v.is_finite() {
+            continue;
+        }
+        let y = fr.y(v.clamp(fr.y0, fr.y1));
+        if i > 0 {
+            if let Some(&(_, py)) = trace.last() {
+                trace.push((fr.x(*x), py));
+            }
+        }
+        trace.push((fr.x(*x), y));
+    }
+    if trace.len() > 1 {
+        polyline(
+            &mut s,
+            &trace,
+            "stroke=\"#8d5fd3\" stroke-width=\"1.3\" stroke-opacity=\"0.8\"",
         );
     }
     polyline(
@@ -165,24 +206,29 @@ pub fn plot<const N: usize>(
         &pts(&|f| f.value),
         "stroke=\"#1d4e89\" stroke-width=\"2\"",
     );
-    let last = records.last().map(|r| r.step).unwrap_or(first);
     let xl = fr.x(last);
+    if let Some((stop, kind)) = run.first_stop {
+        let xs = fr.x(stop);
+        let _ = writeln!(s, "<line x1=\"{xs:.1}\" y1=\"{TOP}\" x2=\"{xs:.1}\" y2=\"{:.1}\" stroke=\"#c1121f\" stroke-width=\"1.5\"/><text x=\"{:.1}\" y=\"{:.1}\" fill=\"#c1121f\">first stop advice: step {} ({kind:?})</text>", H - BOTTOM, xs + 4.0, TOP + 14.0, fmt_tick(stop));
+    }
     let _ = writeln!(s, "<line x1=\"{xl:.1}\" y1=\"{TOP}\" x2=\"{xl:.1}\" y2=\"{:.1}\" stroke=\"#999\" stroke-dasharray=\"2 3\"/>", H - BOTTOM);
 
     // title and legend
     let _ = writeln!(
         s,
-        "<text x=\"{LEFT}\" y=\"24\" font-size=\"14\">model {:?}, R\u{b2} = {:.3}; plateau {:.4} (80%: {:.4} .. {:.4}); {:?}</text>",
-        p.model, p.r2, plat.value, plat.lo80, plat.hi80, p.advice.kind
+        "<text x=\"{LEFT}\" y=\"24\" font-size=\"14\"><tspan font-weight=\"bold\">{}</tspan>  model {:?}, R\u{b2} = {:.3}; plateau {:.4} (80%: {:.4} .. {:.4}); {:?}</text>",
+        escape(&run.name), p.model, p.r2, plat.value, plat.lo80, plat.hi80, p.advice.kind
     );
     let lx = W - RIGHT - 210.0;
-    let ly = H - BOTTOM - 86.0;
-    let _ = writeln!(s, "<rect x=\"{lx:.1}\" y=\"{ly:.1}\" width=\"200\" height=\"78\" fill=\"white\" stroke=\"#ccc\"/>");
+    let ly = H - BOTTOM - 120.0;
+    let _ = writeln!(s, "<rect x=\"{lx:.1}\" y=\"{ly:.1}\" width=\"200\" height=\"112\" fill=\"white\" fill-opacity=\"0.9\" stroke=\"#ccc\"/>");
     let items = [
         ("<circle cx=\"10\" cy=\"0\" r=\"3\" fill=\"#333\"/>", "observed reward"),
         ("<line x1=\"0\" y1=\"0\" x2=\"20\" y2=\"0\" stroke=\"#1d4e89\" stroke-width=\"2\"/>", "fitted curve"),
         ("<rect x=\"0\" y=\"-5\" width=\"20\" height=\"10\" fill=\"#b5cfee\"/>", "80% / 95% band"),
-        ("<line x1=\"0\" y1=\"0\" x2=\"20\" y2=\"0\" stroke=\"#e76f51\" stroke-dasharray=\"6 4\"/>", "predicted plateau"),
+        ("<line x1=\"0\" y1=\"0\" x2=\"20\" y2=\"0\" stroke=\"#e76f51\" stroke-dasharray=\"6 4\"/>", "predicted plateau (80% band)"),
+        ("<path d=\"M10,-4 l4,4 l-4,4 l-4,-4 z\" fill=\"#2a9d8f\"/>", "eval reward"),
+        ("<line x1=\"0\" y1=\"0\" x2=\"20\" y2=\"0\" stroke=\"#8d5fd3\" stroke-width=\"1.3\"/>", "plateau announced online"),
     ];
     for (i, (glyph, label)) in items.iter().enumerate() {
         let y = ly + 14.0 + 17.0 * i as f64;
@@ -190,6 +236,13 @@ pub fn plot<const N: usize>(
     }
     s.push_str("</svg>\n");
     Ok(s)
+}
+
+/// Text safe inside an SVG element.
+fn escape(t: &str) -> String {
+    t.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn fmt_tick(v: f64) -> String {
