@@ -102,6 +102,8 @@ fn stream_stdin(
                     doc.extend_from_slice(&bytes);
                 }
                 feed(run, dec, src, &mut entries, out)?;
+                run.settle()?;
+                out.lines(&mut run.out)?;
             }
             Ok(Err(e)) => return Err(Failure::Bad(format!("stdin: {e}"))),
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
@@ -180,6 +182,9 @@ fn poll_file(
                         Err(e) => return Err(Failure::Bad(format!("{path}: {e}"))),
                     };
                     if k == 0 {
+                        // caught up with the writer
+                        run.settle()?;
+                        out.lines(&mut run.out)?;
                         break;
                     }
                     got = true;

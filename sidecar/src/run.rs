@@ -327,6 +327,29 @@ impl Run {
 
     fn join(&mut self, row: Row) -> Result<(), String> {
         match self.pending {
+            None if self.last_step.is_some_and(|l| row.step == l) => {
+                // more quantities of a step already settled (an eval line after its train
+                // line): they join the kept row; a second reward is not used
+                if let Some(last) = self.history.rows.last_mut() {
+                    if last.step == row.step && last.w == 1.0 {
+                        for i in 0..6 {
+                            if i != Field::Reward as usize && row.v[i].is_some() {
+                                last.v[i] = row.v[i];
+                            }
+                        }
+                    }
+                }
+                if row.get(Field::Reward).is_some() {
+                    self.ignore("second reward at a step already decided");
+                }
+            }
+            None if self.last_step.is_some_and(|l| row.step < l) => {
+                return Err(format!(
+                    "step {} follows step {}: steps must not decrease (a log holding several runs? keep one with --select KEY=VALUE)",
+                    row.step,
+                    self.last_step.unwrap_or(0.0)
+                ))
+            }
             None => self.pending = Some(row),
             Some(mut p) if row.step == p.step => {
                 for i in 0..6 {
@@ -365,6 +388,16 @@ impl Run {
         self.since = 0;
         self.rows = 0;
         self.last = None;
+        Ok(())
+    }
+
+    /// The reader caught up with the writer: the row being joined is decided now (when it has
+    /// a reward) instead of when the next step arrives, so a live run gets its decision line
+    /// without waiting a step. Quantities of the same step arriving later join the kept row.
+    pub fn settle(&mut self) -> Result<(), String> {
+        if self.pending.is_some_and(|p| p.get(Field::Reward).is_some()) {
+            self.flush()?;
+        }
         Ok(())
     }
 
