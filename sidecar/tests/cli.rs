@@ -756,3 +756,49 @@ fn text_format_is_one_line_per_decision() {
         l[6]
     );
 }
+
+/// `docs/sidecar-example.svg` (the README's picture) is what the sidecar draws today for
+/// `halflearned-qwen3-1.7b-gsm8k-grpo-lr1e5.csv`: regenerate it with
+/// `cargo run --release -p grpo-sidecar -- ../shared/data/curves/halflearned-qwen3-1.7b-gsm8k-grpo-lr1e5.csv --svg docs/sidecar-example.svg`
+#[test]
+fn the_readme_plot_is_current_and_shows_every_element() {
+    let path = curves_dir().join(RICH);
+    if !path.exists() {
+        eprintln!("skipped: no {}", path.display());
+        return;
+    }
+    let svg = tmp("example.svg");
+    let out = Command::new(bin())
+        .arg(&path)
+        .arg("--svg")
+        .arg(&svg)
+        .output()
+        .unwrap();
+    let s = ok(&out, "example");
+    let doc = std::fs::read_to_string(&svg).unwrap();
+    let _ = std::fs::remove_file(&svg);
+    // data (218 dots), eval points (10 diamonds), the fitted law, the forecast bands, the
+    // plateau band, the first stop advice, the run name
+    assert_eq!(
+        doc.matches("<circle cx").count(),
+        218 + 1,
+        "dots + legend glyph"
+    );
+    assert_eq!(
+        doc.matches("<path d=\"M").count(),
+        10 + 1,
+        "diamonds + legend glyph"
+    );
+    assert_eq!(doc.matches("<polygon").count(), 2, "80 % and 95 % bands");
+    assert!(doc.contains("fitted law Saturation"));
+    assert!(doc.contains("fill=\"#f4a261\""), "plateau band");
+    let stop = s["first_stop"]["step"].as_f64().unwrap();
+    assert!(doc.contains(&format!("first stop advice: step {stop}")));
+    assert!(doc.contains(">halflearned-qwen3-1.7b-gsm8k-grpo-lr1e5<"));
+    let kept = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/sidecar-example.svg");
+    assert_eq!(
+        std::fs::read_to_string(kept).unwrap(),
+        doc,
+        "docs/sidecar-example.svg is stale: regenerate it (see this test's doc)"
+    );
+}
