@@ -241,3 +241,46 @@ fn standard_input_without_follow_is_read_to_its_end() {
     let p = s["plateau"].as_f64().unwrap();
     assert!((p - 0.8).abs() < 0.02, "plateau {p}");
 }
+
+#[test]
+fn a_rewritten_trainer_state_feeds_only_its_new_steps() {
+    let path = tmp("trainer_state.json");
+    let doc = |n: u32| {
+        let entries: Vec<String> = (1..=n)
+            .map(|i| {
+                format!(
+                    "    {{\"step\": {i}, \"reward\": 0.{:02}, \"grad_norm\": NaN}}",
+                    30 + i
+                )
+            })
+            .collect();
+        format!(
+            "{{\n  \"best_metric\": null,\n  \"log_history\": [\n{}\n  ]\n}}\n",
+            entries.join(",\n")
+        )
+    };
+    std::fs::write(&path, doc(10)).unwrap();
+    let side = follow(&path, &["--idle-exit", "1.5"]);
+    // the trainer saves a checkpoint: the whole file is written again with more entries
+    // (through a temporary file and a rename, and once more in place)
+    let tmp_doc = path.with_extension("tmp");
+    std::thread::sleep(Duration::from_millis(400));
+    std::fs::write(&tmp_doc, doc(20)).unwrap();
+    std::fs::rename(&tmp_doc, &path).unwrap();
+    std::thread::sleep(Duration::from_millis(400));
+    std::fs::write(&path, doc(25)).unwrap();
+    let out = side.wait_with_output().unwrap();
+    let _ = std::fs::remove_file(&path);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = parse(&out.stdout);
+    assert_eq!(steps(&v), expected(1, 25));
+    assert!(
+        v.iter().all(|x| x.get("event").is_none()),
+        "no restart: {v:?}"
+    );
+    assert_eq!(v.last().unwrap()["format"], "trainer-state");
+}
