@@ -434,8 +434,10 @@ fn progress_bar_step(text: &str) -> Option<f64> {
     let slash = head.rfind('/')?;
     let total = &head[slash + 1..];
     let done_start = head[..slash]
-        .rfind(|c: char| !c.is_ascii_digit())
-        .map_or(0, |j| j + 1);
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !c.is_ascii_digit())
+        .map_or(0, |(j, c)| j + c.len_utf8());
     let done = &head[done_start..slash];
     if done.is_empty() || total.is_empty() || !total.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -508,6 +510,45 @@ mod tests {
         assert!(e.problem.contains("1 cells, the header has 2"));
     }
 
+    /// Arbitrary bytes (and mutations of every format's real shape) never panic the decoder:
+    /// each ends in entries or a `Malformed`.
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        let seeds: [&[u8]; 6] = [
+            b"{\"step\": 1, \"reward\": 0.5, \"d\": {\"x\": [1, {\"y\": NaN}]}}\n",
+            b"\"Step\",\"r - train/reward\"\n1,\"0.5\"\n",
+            b"{\n \"log_history\": [{\"step\": 1, \"reward\": -Infinity}]\n}",
+            "\u{258c} 5/100 [00:01<00:02, 1.0s/it]{'reward': 0.5, 'x': None}\n".as_bytes(),
+            b"[{\"step\": 2}]",
+            b"",
+        ];
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut tf = crate::tfevents::tests::record(&[0x10, 0x01, 0x2a, 0x02, 0x0a, 0x00]);
+        tf.extend_from_slice(&tf.clone());
+        for round in 0..3000 {
+            let mut b: Vec<u8> = match round % 7 {
+                6 => tf.clone(),
+                k => seeds[k].to_vec(),
+            };
+            if round % 3 == 0 {
+                b = (0..next() % 64).map(|_| next() as u8).collect();
+            }
+            for _ in 0..next() % 4 {
+                if !b.is_empty() {
+                    let i = (next() as usize) % b.len();
+                    b[i] = next() as u8;
+                }
+            }
+            let _ = decode(&b, 1 + (next() % 5) as usize);
+        }
+    }
+
     #[test]
     fn printed_dicts_with_progress_bars() {
         let t = "  4%|4  | 4/100 [21:02<8:25:13, 315.76s/it]  5%|5  | 5/100 [26:14<8:17:55, 314.48s/it]     {'loss': 0.0, 'reward': 0.46, 'epoch': 0.01}\nINFO {'generate', 'embed'} x\n";
@@ -515,6 +556,7 @@ mod tests {
         let r = r.unwrap();
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].bar_step, Some(5.0));
+        assert_eq!(progress_bar_step("\u{258c}12/100 ["), Some(12.0));
         assert_eq!(d.ignored.get("text lines without a dict"), Some(&1));
     }
 }

@@ -802,3 +802,65 @@ fn the_readme_plot_is_current_and_shows_every_element() {
         "docs/sidecar-example.svg is stale: regenerate it (see this test's doc)"
     );
 }
+
+/// Mutated copies of every format end in a summary (0) or a one-line error (2), never a panic.
+#[test]
+fn mutated_inputs_exit_0_or_2_without_panic() {
+    let mut seeds: Vec<Vec<u8>> = vec![
+        (1..=30)
+            .map(|k| format!("{{\"step\": {k}, \"reward\": 0.{k:02}, \"entropy\": 1.0}}\n"))
+            .collect::<String>()
+            .into_bytes(),
+        std::iter::once("step,reward,eval_reward\n".to_string())
+            .chain((1..=30).map(|k| format!("{k},0.{k:02},\n")))
+            .collect::<String>()
+            .into_bytes(),
+        format!(
+            "{{\"log_history\": [{}]}}",
+            (1..=30)
+                .map(|k| format!("{{\"step\": {k}, \"reward\": 0.{k:02}}}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        )
+        .into_bytes(),
+    ];
+    let mut tf = Vec::new();
+    for k in 1..=30 {
+        tf.extend(record(&event(k, &[("train/reward", k as f32 / 100.0)])));
+    }
+    seeds.push(tf);
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let path = tmp("mutated");
+    for round in 0..48 {
+        let mut b = seeds[round % seeds.len()].clone();
+        for _ in 0..1 + next() % 3 {
+            let i = (next() as usize) % b.len();
+            match next() % 3 {
+                0 => b[i] = next() as u8,
+                1 => {
+                    b.remove(i);
+                }
+                _ => b.truncate(i.max(1)),
+            }
+        }
+        std::fs::write(&path, &b).unwrap();
+        let out = Command::new(bin()).arg(&path).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            matches!(out.status.code(), Some(0) | Some(2)),
+            "round {round}: {:?} {err}",
+            out.status
+        );
+        assert!(!err.contains("panicked"), "round {round}: {err}");
+        if out.status.code() == Some(2) {
+            assert_eq!(err.trim_end().lines().count(), 1, "round {round}: {err}");
+        }
+    }
+    let _ = std::fs::remove_file(&path);
+}
