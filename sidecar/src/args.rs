@@ -74,7 +74,7 @@ pub const OPTIONS: &[(&str, &str, &str, &str)] = &[
     ("--reward-max", "Y", "1 while every reward lies in [0, 1], else unbounded", "highest possible reward"),
     ("--eval-max", "Y", "1", "highest possible eval reward (inf: unbounded, skips the hacking check)"),
     ("--group-size", "G", "none", "GRPO group size (TRL num_generations); enables the degeneracy check"),
-    ("--horizon", "STEP", "twice the span logged so far, past the first step", "step the forecast and the advice look ahead to"),
+    ("--horizon", "STEP", "the last step plus the span logged so far", "step the forecast and the advice look ahead to"),
     ("-h, --help", "", "", "print this help and exit"),
     ("-V, --version", "", "", "print the version and exit"),
 ];
