@@ -864,3 +864,37 @@ fn mutated_inputs_exit_0_or_2_without_panic() {
     }
     let _ = std::fs::remove_file(&path);
 }
+
+/// Quantities logged on separate lines are joined by step, so every diagnostic with its data
+/// runs; one without says why in "skipped".
+#[test]
+fn separate_lines_are_joined_by_step() {
+    let Some(d) = rich() else {
+        eprintln!("skipped: no {RICH}");
+        return;
+    };
+    let mut t = String::new();
+    for (i, (s, r, e, h)) in d.rows.iter().enumerate() {
+        t += &format!("{{\"step\": {s}, \"reward\": {r}}}\n");
+        t += &format!("{{\"step\": {s}, \"entropy\": {}}}\n", h.unwrap());
+        t += &format!(
+            "{{\"step\": {s}, \"frac_reward_zero_std\": {}, \"reward_std\": 0.3}}\n",
+            0.1 + 0.3 * i as f64 / d.rows.len() as f64
+        );
+        if let Some(e) = e {
+            t += &format!("{{\"step\": {s}, \"eval_reward\": {e}}}\n");
+        }
+    }
+    let v = check_sample(
+        "joined.jsonl",
+        t.as_bytes(),
+        &d,
+        &["--group-size", "8"],
+        true,
+    );
+    assert!(v["diagnosis"].get("degeneracy").is_some(), "{v}");
+    assert_eq!(v["skipped"], serde_json::json!({}));
+    assert_eq!(v["keys"]["reward_std"], "reward_std");
+    let v = check_sample("joined.jsonl", t.as_bytes(), &d, &[], true);
+    assert_eq!(v["skipped"]["degeneracy"], "needs --group-size");
+}
