@@ -425,8 +425,10 @@ fn every_format_in_its_real_shape() {
     for (s, r, e, h) in &d.rows {
         t += &format!("{s},{r},{r},{r},{},{}\n", opt(*h), opt(*e));
     }
+    let mut heads = Vec::new();
     let v = check_sample("wandb.csv", t.as_bytes(), &d, &[], true);
     assert_eq!(v["keys"]["reward"], "grpo-lr1e5 - train/reward");
+    heads.push(("wandb", v["diagnosis"].clone()));
     // TensorBoard "Download CSV" of one scalar: Wall time,Step,Value
     let mut t = String::from("Wall time,Step,Value\n");
     for (s, r, _, _) in &d.rows {
@@ -451,6 +453,7 @@ fn every_format_in_its_real_shape() {
         }
     }
     let v = check_sample("verl.jsonl", t.as_bytes(), &d, &[], true);
+    heads.push(("verl.jsonl", v["diagnosis"].clone()));
     assert_eq!(v["keys"]["reward"], "critic/score/mean");
     assert_eq!(v["keys"]["entropy"], "actor/entropy");
     // verl nested: {"step": s, "data": {...}}
@@ -462,6 +465,7 @@ fn every_format_in_its_real_shape() {
         t += &format!("{{\"step\": {s}, \"data\": {{\"critic/rewards/mean\": {r}, \"actor/entropy\": {}{ev}}}}}\n", h.unwrap());
     }
     let v = check_sample("verl-nested.jsonl", t.as_bytes(), &d, &[], true);
+    heads.push(("verl-nested.jsonl", v["diagnosis"].clone()));
     assert_eq!(v["keys"]["reward"], "critic/rewards/mean");
     // OpenRLHF: global_step, reward, policy_entropy; no eval
     let mut t = String::new();
@@ -483,6 +487,7 @@ fn every_format_in_its_real_shape() {
         }
     }
     let v = check_sample("trl.log", t.as_bytes(), &d, &[], true);
+    heads.push(("trl.log", v["diagnosis"].clone()));
     assert_eq!(v["format"], "text");
     assert!(
         v["ignored"]["non-finite grad_norm"].is_null(),
@@ -498,6 +503,7 @@ fn every_format_in_its_real_shape() {
     }
     t += "    {\"train_runtime\": 100.0, \"step\": 1000000}\n  ],\n  \"global_step\": 218\n}\n";
     let v = check_sample("trainer_state.json", t.as_bytes(), &d, &[], true);
+    heads.push(("trainer_state.json", v["diagnosis"].clone()));
     assert_eq!(v["format"], "trainer-state");
     // TensorBoard event file (PyTorch SummaryWriter: one Event per scalar, simple_value)
     let mut t = record(&event(0, &[]));
@@ -512,7 +518,24 @@ fn every_format_in_its_real_shape() {
         }
     }
     let v = check_sample("events.out.tfevents.1.host", &t, &d, &[], true);
+    heads.push(("events.out.tfevents.1.host", v["diagnosis"].clone()));
     assert_eq!(v["format"], "tfevents");
+    // the same run gives the same diagnosis whatever the trainer's format
+    for (name, h) in &heads {
+        assert_eq!(
+            h["headline"], heads[0].1["headline"],
+            "{name}: {h} vs {}",
+            heads[0].1
+        );
+        assert_eq!(
+            h["hacking"]["verdict"], heads[0].1["hacking"]["verdict"],
+            "{name}"
+        );
+        assert_eq!(
+            h["concentration"]["verdict"], heads[0].1["concentration"]["verdict"],
+            "{name}"
+        );
+    }
 }
 
 /// CRC-32C, bit by bit (independent of the reader's table).
