@@ -2,6 +2,8 @@
 //! two halves, truncation, rotation, SIGINT / SIGTERM, `--idle-exit`, and standard input as a
 //! stream. Timing only orders events (the writer sleeps between writes, the sidecar polls every
 //! 20 ms); no assertion depends on how fast anything runs.
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -283,4 +285,48 @@ fn a_rewritten_trainer_state_feeds_only_its_new_steps() {
         "no restart: {v:?}"
     );
     assert_eq!(v.last().unwrap()["format"], "trainer-state");
+}
+
+#[test]
+fn follows_an_event_file_written_record_by_record() {
+    let path = tmp("events.out.tfevents.1.host");
+    let mut f = std::fs::File::create(&path).unwrap();
+    f.write_all(&common::record(&common::event(0, &[])))
+        .unwrap();
+    let side = follow(&path, &["--idle-exit", "1.5"]);
+    for k in 1..=12 {
+        let r = common::record(&common::event(
+            k,
+            &[("train/reward", 0.3 + k as f32 / 100.0)],
+        ));
+        // each record in two writes: the reader waits for the rest
+        let (a, b) = r.split_at(r.len() / 2);
+        f.write_all(a).unwrap();
+        f.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(30));
+        f.write_all(b).unwrap();
+        f.write_all(&common::record(&common::event(
+            k,
+            &[("train/entropy", 1.0)],
+        )))
+        .unwrap();
+        f.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(f);
+    let out = side.wait_with_output().unwrap();
+    let _ = std::fs::remove_file(&path);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = parse(&out.stdout);
+    let got = steps(&v);
+    assert_eq!(got.len(), 12);
+    for (k, (s, r)) in got.iter().enumerate() {
+        assert_eq!(*s, (k + 1) as f64);
+        assert_eq!(*r as f32, 0.3 + (k + 1) as f32 / 100.0);
+    }
+    assert_eq!(v.last().unwrap()["format"], "tfevents");
 }
