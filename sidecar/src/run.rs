@@ -14,7 +14,9 @@ use crate::args::{Args, Style};
 use crate::formats::Entry;
 use crate::keys::{Field, KeyMap};
 use crate::value::Scalar;
-use grpo_dynamics::diagnostics::{diagnose, headline, DiagnoseInput, DiagnoseOptions, Severity};
+use grpo_dynamics::diagnostics::{
+    diagnose, headline, CurveFit, DiagnoseInput, DiagnoseOptions, Severity,
+};
 use grpo_dynamics::predict::{AdviceKind, Point, Prediction, Predictor};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -539,8 +541,11 @@ impl Run {
         }
     }
 
-    /// The diagnosis of the kept rows, and why a diagnostic did not run.
-    pub fn diagnosis(&self) -> (Value, Map<String, Value>) {
+    /// The diagnosis of the kept rows, and why a diagnostic did not run. Every diagnostic reads
+    /// the fit of the predictor that made the predictions (one fit of the whole run: its
+    /// model-averaged plateau and fitted damping).
+    pub fn diagnosis(&mut self) -> (Value, Map<String, Value>) {
+        let fit: Result<CurveFit<f64>, _> = self.pred.fit().and_then(|s| s.curve_fit());
         let (lo, hi) = self.reward_bounds();
         let rows: Vec<&Row> = self
             .history
@@ -564,6 +569,7 @@ impl Run {
         // (eval, zero-std, entropy) series, each at the steps given
         type Extra<'a> = (Option<&'a [f64]>, Option<&'a [f64]>, Option<&'a [f64]>);
         let run = |steps: &[f64], reward: &[f64], extra: Extra| {
+            let fit = fit?;
             let mut din = DiagnoseInput::new(reward);
             din.steps = Some(steps);
             din.r_min = lo;
@@ -571,7 +577,7 @@ impl Run {
             din.r_max_eval = self.eval_max;
             din.group_size = self.group_size;
             (din.eval_reward, din.zero_std_frac, din.entropy) = extra;
-            diagnose(&din, &DiagnoseOptions::default())
+            diagnose(&din, &fit, &DiagnoseOptions::default())
         };
         let mut skipped = Map::new();
         let (steps, reward, _) = series(Field::Reward);
@@ -685,7 +691,7 @@ impl Run {
     }
 
     /// The summary object (an open map: later options add their own keys).
-    pub fn summary(&self, p: &Prediction<f64>, format: &str) -> Map<String, Value> {
+    pub fn summary(&mut self, p: &Prediction<f64>, format: &str) -> Map<String, Value> {
         let mut s = prediction_json(p);
         s.insert("summary".into(), json!(true));
         s.insert("name".into(), json!(self.name));
