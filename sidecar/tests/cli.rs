@@ -271,17 +271,33 @@ fn real_logs_reproduce_their_curves() {
         false,
     ) {
         assert_eq!(s["format"], "trainer-state");
-        // TRL's separate eval entries are joined by step: the hacking check runs
+        // TRL's separate eval entries are joined by step; this reward leaves [0, 1], so the
+        // hacking check (which normalises by the maximum) waits for the bounds
         assert_eq!(s["keys"]["eval_reward"], "eval_reward");
-        assert!(
-            s["skipped"].get("reward_hacking").is_none()
-                || s["diagnosis"].get("hacking").is_some()
-                || s["skipped"]["reward_hacking"]
-                    .as_str()
-                    .unwrap()
-                    .contains("unbounded"),
-            "{s}"
+        assert_eq!(
+            s["skipped"]["reward_hacking"],
+            "unbounded train reward (set --reward-max)"
         );
+    }
+    if let Some(s) = reproduce(
+        "alexchilton-threestage-stage2.trainer_state.json",
+        "alexchilton-qwen2.5-wordle-grpo-threestage-stage2.csv",
+        &[
+            "--reward-min",
+            "-3",
+            "--reward-max",
+            "3",
+            "--eval-max",
+            "3",
+            "--group-size",
+            "12",
+        ],
+        false,
+    ) {
+        // with bounds and the group size every diagnostic runs (8 eval entries joined by step)
+        assert_eq!(s["skipped"], serde_json::json!({}), "{s}");
+        assert_eq!(s["diagnosis"]["hacking"]["steps"], 8);
+        assert!(s["diagnosis"].get("degeneracy").is_some());
     }
     reproduce(
         "alexchilton-lara4090.trainer_state.json",
