@@ -6,7 +6,8 @@
 //! then the new one from its start). After truncation or rotation a first step not above the
 //! last one starts a new run (a `{"event": "restart"}` line). A whole-document format
 //! (`trainer_state.json`) is read again whenever it changes, and only its new steps are fed.
-//! Standard input is read by a thread that hands chunks over a channel. The loop ends, with the
+//! Standard input (and a path that is not a regular file: a FIFO, `<(...)`) is read by a thread
+//! that hands chunks over a channel. The loop ends, with the
 //! summary, on SIGINT or SIGTERM, at the end of standard input, or after `--idle-exit` seconds
 //! without new data.
 
@@ -45,8 +46,20 @@ pub fn follow(
     }
     let poll = Duration::from_secs_f64(a.poll);
     let idle = a.idle_exit.map(Duration::from_secs_f64);
-    if path == "-" {
-        stream_stdin(run, dec, src, out, &stop, poll, idle)?;
+    // standard input, and a path that is not a regular file (a FIFO, `<(...)`), are streams: read
+    // until they end; a regular file is polled
+    let stream: Option<Box<dyn Read + Send>> = if path == "-" {
+        Some(Box::new(std::io::stdin()))
+    } else {
+        match std::fs::metadata(path) {
+            Ok(m) if !m.is_file() => Some(Box::new(
+                std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?,
+            )),
+            _ => None,
+        }
+    };
+    if let Some(reader) = stream {
+        stream_reader(reader, run, dec, src, out, &stop, poll, idle)?;
     } else {
         poll_file(path, run, dec, src, out, &stop, poll, idle)?;
     }
@@ -59,7 +72,9 @@ pub fn follow(
     Ok(())
 }
 
-fn stream_stdin(
+#[allow(clippy::too_many_arguments)]
+fn stream_reader(
+    mut reader: Box<dyn Read + Send>,
     run: &mut Run,
     dec: &mut Decoder,
     src: &Source,
@@ -70,10 +85,9 @@ fn stream_stdin(
 ) -> Result<(), Failure> {
     let (tx, rx) = mpsc::channel::<std::io::Result<Vec<u8>>>();
     std::thread::spawn(move || {
-        let mut stdin = std::io::stdin();
         let mut buf = vec![0u8; 1 << 16];
         loop {
-            match stdin.read(&mut buf) {
+            match reader.read(&mut buf) {
                 Ok(0) => return,
                 Ok(k) => {
                     if tx.send(Ok(buf[..k].to_vec())).is_err() {
@@ -105,7 +119,7 @@ fn stream_stdin(
                 run.settle()?;
                 out.lines(&mut run.out)?;
             }
-            Ok(Err(e)) => return Err(Failure::Bad(format!("stdin: {e}"))),
+            Ok(Err(e)) => return Err(Failure::Bad(format!("{}: {e}", src.name))),
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 if idle.is_some_and(|d| last_data.elapsed() >= d) {

@@ -103,8 +103,8 @@ pub fn feed(
     Ok(())
 }
 
-/// The auto cadence: about 20 decision lines for the file (a first pass counts the entries that
-/// carry a reward), at least every 5 steps.
+/// The auto cadence: about 20 decision lines for a regular file (a first pass counts the entries
+/// that carry a reward), at least every 5 steps; every 50 steps for a pipe.
 fn auto_every(path: &str, a: &Args) -> Result<usize, String> {
     let mut f = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
     let mut dec = Decoder::new(a.input_format);
@@ -183,11 +183,25 @@ fn execute(a: Args) -> Result<(), Failure> {
             None => "built-in demo".into(),
         },
     };
+    // a finished file is opened once (a pipe such as `<(zcat log.gz)` can be read once only)
+    let file = match a.input.as_deref() {
+        Some(p) if p != "-" && !a.follow => {
+            Some(std::fs::File::open(p).map_err(|e| format!("{p}: {e}"))?)
+        }
+        _ => None,
+    };
+    let regular = match &file {
+        Some(f) => f
+            .metadata()
+            .map_err(|e| format!("{}: {e}", src.name))?
+            .is_file(),
+        None => false,
+    };
     let every = match (a.every, a.input.as_deref()) {
         (Some(k), _) => k,
         (None, None) => 30,
-        (None, Some("-")) => 50,
-        (None, Some(p)) => auto_every(p, &a)?,
+        (None, Some(p)) if regular => auto_every(p, &a)?,
+        (None, Some(_)) => 50,
     };
     let mut run = Run::new(&a, name, input_label, every)?;
     let mut dec = Decoder::new(a.input_format);
@@ -201,10 +215,10 @@ fn execute(a: Args) -> Result<(), Failure> {
             follow::follow(path, &a, &mut run, &mut dec, &src, &mut out)?;
         }
         Some(path) => {
-            let mut reader: Box<dyn Read> = if path == "-" {
-                Box::new(std::io::stdin())
-            } else {
-                Box::new(std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?)
+            let mut reader: Box<dyn Read> = match file {
+                Some(f) => Box::new(f),
+                None if path == "-" => Box::new(std::io::stdin()),
+                None => Box::new(std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?),
             };
             let mut buf = vec![0u8; 1 << 16];
             loop {

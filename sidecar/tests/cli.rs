@@ -875,3 +875,44 @@ fn separate_lines_are_joined_by_step() {
     let v = check_sample("joined.jsonl", t.as_bytes(), &d, &[], true);
     assert_eq!(v["skipped"]["degeneracy"], "needs --group-size");
 }
+
+/// A named pipe is read once (no counting pass that would eat its data).
+#[test]
+fn a_named_pipe_is_read_once() {
+    let fifo = tmp("fifo.jsonl");
+    let _ = std::fs::remove_file(&fifo);
+    if !Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        eprintln!("skipped: no mkfifo");
+        return;
+    }
+    let side = Command::new(bin())
+        .arg(&fifo)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut w = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+        for k in 1..=120 {
+            writeln!(
+                w,
+                "{{\"step\": {k}, \"reward\": {}}}",
+                0.8 - 0.6 * (-(k as f64) / 30.0).exp()
+            )
+            .unwrap();
+        }
+    }
+    let out = side.wait_with_output().unwrap();
+    let _ = std::fs::remove_file(&fifo);
+    let s = ok(&out, "fifo");
+    assert_eq!(s["points"], 120);
+    // cadence 50 for a pipe: decisions at 50, 100 and the last step
+    assert_eq!(
+        decisions(&out).iter().map(|d| d.0).collect::<Vec<_>>(),
+        vec![50.0, 100.0, 120.0]
+    );
+}

@@ -330,3 +330,33 @@ fn follows_an_event_file_written_record_by_record() {
     }
     assert_eq!(v.last().unwrap()["format"], "tfevents");
 }
+
+#[test]
+fn a_named_pipe_is_followed_as_a_stream() {
+    let fifo = tmp("fifo.jsonl");
+    let _ = std::fs::remove_file(&fifo);
+    if !Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        eprintln!("skipped: no mkfifo");
+        return;
+    }
+    let side = follow(&fifo, &[]);
+    let mut w = writer(
+        &fifo,
+        &format!("exec 3> \"$F\"; F=/dev/fd/3\n{}", append(1, 15)),
+    );
+    assert!(w.wait().unwrap().success());
+    let out = side.wait_with_output().unwrap();
+    let _ = std::fs::remove_file(&fifo);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = parse(&out.stdout);
+    assert_eq!(steps(&v), expected(1, 15));
+    assert_eq!(v.last().unwrap()["points"], 15);
+}
