@@ -26,6 +26,10 @@
 //! Periodic refresh uses the 2x2 monodromy matrix of `(y_k, y_{k-1})` over one period (old value
 //! frozen at the period start); per-step radius `rho(M)^{1/T}`.
 
+mod instability;
+
+pub use instability::{instability_verdict, InstabilityEvidence, InstabilityVerdict};
+
 use crate::bandit::{brent, Bandit, Lag};
 use crate::error::{check, Error, ErrorKind, Param, Result};
 use crate::real::{c, Real};
