@@ -7,16 +7,16 @@
 //!
 //! Values mode: for each curve (columns `step`, `reward`) the AUTO fit, a 256-point predictor fed
 //! the whole curve and asked for the horizon `last + (last - first)`, the same predictor's
-//! answer at 30 % of the curve, and `diagnose` on the rewards. Every float is printed as the hex
+//! answer at 30 % of the curve, and `fit_and_diagnose` on the rewards. Every float is printed as the hex
 //! of its IEEE-754 bits, so `python/tests/test_parity.py` can compare to the last bit.
 //!
 //! Time mode: replays the curve through a fresh predictor, `push` then `predict` at every point,
 //! repeated until at least one second has passed; prints the mean nanoseconds per round trip
 //! (the Python bench `python/bench/bench_overhead.py` runs the same loop).
 
-use grpo_dynamics::diagnostics::{diagnose, DiagnoseInput, DiagnoseOptions};
+use grpo_dynamics::diagnostics::{DiagnoseInput, DiagnoseOptions};
 use grpo_dynamics::fit::{fit_auto, Fit, Options};
-use grpo_dynamics::predict::{Forecast, Prediction, Predictor};
+use grpo_dynamics::predict::{fit_and_diagnose, Forecast, Prediction, Predictor};
 use serde_json::{json, Value};
 use std::time::Instant;
 
@@ -121,7 +121,7 @@ fn values(path: &str) -> Value {
     din.steps = Some(&t);
     din.r_min = lo;
     din.r_max = hi;
-    let diag = match diagnose(&din, &DiagnoseOptions::default()) {
+    let diag = match fit_and_diagnose(&din, &DiagnoseOptions::default()) {
         Ok(d) => json!({"plateau": bits(d.plateau), "headline": d.headline as u32,
                         "instability": d.instability.verdict as u32}),
         Err(e) => json!({"error": e.code()}),

@@ -12,7 +12,7 @@ step() { printf '\n=== python [%4ds] %s\n' "$((SECONDS - start))" "$*"; }
 
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 export GRPO_LIB="$TARGET/release/libgrpo_dynamics.so"
-export GRPO_SIDECAR="$TARGET/release/examples/sidecar"
+export GRPO_SIDECAR="$TARGET/release/grpo-sidecar"
 VENV=${GRPO_PY_VENV:-$TARGET/py-venv}
 step "venv $VENV with pinned tools and test dependencies (requirements-ci.txt)"
 python3 -m venv "$VENV"
@@ -29,7 +29,8 @@ rm -rf "$TARGET/wheels"
 
 step "C library (documented command) and the Rust programs the tests compare with"
 (cd "$ROOT" && cargo rustc -q --release --lib --features capi --crate-type cdylib \
-  && cargo build -q --release --example python_reference --example sidecar)
+  && cargo build -q --release --example python_reference -p grpo-dynamics \
+  && cargo build -q --release -p grpo-sidecar)
 
 step "pytest (against the installed wheel)"
 # run from tests/ with the pytest script: the source tree's grpo_dynamics/ (no extension

@@ -2,13 +2,15 @@
 
 Reads a CSV, JSON-lines or ``trainer_state.json`` log (``-`` = standard input), streams it into a
 :class:`~grpo_dynamics.Predictor` (window 1024, as the sidecar) and prints one JSON object per
-line as it goes; the last line is the summary (prediction + diagnosis). Same lines, keys and
-numbers as ``cargo run --release --example sidecar -- FILE`` (the test suite compares them).
+decision (every K rows) as it goes; the last line is the summary (prediction + diagnosis). The
+prediction keys of the summary are those of ``grpo-sidecar FILE`` with the same numbers when
+both decide at the same rows (the test suite compares them with ``--every 1`` and ``--every 7``);
+the sidecar's summary has more (first stop, detected keys, skipped diagnostics).
 
 Options: ``--every K`` (a progress line every K points; default about 20 lines), ``--reward-min
 X`` / ``--reward-max Y`` (default [0, 1] when every reward lies in it, else unbounded),
 ``--group-size G`` (enables the degeneracy diagnostic), ``--horizon STEP`` (default: the last
-step plus the logged span). Malformed input exits with status 2 and a one-line error.
+step so far plus the span so far). Malformed input exits with status 2 and a one-line error.
 """
 
 from __future__ import annotations
@@ -95,35 +97,51 @@ def run(argv: Sequence[str], out: Any = None) -> None:
     a = _parse_args(argv)
     records = read(a["input"])
     rewards = [r.reward for r in records]
-    in_unit = all(0.0 <= r <= 1.0 for r in rewards)
-    lo = a.get("reward_min", 0.0 if in_unit else -math.inf)
-    hi = a.get("reward_max", 1.0 if in_unit else math.inf)
-    first, last = records[0].step, records[-1].step
-    horizon = a.get("horizon", last + max(last - first, 1.0))
+    lo_given, hi_given = a.get("reward_min"), a.get("reward_max")
+    given = lo_given is not None or hi_given is not None
+    # bounds as grpo-sidecar: given, else [0, 1] while every reward lies in it (a reward leaving
+    # [0, 1] makes the run unbounded: a fresh predictor is fed the points kept so far)
+    unit = True
+    lo = lo_given if lo_given is not None else (0.0 if hi_given is None else -math.inf)
+    hi = hi_given if hi_given is not None else (1.0 if lo_given is None else math.inf)
     every = max(a.get("every", max(len(records) // 20, 5)), 1)
     try:
         pred = Predictor(lo, hi, window=WINDOW)
     except GrpoError as e:
         raise LogError(f"reward bounds: {e}") from None
+    first = records[0].step
     latest: Optional[Prediction] = None
+    since = 0
     for i, r in enumerate(records):
         try:
+            if not given and unit and not (0.0 <= r.reward <= 1.0):
+                unit = False
+                lo, hi = -math.inf, math.inf
+                pred = Predictor(lo, hi, window=WINDOW)
+                pred.push_many([x.step for x in records[:i]], [x.reward for x in records[:i]])
             pred.push(r.step, r.reward)
         except GrpoError as e:
             raise LogError(f"point {i + 1} (step {r.step:g}): {e}") from None
-        if (i + 1) % every and i + 1 != len(records):
+        since += 1
+        if since < every:
             continue
-        line: Dict[str, Any] = {"step": r.step, "points": i + 1}
+        since = 0
+        # the horizon as grpo-sidecar: the last step so far plus the span so far
+        horizon = a.get("horizon", r.step + max(r.step - first, 1.0))
+        line: Dict[str, Any] = {"step": r.step, "points": i + 1, "reward": r.reward}
         try:
             latest = pred.predict(horizon)
             line.update(prediction_json(latest))
         except GrpoError as e:
             line["status"] = str(e)
         out.write(json.dumps(line) + "\n")
-    if latest is None:
+    last = records[-1].step
+    try:
+        latest = pred.predict(a.get("horizon", last + max(last - first, 1.0)))
+    except GrpoError:
         raise LogError(
             f"too few points to fit a trajectory ({len(records)} given, at least {pred.config.min_points} needed)"
-        )
+        ) from None
     try:
         d = diagnose(
             rewards,

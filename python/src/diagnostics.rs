@@ -2,16 +2,16 @@
 
 use crate::error::{snake, vec, IntoPy};
 use crate::stability::{lag, regime_name};
-use grpo_dynamics::diagnostics::{
-    diagnose as diagnose_rs, DiagnoseInput, DiagnoseOptions, Optimizer,
-};
+use grpo_dynamics::diagnostics::{DiagnoseInput, DiagnoseOptions, Optimizer};
+use grpo_dynamics::predict::fit_and_diagnose;
 use grpo_dynamics::stability::Hyper;
 use grpo_dynamics::Param;
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-/// Run every diagnostic the inputs allow. `optimizer = (eta, mu, k, kref, lag)`.
+/// Run every diagnostic the inputs allow on a reward series (fitted by a 256-point predictor
+/// first, as the C `grpo_diagnose`). `optimizer = (eta, mu, k, kref, lag)`.
 #[pyfunction]
 #[pyo3(signature = (reward, steps, eval_reward, entropy, zero_std_frac, group_size, r_min, r_max, r_max_eval, optimizer, expected_plateau))]
 #[allow(clippy::too_many_arguments)]
@@ -59,7 +59,7 @@ fn diagnose<'py>(
             input.r_max_eval = r_max_eval;
             input.optimizer = optimizer;
             input.expected_plateau = expected_plateau;
-            diagnose_rs(&input, &DiagnoseOptions::default())
+            fit_and_diagnose(&input, &DiagnoseOptions::default())
         })
         .py()?;
 
