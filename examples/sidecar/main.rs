@@ -19,9 +19,10 @@
 mod input;
 mod svg;
 
-use grpo_dynamics::bandit::{binomial, Bandit, Xoshiro256pp};
+use grpo_dynamics::bandit::Bandit;
 use grpo_dynamics::diagnostics::{diagnose, DiagnoseInput, DiagnoseOptions, Diagnosis};
-use grpo_dynamics::predict::{Prediction, Predictor};
+use grpo_dynamics::numerics::{binomial, Xoshiro256pp};
+use grpo_dynamics::predict::{Config, Prediction, Predictor};
 use input::Record;
 use serde_json::{json, Value};
 use std::io::{Read, Write};
@@ -175,8 +176,10 @@ fn run(args: Args) -> Result<(), String> {
         .unwrap_or(last_step + (last_step - first_step).max(1.0));
     let every = args.every.unwrap_or((records.len() / 20).max(5)).max(1);
 
-    let mut pred =
-        Box::new(Predictor::<f64, WINDOW>::new(lo, hi).map_err(|e| format!("reward bounds: {e}"))?);
+    let mut pred = Box::new(
+        Predictor::<f64, WINDOW>::with_config(Config::new(lo, hi))
+            .map_err(|e| format!("reward bounds: {e}"))?,
+    );
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut last = None;
