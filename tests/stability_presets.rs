@@ -3,7 +3,7 @@
 //! the periodic-refresh facts. All expected numbers are copied from spec C.10 / RESULTS.txt.
 
 use grpo_dynamics::bandit::{Bandit, Lag};
-use grpo_dynamics::stability::{classify, Hyper, Regime};
+use grpo_dynamics::stability::{classify, CurveClass, Hyper};
 
 fn close(got: f64, want: f64, abs: f64, what: &str) {
     assert!(
@@ -193,11 +193,11 @@ fn periodic_refresh_preset_a() {
     for t in 1..=120u32 {
         let s = h.linear_regime(t, Lag::Periodic).unwrap();
         let want = if t <= 15 {
-            Regime::Monotone
+            CurveClass::Monotone
         } else if t < 79 {
-            Regime::Overshooting
+            CurveClass::Overshooting
         } else {
-            Regime::Oscillatory
+            CurveClass::Oscillatory
         };
         assert_eq!(s.regime, want, "T = {t}");
     }
@@ -224,7 +224,7 @@ fn periodic_refresh_preset_a() {
     let mut p = vec![0.0; 301];
     b.simulate(&mut p).unwrap();
     let ps = b.fixed_point().unwrap().p;
-    assert_eq!(classify(&p, ps, 0.01).unwrap().regime, Regime::Monotone);
+    assert_eq!(classify(&p, ps, 0.01).unwrap().regime, CurveClass::Monotone);
     // scheduler answers for periodic refresh
     assert_eq!(h.largest_monotone_kref(Lag::Periodic).unwrap(), Some(15));
     assert_eq!(h.largest_stable_kref(Lag::Periodic).unwrap(), Some(78));
@@ -233,8 +233,8 @@ fn periodic_refresh_preset_a() {
     let e79 = grpo_dynamics::stability::largest_stable_eta(79, Lag::Periodic, 0.8, k).unwrap();
     assert!(e79 < 0.3 && 0.3 < e78, "{e79} < 0.3 < {e78}");
     for (eta, want) in [
-        (e79 * 0.9999, Regime::Overshooting),
-        (e79 * 1.0001, Regime::Oscillatory),
+        (e79 * 0.9999, CurveClass::Overshooting),
+        (e79 * 1.0001, CurveClass::Oscillatory),
     ] {
         let he = Hyper::new(eta, 0.8, k).unwrap();
         assert_eq!(he.linear_regime(79, Lag::Periodic).unwrap().regime, want);
@@ -277,5 +277,5 @@ fn preset_a_in_f32() {
     let ps = b.fixed_point().unwrap().p;
     let mut p = vec![0.0f32; 301];
     b.simulate(&mut p).unwrap();
-    assert_eq!(classify(&p, ps, 0.01).unwrap().regime, Regime::Monotone);
+    assert_eq!(classify(&p, ps, 0.01).unwrap().regime, CurveClass::Monotone);
 }
