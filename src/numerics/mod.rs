@@ -1,5 +1,5 @@
 //! General numerics shared by the model's modules, with no model in them: scalar roots
-//! ([`roots`]), random numbers and the binomial distribution ([`rng`]), complex arithmetic
+//! (`roots`), random numbers and the binomial distribution ([`rng`]), complex arithmetic
 //! (`complex`) and a first-difference noise estimate (`stats`).
 //!
 //! Every routine is allocation-free with a fixed iteration budget.
