@@ -4,7 +4,8 @@
 
 use crate::formats::Entry;
 use crate::value::Scalar;
-use grpo_dynamics::bandit::{binomial, Bandit, Xoshiro256pp};
+use grpo_dynamics::bandit::Bandit;
+use grpo_dynamics::numerics::{binomial, Xoshiro256pp};
 
 pub fn entries() -> Result<Vec<Entry>, String> {
     const STEPS: usize = 600;

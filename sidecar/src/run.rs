@@ -17,7 +17,7 @@ use crate::value::Scalar;
 use grpo_dynamics::diagnostics::{
     diagnose, headline, CurveFit, DiagnoseInput, DiagnoseOptions, Severity,
 };
-use grpo_dynamics::predict::{AdviceKind, Point, Prediction, Predictor};
+use grpo_dynamics::predict::{AdviceKind, Config, Point, Prediction, Predictor};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -177,7 +177,10 @@ impl Run {
             (lo, hi) => Some((lo.unwrap_or(f64::NEG_INFINITY), hi.unwrap_or(f64::INFINITY))),
         };
         let (lo, hi) = bounds.unwrap_or((0.0, 1.0));
-        let pred = Box::new(Predictor::new(lo, hi).map_err(|e| format!("reward bounds: {e}"))?);
+        let pred = Box::new(
+            Predictor::with_config(Config::new(lo, hi))
+                .map_err(|e| format!("reward bounds: {e}"))?,
+        );
         Ok(Run {
             name,
             input,
@@ -384,7 +387,8 @@ impl Run {
     pub fn restart(&mut self) -> Result<(), String> {
         self.flush()?;
         let (lo, hi) = self.reward_bounds();
-        *self.pred = Predictor::new(lo, hi).map_err(|e| format!("reward bounds: {e}"))?;
+        *self.pred = Predictor::with_config(Config::new(lo, hi))
+            .map_err(|e| format!("reward bounds: {e}"))?;
         self.history = History::default();
         self.trace.clear();
         self.first_step = None;
@@ -423,7 +427,7 @@ impl Run {
         if self.bounds.is_none() && self.unit && !(0.0..=1.0).contains(&r) {
             // the rewards leave [0, 1]: unbounded from now on; refeed what is kept
             self.unit = false;
-            *self.pred = Predictor::new(f64::NEG_INFINITY, f64::INFINITY)
+            *self.pred = Predictor::with_config(Config::new(f64::NEG_INFINITY, f64::INFINITY))
                 .map_err(|e| format!("reward bounds: {e}"))?;
             for h in &self.history.rows {
                 if let Some(hr) = h.get(Field::Reward) {
