@@ -21,10 +21,12 @@
 //! Also printed, on whole runs: the policy-concentration verdict against the `entropy_collapse`
 //! label, and the advantage-degeneracy evidence where `frac_reward_zero_std` and `G` are logged.
 //!
-//! `--verbose` prints the evidence of the instability test at every decision point.
+//! `--only SUBSTRING` keeps the runs whose name contains it. `--verbose` prints the evidence of the instability test at every decision point; `--loso`
+//! adds the leave-one-source-out choice of `DropOptions::min_lost` (the procedure behind
+//! `DEFAULT_MIN_LOST`; `--loso-target 0.05` tolerates 5 % training false alarms instead of 0).
 
 use grpo_dynamics::diagnostics::{
-    diagnose, DiagnoseInput, DiagnoseOptions, Diagnosis, Headline, InstabilityVerdict,
+    diagnose, DiagnoseInput, DiagnoseOptions, Diagnosis, LevelDrop, Severity, DEFAULT_MIN_LOST,
 };
 use grpo_dynamics::predict::{AdviceKind, Predictor};
 use std::collections::HashMap;
@@ -46,7 +48,12 @@ struct Run {
 }
 
 fn curves_dir() -> PathBuf {
-    if let Some(a) = std::env::args().skip(1).find(|a| !a.starts_with("--")) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let positional = args
+        .iter()
+        .enumerate()
+        .find(|(i, a)| !a.starts_with("--") && (*i == 0 || args[i - 1] != "--only"));
+    if let Some((_, a)) = positional {
         return PathBuf::from(a);
     }
     if let Ok(d) = std::env::var("GRPO_CURVES_DIR") {
@@ -80,7 +87,10 @@ fn load(dir: &Path, name: &str) -> Option<Run> {
         if s.is_finite() && r.is_finite() {
             rows.push([s, r, num(ce), num(cz)]);
         }
-        if let Some(g) = cg.and_then(|c| f.get(c)).and_then(|s| s.trim().parse::<f64>().ok()) {
+        if let Some(g) = cg
+            .and_then(|c| f.get(c))
+            .and_then(|s| s.trim().parse::<f64>().ok())
+        {
             let _ = g;
         }
     }
@@ -168,59 +178,94 @@ fn input<'a>(run: &'a Run, k: usize) -> DiagnoseInput<'a, f64> {
     }
 }
 
-/// First alarm of a run: (step, by headline, by advice).
-#[derive(Clone, Copy, Debug, Default)]
-struct Alarms {
-    headline: Option<f64>,
-    advice: Option<f64>,
+/// One decision point: the step, whether the headline is `DynamicalInstability` for a reason other
+/// than the level-drop test, the level-drop evidence, and whether the advice is `StopDiverging`.
+#[derive(Clone, Copy, Debug)]
+struct Point {
+    step: f64,
+    other: bool,
+    drop: Option<LevelDrop<f64>>,
+    /// The predictor's level-drop evidence on its window (its "stop: collapsing" advice is this
+    /// test's detection: `Predictor::advice`).
+    advice_drop: Option<LevelDrop<f64>>,
+    /// The advice is `StopDiverging` (with the library default threshold).
+    advice: bool,
 }
 
-impl Alarms {
-    fn first(&self) -> Option<f64> {
-        match (self.headline, self.advice) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
+impl Point {
+    /// Alarm by the headline with `min_lost = theta` (None: the library default).
+    fn headline(&self, theta: Option<f64>) -> bool {
+        let t = theta.unwrap_or(DEFAULT_MIN_LOST);
+        self.other || self.drop.is_some_and(|d| d.z > d.z_crit && d.lost > t)
+    }
+    /// Alarm by the advice with `min_lost = theta` (None: the advice as given).
+    fn advice(&self, theta: Option<f64>) -> bool {
+        match theta {
+            None => self.advice,
+            Some(t) => self
+                .advice_drop
+                .is_some_and(|d| d.z > d.z_crit && d.lost > t),
         }
+    }
+    fn alarm(&self, theta: Option<f64>) -> bool {
+        self.headline(theta) || self.advice(theta)
     }
 }
 
-/// Alarms of one run under the protocol; with `early_before`, only alarms before that step count
-/// (the false-alarm window of an unstable run) and the scan continues past it for the detection.
-fn scan(run: &Run, verbose: bool) -> (Alarms, Vec<(f64, bool)>) {
+/// The decision points of one run (diagnose run with `min_lost = 0`, so that the evidence can be
+/// thresholded afterwards; the headline with the default threshold is recomputed from it).
+fn scan(run: &Run, verbose: bool) -> Vec<Point> {
     let n = run.reward.len();
     let points = decision_points(n);
     let final_step = *run.steps.last().unwrap_or(&0.0);
     let mut pred = Predictor::<f64, 256>::new(run.r_min, run.r_max).expect("bounds");
-    let mut al = Alarms::default();
-    let mut marks = Vec::new();
-    let opts = DiagnoseOptions::default();
+    let mut out = Vec::new();
+    let mut opts = DiagnoseOptions::default();
+    opts.drop.min_lost = 0.0;
     for (i, (&s, &r)) in run.steps.iter().zip(&run.reward).enumerate() {
         pred.push(s, r).expect("point");
         if !points.contains(&i) {
             continue;
         }
         let d: Option<Diagnosis<f64>> = diagnose(&input(run, i + 1), &opts).ok();
-        let head = d.is_some_and(|d| d.headline == Headline::DynamicalInstability);
-        let adv = pred
+        // an alarm for another reason than the level drop (with min_lost = 0, the drop test
+        // alone makes the verdict Unstable whenever z > z_crit; then the other reasons of this
+        // curve-only protocol are none: Overshooting is not a failure and there is no optimizer)
+        let other = d.is_some_and(|d| {
+            d.instability.verdict.severity() > Severity::Ok
+                && !d.instability.level_drop.is_some_and(|l| l.detected)
+        });
+        let advice = pred
             .predict(final_step)
             .is_ok_and(|p| p.advice.kind == AdviceKind::StopDiverging);
+        let p = Point {
+            step: s,
+            other,
+            drop: d.and_then(|d| d.instability.level_drop),
+            advice_drop: pred.level_drop().ok().flatten(),
+            advice,
+        };
         if verbose {
-            if let Some(d) = d {
-                println!(
-                    "  {:>8} head={:?}/{:?} inst={:?} advice_stop={adv}",
-                    s, d.headline, d.severity, d.instability
-                );
-            }
+            println!("  {s:>8} other={other} advice_stop={advice} {:?}", p.drop);
         }
-        if head && al.headline.is_none() {
-            al.headline = Some(s);
-        }
-        if adv && al.advice.is_none() {
-            al.advice = Some(s);
-        }
-        marks.push((s, head || adv));
+        out.push(p);
     }
-    (al, marks)
+    out
+}
+
+/// Outcome of one run for a threshold: (false alarm, detected in time).
+fn score(run: &Run, pts: &[Point], theta: Option<f64>) -> (bool, bool) {
+    let span = run.steps.last().unwrap_or(&0.0) - run.steps.first().unwrap_or(&0.0);
+    match (run.dynamics.as_str(), run.event) {
+        ("stable", _) => (pts.iter().any(|p| p.alarm(theta)), false),
+        ("unstable", Some(ev)) => (
+            pts.iter()
+                .any(|p| p.alarm(theta) && p.step < ev - 0.2 * span),
+            pts.iter()
+                .any(|p| p.alarm(theta) && p.step >= ev - 0.2 * span && p.step <= ev + 0.1 * span),
+        ),
+        _ => (false, false),
+    }
 }
 
 fn fmt(x: Option<f64>) -> String {
@@ -230,47 +275,48 @@ fn fmt(x: Option<f64>) -> String {
 fn main() {
     let verbose = std::env::args().any(|a| a == "--verbose");
     let dir = curves_dir();
-    let runs = labelled_runs(&dir);
-    println!("## Instability protocol ({} labelled runs in {})\n", runs.len(), dir.display());
-    println!("| run | label | event | n | first alarm (headline) | first alarm (advice) | outcome |");
+    let mut runs = labelled_runs(&dir);
+    if let Some(only) = std::env::args().skip_while(|a| a != "--only").nth(1) {
+        runs.retain(|r| r.name.contains(&only));
+    }
+    let scans: Vec<Vec<Point>> = runs
+        .iter()
+        .map(|r| {
+            if verbose {
+                println!("{}:", r.name);
+            }
+            scan(r, verbose)
+        })
+        .collect();
+    println!(
+        "## Instability protocol ({} labelled runs in {})\n",
+        runs.len(),
+        dir.display()
+    );
+    println!(
+        "| run | label | event | n | first alarm (headline) | first alarm (advice) | outcome |"
+    );
     println!("|---|---|---|---|---|---|---|");
     let (mut stable, mut fa, mut unstable, mut detected, mut early) = (0, 0, 0, 0, 0);
-    for run in &runs {
-        if verbose {
-            println!("{}:", run.name);
-        }
-        let (al, marks) = scan(run, verbose);
-        let span = run.steps.last().unwrap() - run.steps[0];
-        let outcome = match (run.dynamics.as_str(), run.event) {
-            ("stable", _) => {
+    for (run, pts) in runs.iter().zip(&scans) {
+        let head = pts.iter().find(|p| p.headline(None)).map(|p| p.step);
+        let adv = pts.iter().find(|p| p.advice(None)).map(|p| p.step);
+        let (false_alarm, hit) = score(run, pts, None);
+        let outcome = match run.dynamics.as_str() {
+            "stable" => {
                 stable += 1;
-                if al.first().is_some() {
-                    fa += 1;
-                    "FALSE ALARM".to_string()
-                } else {
-                    "ok".to_string()
-                }
+                fa += usize::from(false_alarm);
+                if false_alarm { "FALSE ALARM" } else { "ok" }.to_string()
             }
-            ("unstable", Some(ev)) => {
+            "unstable" => {
                 unstable += 1;
-                let too_early = marks.iter().any(|&(s, a)| a && s < ev - 0.2 * span);
-                let hit = marks
-                    .iter()
-                    .find(|&&(s, a)| a && s >= ev - 0.2 * span && s <= ev + 0.1 * span);
-                if too_early {
-                    early += 1;
-                }
-                match (too_early, hit) {
-                    (false, Some(&(s, _))) => {
-                        detected += 1;
-                        format!("detected at {s} (deadline {})", ev + 0.1 * span)
-                    }
-                    (true, Some(&(s, _))) => {
-                        detected += 1;
-                        format!("detected at {s}, but FALSE ALARM before {}", ev - 0.2 * span)
-                    }
-                    (true, None) => format!("FALSE ALARM before {}, missed", ev - 0.2 * span),
-                    (false, None) => "MISSED".to_string(),
+                early += usize::from(false_alarm);
+                detected += usize::from(hit && !false_alarm);
+                match (false_alarm, hit) {
+                    (false, true) => "detected".to_string(),
+                    (true, true) => "detected, but early FALSE ALARM".to_string(),
+                    (true, false) => "early FALSE ALARM, missed".to_string(),
+                    (false, false) => "MISSED".to_string(),
                 }
             }
             _ => "not scored".to_string(),
@@ -281,18 +327,117 @@ fn main() {
             run.dynamics,
             fmt(run.event),
             run.reward.len(),
-            fmt(al.headline),
-            fmt(al.advice),
+            fmt(head),
+            fmt(adv),
             outcome
         );
     }
     let pct = |a: usize, b: usize| 100.0 * a as f64 / b.max(1) as f64;
     println!(
-        "\nfalse alarms on stable runs: {fa}/{stable} ({:.0} %); unstable runs detected in time: \
-         {detected}/{unstable}; early (false) alarms on unstable runs: {early}/{unstable}",
+        "\nfalse alarms on stable runs: {fa}/{stable} ({:.0} %); unstable runs detected in time \
+         without an early alarm: {detected}/{unstable}; early (false) alarms on unstable runs: \
+         {early}/{unstable}",
         pct(fa, stable)
     );
+    if std::env::args().any(|a| a == "--loso") {
+        let target = std::env::args()
+            .skip_while(|a| a != "--loso-target")
+            .nth(1)
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(0.0);
+        loso(&runs, &scans, target);
+    }
     whole_runs(&runs);
+}
+
+/// Source repository of a run: the owner prefix of its file name (one prefix per source
+/// repository of MANIFEST.md).
+fn source(name: &str) -> &str {
+    name.split('-').next().unwrap_or(name)
+}
+
+/// Leave-one-source-out choice of `min_lost` (see `DEFAULT_MIN_LOST`): for each source, the
+/// smallest grid value whose false-alarm rate (stable runs, and early alarms on unstable runs) on
+/// the other sources is at most `target` (`--loso-target`, default 0: no false alarm); the
+/// held-out runs are scored with it and pooled; the same rule on all sources gives the constant.
+fn loso(runs: &[Run], scans: &[Vec<Point>], target: f64) {
+    let grid: Vec<f64> = (0..10).map(|i| i as f64 / 10.0).collect();
+    let mut sources: Vec<&str> = runs.iter().map(|r| source(&r.name)).collect();
+    sources.sort();
+    sources.dedup();
+    println!(
+        "\n## Leave-one-source-out choice of min_lost (grid 0, 0.1, ..., 0.9; false alarms <= {:.0} % \
+         of the training runs)\n",
+        100.0 * target
+    );
+    println!(
+        "| held-out source | chosen min_lost | held-out stable FA | held-out unstable detected |"
+    );
+    println!("|---|---|---|---|");
+    let (mut fa, mut st, mut det, mut un) = (0, 0, 0, 0);
+    let mut chosen = Vec::new();
+    for src in &sources {
+        let train: Vec<usize> = (0..runs.len())
+            .filter(|&i| source(&runs[i].name) != *src && runs[i].dynamics != "ambiguous")
+            .collect();
+        let theta = grid
+            .iter()
+            .copied()
+            .find(|&t| {
+                let f = train
+                    .iter()
+                    .filter(|&&i| score(&runs[i], &scans[i], Some(t)).0)
+                    .count();
+                f as f64 <= target * train.len() as f64
+            })
+            .unwrap_or(1.0);
+        chosen.push(theta);
+        let (mut hf, mut hs, mut hd, mut hu) = (0, 0, 0, 0);
+        for i in (0..runs.len()).filter(|&i| source(&runs[i].name) == *src) {
+            let (f, h) = score(&runs[i], &scans[i], Some(theta));
+            match runs[i].dynamics.as_str() {
+                "stable" => {
+                    hs += 1;
+                    hf += usize::from(f);
+                }
+                "unstable" => {
+                    hu += 1;
+                    hf += usize::from(f);
+                    hd += usize::from(h && !f);
+                }
+                _ => {}
+            }
+        }
+        println!("| {src} | {theta:.1} | {hf}/{hs} | {hd}/{hu} |");
+        fa += hf;
+        st += hs;
+        det += hd;
+        un += hu;
+    }
+    chosen.sort_by(f64::total_cmp);
+    // the same rule on every source: the deployed constant
+    let all: Vec<usize> = (0..runs.len())
+        .filter(|&i| runs[i].dynamics != "ambiguous")
+        .collect();
+    let all_theta = grid
+        .iter()
+        .copied()
+        .find(|&t| {
+            let f = all
+                .iter()
+                .filter(|&&i| score(&runs[i], &scans[i], Some(t)).0)
+                .count();
+            f as f64 <= target * all.len() as f64
+        })
+        .unwrap_or(1.0);
+    println!(
+        "\npooled held-out: false alarms {fa}/{st} ({:.0} %), detected {det}/{un}; per-fold \
+         choices from {:.1} to {:.1}; the rule on all sources: {all_theta:.1} (library default \
+         {DEFAULT_MIN_LOST})",
+        100.0 * fa as f64 / st.max(1) as f64,
+        chosen[0],
+        chosen[chosen.len() - 1]
+    );
 }
 
 /// Concentration and degeneracy on whole runs.
@@ -314,7 +459,7 @@ fn whole_runs(runs: &[Run]) {
         if let Some(c) = conc {
             let e = by.entry(run.entropy_label.as_str()).or_default();
             e.0 += 1;
-            if c.severity() > grpo_dynamics::diagnostics::Severity::Ok {
+            if c.severity() > Severity::Ok {
                 e.1 += 1;
             }
         }
@@ -323,17 +468,20 @@ fn whole_runs(runs: &[Run]) {
             run.name,
             run.entropy_label,
             conc.map_or("-".into(), |c| format!("{:.3}", c.entropy_ratio)),
-            conc.map_or("skipped (no entropy)".into(), |c| format!("{:?}", c.verdict)),
+            conc.map_or("skipped (no entropy)".into(), |c| format!(
+                "{:?}",
+                c.verdict
+            )),
             d.degeneracy
                 .map_or("-".into(), |g| format!("{:.3}", g.observed)),
             d.degeneracy
                 .map_or("-".into(), |g| format!("{:.3}", g.predicted)),
             fmt(run.group_size.map(f64::from)),
-            d.degeneracy.map_or("skipped".into(), |g| format!("{:?}", g.severity)),
+            d.degeneracy
+                .map_or("skipped".into(), |g| format!("{:?}", g.severity)),
             d.headline,
             d.severity,
         );
-        let _ = InstabilityVerdict::Stable;
     }
     let mut keys: Vec<_> = by.into_iter().collect();
     keys.sort();

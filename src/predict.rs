@@ -26,7 +26,10 @@
 //! No allocation (the refit works on stack copies of the window), no panic; a refit costs O(N)
 //! per LM iteration.
 
-use crate::diagnostics::{instability_verdict, InstabilityEvidence, InstabilityVerdict};
+use crate::diagnostics::{
+    instability_verdict, level_drop_by, DropOptions, InstabilityEvidence, InstabilityVerdict,
+    LevelDrop,
+};
 use crate::error::{check, Error, ErrorKind, Param};
 use crate::fit::{
     self, CriticalModel, Curve, Loss, Model, Options, ParamSet, SaturationModel, SlowStartModel,
@@ -1496,29 +1499,54 @@ impl<T: Real, const N: usize> Predictor<T, N> {
         }
     }
 
-    /// Instability risk from the fitted curve (spec E4 with the fitted `zeta_hat`).
+    /// Instability risk (spec E4 without hyperparameters): the fitted damping `zeta_hat`
+    /// (Overshooting when below 1) and the level-drop test on the window
+    /// ([`Predictor::level_drop`]; `Unstable` when it detects a collapse).
     pub fn instability(&mut self) -> Result<InstabilityVerdict, Error> {
         let zeta_hat = self.zeta_hat()?;
-        instability_verdict(&InstabilityEvidence {
+        let v = instability_verdict(&InstabilityEvidence {
             margin: None,
             exactly_unstable: None,
             zeta_hat,
             class: None,
+        })?;
+        Ok(if self.level_drop()?.is_some_and(|d| d.detected) {
+            InstabilityVerdict::Unstable
+        } else {
+            v
         })
     }
 
-    /// Early-stop advice for training on until `horizon_step`: `StopDiverging` when the regime is
-    /// collapsing or the fitted damping is unstable; `StopPlateau` when `plateau - current` is
-    /// below `stop_gain * scale` and at least [`Config::min_stop_points`] raw points were seen
-    /// (a flat start of a few points is not evidence of a plateau); `Continue` otherwise.
+    /// The level-drop (collapse) test of the diagnostics ([`level_drop`](crate::diagnostics::level_drop),
+    /// default options, floor `reward_min`) on the window's rewards; `None` with too few points.
+    /// Once the window has been compacted its older points are block means (see
+    /// [`Window::compact`]), so the test then sees a coarser series; O(window) cost.
+    pub fn level_drop(&self) -> Result<Option<LevelDrop<T>>, Error> {
+        let pts = self.window.points();
+        let y = |i: usize| pts.get(i).map_or(T::NAN, |p| p.reward);
+        match level_drop_by(pts.len(), y, self.cfg.reward_min, &DropOptions::default()) {
+            Ok(d) => Ok(Some(d)),
+            Err(e) if e.kind() == ErrorKind::TooFewPoints => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Early-stop advice for training on until `horizon_step`: `StopDiverging` when the
+    /// instability verdict is `Unstable` (a collapse confirmed by the level-drop test; a
+    /// `Collapsing` regime alone, a forecast, is not enough and gives `Continue`); `StopPlateau`
+    /// when `plateau - current` is below `stop_gain * scale` and at least
+    /// [`Config::min_stop_points`] raw points were seen (a flat start of a few points is not
+    /// evidence of a plateau); `Continue` otherwise.
     pub fn advice(&mut self, horizon_step: T) -> Result<Advice<T>, Error> {
         let at = self.reward_at(horizon_step)?;
         let plateau = self.plateau()?.value;
         let current = self.current()?;
         let regime = self.regime()?;
         let unstable = self.instability()? == InstabilityVerdict::Unstable;
-        let kind = if regime == Regime::Collapsing || unstable {
+        let kind = if unstable {
             AdviceKind::StopDiverging
+        } else if regime == Regime::Collapsing {
+            AdviceKind::Continue
         } else if plateau - current < self.cfg.stop_gain * self.scale
             && self.evidence() >= self.cfg.min_stop_points
         {
