@@ -33,18 +33,18 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// One labelled run.
-struct Run {
-    name: String,
-    dynamics: String,
-    event: Option<f64>,
-    entropy_label: String,
-    steps: Vec<f64>,
-    reward: Vec<f64>,
-    entropy: Option<Vec<f64>>,
-    zero_std: Option<Vec<f64>>,
-    group_size: Option<u32>,
-    r_min: f64,
-    r_max: f64,
+pub struct Run {
+    pub name: String,
+    pub dynamics: String,
+    pub event: Option<f64>,
+    pub entropy_label: String,
+    pub steps: Vec<f64>,
+    pub reward: Vec<f64>,
+    pub entropy: Option<Vec<f64>>,
+    pub zero_std: Option<Vec<f64>>,
+    pub group_size: Option<u32>,
+    pub r_min: f64,
+    pub r_max: f64,
 }
 
 fn curves_dir() -> PathBuf {
@@ -64,7 +64,7 @@ fn curves_dir() -> PathBuf {
 
 /// Rows with finite `step` and `reward`, sorted by step; optional columns kept only when finite
 /// on every such row.
-fn load(dir: &Path, name: &str) -> Option<Run> {
+pub fn load(dir: &Path, name: &str) -> Option<Run> {
     let text = std::fs::read_to_string(dir.join(format!("{name}.csv"))).ok()?;
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next()?.split(',').collect();
@@ -125,7 +125,7 @@ fn load(dir: &Path, name: &str) -> Option<Run> {
     })
 }
 
-fn labelled_runs(dir: &Path) -> Vec<Run> {
+pub fn labelled_runs(dir: &Path) -> Vec<Run> {
     let text = std::fs::read_to_string(dir.join("LABELS.csv"))
         .unwrap_or_else(|e| panic!("{}: {e}", dir.join("LABELS.csv").display()));
     let mut lines = text.lines();
@@ -160,13 +160,13 @@ fn labelled_runs(dir: &Path) -> Vec<Run> {
 }
 
 /// Decision-point indices of the protocol.
-fn decision_points(n: usize) -> Vec<usize> {
+pub fn decision_points(n: usize) -> Vec<usize> {
     let start = (0.2 * n as f64).ceil() as usize;
     let every = ((0.05 * n as f64).round() as usize).max(1);
     (start..n.saturating_sub(1)).step_by(every).collect()
 }
 
-fn input<'a>(run: &'a Run, k: usize) -> DiagnoseInput<'a, f64> {
+pub fn input<'a>(run: &'a Run, k: usize) -> DiagnoseInput<'a, f64> {
     DiagnoseInput {
         steps: Some(&run.steps[..k]),
         entropy: run.entropy.as_deref().map(|h| &h[..k]),
@@ -181,25 +181,25 @@ fn input<'a>(run: &'a Run, k: usize) -> DiagnoseInput<'a, f64> {
 /// One decision point: the step, whether the headline is `DynamicalInstability` for a reason other
 /// than the level-drop test, the level-drop evidence, and whether the advice is `StopDiverging`.
 #[derive(Clone, Copy, Debug)]
-struct Point {
-    step: f64,
-    other: bool,
-    drop: Option<LevelDrop<f64>>,
+pub struct Point {
+    pub step: f64,
+    pub other: bool,
+    pub drop: Option<LevelDrop<f64>>,
     /// The predictor's level-drop evidence on its window (its "stop: collapsing" advice is this
     /// test's detection: `Predictor::advice`).
-    advice_drop: Option<LevelDrop<f64>>,
+    pub advice_drop: Option<LevelDrop<f64>>,
     /// The advice is `StopDiverging` (with the library default threshold).
-    advice: bool,
+    pub advice: bool,
 }
 
 impl Point {
     /// Alarm by the headline with `min_lost = theta` (None: the library default).
-    fn headline(&self, theta: Option<f64>) -> bool {
+    pub fn headline(&self, theta: Option<f64>) -> bool {
         let t = theta.unwrap_or(DEFAULT_MIN_LOST);
         self.other || self.drop.is_some_and(|d| d.z > d.z_crit && d.lost > t)
     }
     /// Alarm by the advice with `min_lost = theta` (None: the advice as given).
-    fn advice(&self, theta: Option<f64>) -> bool {
+    pub fn advice(&self, theta: Option<f64>) -> bool {
         match theta {
             None => self.advice,
             Some(t) => self
@@ -207,14 +207,14 @@ impl Point {
                 .is_some_and(|d| d.z > d.z_crit && d.lost > t),
         }
     }
-    fn alarm(&self, theta: Option<f64>) -> bool {
+    pub fn alarm(&self, theta: Option<f64>) -> bool {
         self.headline(theta) || self.advice(theta)
     }
 }
 
 /// The decision points of one run (diagnose run with `min_lost = 0`, so that the evidence can be
 /// thresholded afterwards; the headline with the default threshold is recomputed from it).
-fn scan(run: &Run, verbose: bool) -> Vec<Point> {
+pub fn scan(run: &Run, verbose: bool) -> Vec<Point> {
     let n = run.reward.len();
     let points = decision_points(n);
     let final_step = *run.steps.last().unwrap_or(&0.0);
@@ -254,7 +254,7 @@ fn scan(run: &Run, verbose: bool) -> Vec<Point> {
 }
 
 /// Outcome of one run for a threshold: (false alarm, detected in time).
-fn score(run: &Run, pts: &[Point], theta: Option<f64>) -> (bool, bool) {
+pub fn score(run: &Run, pts: &[Point], theta: Option<f64>) -> (bool, bool) {
     let span = run.steps.last().unwrap_or(&0.0) - run.steps.first().unwrap_or(&0.0);
     match (run.dynamics.as_str(), run.event) {
         ("stable", _) => (pts.iter().any(|p| p.alarm(theta)), false),
