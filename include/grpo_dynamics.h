@@ -367,7 +367,7 @@ typedef struct grpo_diagnosis {
  */
 typedef struct grpo_drop_options {
   /**
-   * Significance level over the whole prefix (default 0.01), in (0, 0.5).
+   * Significance level over the whole prefix (default 0.01), in (0, 0.5].
    */
   double alpha;
   /**

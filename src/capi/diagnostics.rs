@@ -337,7 +337,7 @@ unsafe fn diagnosis_of(
 #[allow(non_camel_case_types)]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct grpo_drop_options {
-    /// Significance level over the whole prefix (default 0.01), in (0, 0.5).
+    /// Significance level over the whole prefix (default 0.01), in (0, 0.5].
     pub alpha: f64,
     /// Smallest fraction of the level above the floor that must be lost (default 0.5).
     pub min_lost: f64,
