@@ -28,7 +28,7 @@
 use grpo_dynamics::diagnostics::{
     diagnose, DiagnoseInput, DiagnoseOptions, Diagnosis, LevelDrop, Severity, DEFAULT_MIN_LOST,
 };
-use grpo_dynamics::predict::{AdviceKind, Predictor};
+use grpo_dynamics::predict::{fit_and_diagnose, AdviceKind, Predictor};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -227,7 +227,12 @@ pub fn scan(run: &Run, verbose: bool) -> Vec<Point> {
         if !points.contains(&i) {
             continue;
         }
-        let d: Option<Diagnosis<f64>> = diagnose(&input(run, i + 1), &opts).ok();
+        // the predictor's fit of the prefix feeds the diagnosis (one fit, as the sidecar does)
+        let d: Option<Diagnosis<f64>> = pred
+            .fit()
+            .and_then(|f| f.curve_fit())
+            .and_then(|fit| diagnose(&input(run, i + 1), &fit, &opts))
+            .ok();
         // an alarm for another reason than the level drop (with min_lost = 0, the drop test
         // alone makes the verdict Unstable whenever z > z_crit; then the other reasons of this
         // curve-only protocol are none: Overshooting is not a failure and there is no optimizer)
@@ -448,7 +453,7 @@ fn whole_runs(runs: &[Run]) {
     let mut by: HashMap<&str, (usize, usize)> = HashMap::new();
     for run in runs {
         let n = run.reward.len();
-        let d = match diagnose(&input(run, n), &DiagnoseOptions::default()) {
+        let d = match fit_and_diagnose(&input(run, n), &DiagnoseOptions::default()) {
             Ok(d) => d,
             Err(e) => {
                 println!("| {} | error {e:?} |", run.name);

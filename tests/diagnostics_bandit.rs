@@ -18,9 +18,10 @@
 
 use grpo_dynamics::bandit::{binomial, Bandit, Lag, Xoshiro256pp};
 use grpo_dynamics::diagnostics::{
-    diagnose, instability_report, level_drop, DiagnoseInput, DiagnoseOptions, DropOptions,
+    instability_report, level_drop, DiagnoseInput, DiagnoseOptions, DropOptions,
     InstabilityVerdict, Optimizer,
 };
+use grpo_dynamics::predict::fit_and_diagnose;
 use grpo_dynamics::stability::largest_stable_eta;
 
 /// Steps per run.
@@ -243,7 +244,7 @@ fn diagnose_agrees_with_the_composed_verdict() {
                 optimizer: Some(opt),
                 ..DiagnoseInput::new(&y)
             };
-            let d = diagnose(&inp, &DiagnoseOptions::default()).unwrap();
+            let d = fit_and_diagnose(&inp, &DiagnoseOptions::default()).unwrap();
             // the whole run is the last prefix: flagged on it iff flagged at the last decision
             // point, which for these runs (the flag is persistent) is iff flagged at all
             let exact = d.instability.evidence.exactly_unstable == Some(true);

@@ -2,9 +2,10 @@
 //! sums), its false-positive rate under its own noise model, bad input, and the C ABI.
 
 use grpo_dynamics::diagnostics::{
-    diagnose, level_drop, DiagnoseInput, DiagnoseOptions, DropOptions, InstabilityVerdict,
-    SkipReason, DEFAULT_MIN_LOST,
+    level_drop, DiagnoseInput, DiagnoseOptions, DropOptions, InstabilityVerdict, SkipReason,
+    DEFAULT_MIN_LOST,
 };
+use grpo_dynamics::predict::fit_and_diagnose;
 use grpo_dynamics::{ErrorKind, Param};
 
 mod common;
@@ -248,7 +249,7 @@ fn bad_input_is_named() {
 #[test]
 fn diagnose_reports_the_collapse_and_the_skips() {
     let y = curve(120, Some(100), 0.03, 11);
-    let d = diagnose(&DiagnoseInput::new(&y), &DiagnoseOptions::default()).unwrap();
+    let d = fit_and_diagnose(&DiagnoseInput::new(&y), &DiagnoseOptions::default()).unwrap();
     let l = d.instability.level_drop.expect("level drop ran");
     assert!(l.detected, "{l:?}");
     assert_eq!(d.instability.verdict, InstabilityVerdict::Unstable);
@@ -263,7 +264,7 @@ fn diagnose_reports_the_collapse_and_the_skips() {
     assert_eq!(d.options, DiagnoseOptions::default());
     // the same rise without the collapse: healthy
     let y = curve(120, None, 0.03, 11);
-    let d = diagnose(&DiagnoseInput::new(&y), &DiagnoseOptions::default()).unwrap();
+    let d = fit_and_diagnose(&DiagnoseInput::new(&y), &DiagnoseOptions::default()).unwrap();
     assert!(!d.instability.level_drop.unwrap().detected);
     assert_ne!(d.instability.verdict, InstabilityVerdict::Unstable);
     // zero-std fraction without G; eval with an unbounded train reward; too few points
@@ -275,10 +276,10 @@ fn diagnose_reports_the_collapse_and_the_skips() {
         r_max: f64::INFINITY,
         ..DiagnoseInput::new(&y)
     };
-    let d = diagnose(&inp, &DiagnoseOptions::default()).unwrap();
+    let d = fit_and_diagnose(&inp, &DiagnoseOptions::default()).unwrap();
     assert_eq!(d.skipped.degeneracy, SkipReason::NoGroupSize);
     assert_eq!(d.skipped.hacking, SkipReason::UnboundedReward);
-    let d = diagnose(&DiagnoseInput::new(&y[..10]), &DiagnoseOptions::default()).unwrap();
+    let d = fit_and_diagnose(&DiagnoseInput::new(&y[..10]), &DiagnoseOptions::default()).unwrap();
     assert_eq!(d.skipped.level_drop, SkipReason::TooFewPoints);
     assert!(d.instability.level_drop.is_none());
 }
@@ -308,7 +309,7 @@ fn c_abi_evidence_equals_rust() {
         kref: 0.0,
         expected_plateau: f64::NAN,
     };
-    let rust = diagnose(&DiagnoseInput::new(&y), &DiagnoseOptions::default()).unwrap();
+    let rust = fit_and_diagnose(&DiagnoseInput::new(&y), &DiagnoseOptions::default()).unwrap();
     let l = rust.instability.level_drop.unwrap();
     let mut out = grpo_diagnosis::default();
     let mut ev = grpo_diagnosis_evidence::default();

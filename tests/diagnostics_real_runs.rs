@@ -8,7 +8,8 @@
 mod bench;
 
 use grpo_dynamics::bandit::{binomial, Xoshiro256pp};
-use grpo_dynamics::diagnostics::{diagnose, DiagnoseInput, DiagnoseOptions, Severity, SkipReason};
+use grpo_dynamics::diagnostics::{DiagnoseInput, DiagnoseOptions, Severity, SkipReason};
+use grpo_dynamics::predict::fit_and_diagnose;
 use std::path::PathBuf;
 
 fn curves() -> Option<PathBuf> {
@@ -81,7 +82,7 @@ fn concentration_on_the_entropy_labels() {
         .iter()
         .filter(|r| r.entropy_label == "yes" || r.entropy_label == "no")
     {
-        let d = diagnose(
+        let d = fit_and_diagnose(
             &bench::input(run, run.reward.len()),
             &DiagnoseOptions::default(),
         )
@@ -113,7 +114,7 @@ fn degeneracy_on_the_shared_runs() {
             continue;
         };
         let n = run.reward.len();
-        let d = diagnose(&bench::input(run, n), &DiagnoseOptions::default()).unwrap();
+        let d = fit_and_diagnose(&bench::input(run, n), &DiagnoseOptions::default()).unwrap();
         if !run.r_max.is_finite() {
             assert_eq!(d.skipped.degeneracy, SkipReason::UnboundedReward);
             continue;
@@ -160,7 +161,7 @@ fn degeneracy_on_simulated_groups() {
             group_size: Some(g),
             ..DiagnoseInput::new(&reward)
         };
-        let d = diagnose(&inp, &DiagnoseOptions::default()).unwrap();
+        let d = fit_and_diagnose(&inp, &DiagnoseOptions::default()).unwrap();
         let r = d.degeneracy.unwrap();
         // 40 steps x 16 groups: sd of the observed fraction <= 0.5 / sqrt(640) ~ 0.02
         assert!((r.observed - r.predicted).abs() < 0.06, "G = {g}: {r:?}");

@@ -5,10 +5,11 @@
 use super::{guard, in_ref, in_slice, out_ref};
 use crate::bandit::Lag;
 use crate::diagnostics::{
-    diagnose, ConcentrationOptions, DegeneracyOptions, DiagnoseInput, DiagnoseOptions, Diagnosis,
+    ConcentrationOptions, DegeneracyOptions, DiagnoseInput, DiagnoseOptions, Diagnosis,
     DropOptions, HackingOptions, Optimizer,
 };
 use crate::error::{Error, ErrorKind, Param, Result};
+use crate::predict::fit_and_diagnose;
 use crate::stability::Hyper;
 
 /// Inputs of `grpo_diagnose`. Every series has `n` entries (one per checkpoint); optional series
@@ -283,7 +284,7 @@ unsafe fn diagnosis_of(
         optimizer,
         expected_plateau: (!inp.expected_plateau.is_nan()).then_some(inp.expected_plateau),
     };
-    let d = diagnose(&di, &opts)?;
+    let d = fit_and_diagnose(&di, &opts)?;
     let mut o = grpo_diagnosis {
         headline: d.headline as u32,
         severity: d.severity as u32,
