@@ -404,18 +404,6 @@ pub(crate) mod check {
         }
     }
 
-    /// `xs` must be finite and strictly increasing.
-    #[inline]
-    pub fn increasing<T: Real>(xs: &[T], p: Param) -> Result<()> {
-        all_finite(xs, p)?;
-        let rest = xs.get(1..).unwrap_or(&[]);
-        if xs.iter().zip(rest).fold(true, |ok, (a, b)| ok & (b > a)) {
-            Ok(())
-        } else {
-            Err(Error::new(ErrorKind::NotIncreasing, p))
-        }
-    }
-
     /// A computed value must be finite, else the computation diverged (about `p`).
     #[inline]
     pub fn result<T: Real>(x: T, p: Param) -> Result<T> {

@@ -673,7 +673,7 @@ fn fit_candidate<T: Real, M: Candidate<T, P>, const P: usize>(
         rep = fit::fit_curve(M::SET, cv, Start::Given(&x), (&lo, &hi), &opts).ok();
     }
     if !rep.is_some_and(|r| r.termination.converged()) {
-        let cold = fit::fit_curve(M::SET, cv, Start::Data, (&lo, &hi), &opts).ok();
+        let cold = fit::fit_curve(M::SET, cv, Start::Regimes, (&lo, &hi), &opts).ok();
         rep = match (rep, cold) {
             (Some(a), Some(b)) => Some(if b.cost < a.cost { b } else { a }),
             (a, b) => b.or(a),
