@@ -180,9 +180,9 @@ pub fn hacking_ratio<T: Real>(
     }
     fraction(opts.plateau_fraction)?;
     fraction(opts.late_fraction)?;
-    check::finite(opts.phi_hacking, Param::Tol)?;
-    check::finite(opts.phi_suspect, Param::Tol)?;
-    check::finite(opts.min_late_train_gain, Param::Tol)?;
+    check::finite(opts.phi_hacking, Param::PhiHacking)?;
+    check::finite(opts.phi_suspect, Param::PhiSuspect)?;
+    check::finite(opts.min_late_train_gain, Param::MinLateTrainGain)?;
     let tr0 = train[0];
     let ev0 = eval[0];
     check::finite(r_max_train, Param::RMax)?;
@@ -337,9 +337,9 @@ pub fn degeneracy_verdict<T: Real>(
             return Err(Error::out_of_range(p));
         }
     }
-    check::finite(opts.warn, Param::Tol)?;
-    check::finite(opts.critical, Param::Tol)?;
-    check::finite(opts.heterogeneity, Param::Tol)?;
+    check::finite(opts.warn, Param::Warn)?;
+    check::finite(opts.critical, Param::Critical)?;
+    check::finite(opts.heterogeneity, Param::Heterogeneity)?;
     let severity = if observed > opts.critical {
         Severity::Critical
     } else if observed > opts.warn {
@@ -446,8 +446,8 @@ pub fn entropy_ratio<T: Real>(
     if opts.smoothing_fraction < T::ZERO || opts.smoothing_fraction > T::ONE {
         return Err(Error::out_of_range(Param::Fraction));
     }
-    check::finite(opts.collapse_ratio, Param::Tol)?;
-    check::finite(opts.premature_gap, Param::Tol)?;
+    check::finite(opts.collapse_ratio, Param::CollapseRatio)?;
+    check::finite(opts.premature_gap, Param::PrematureGap)?;
     let h0 = head_mean(entropy, opts.smoothing_fraction);
     if h0 <= T::ZERO {
         return Err(Error::out_of_range(Param::Entropy));
