@@ -471,13 +471,6 @@ pub fn fit_curve<T: Real>(
         // a curve in time needs two distinct times
         return Err(Error::new(ErrorKind::Constant, Param::T));
     }
-    let origin = cv.t_min;
-    let data = core::slice::from_ref(cv);
-    let clamp = |s: &mut [T; MAX_PARAMS]| {
-        for ((x, &lo), &hi) in s.iter_mut().zip(bounds.0).zip(bounds.1).take(np) {
-            *x = x.max(lo).min(hi);
-        }
-    };
     if let Start::Given(s) = start {
         if s.len() != np {
             return Err(Error::new(ErrorKind::LengthMismatch, Param::Start));
@@ -485,9 +478,31 @@ pub fn fit_curve<T: Real>(
         let mut st = [T::ZERO; MAX_PARAMS];
         st[..np].copy_from_slice(s);
         // given starts are checked by the solver
-        return fit_data(set, data, origin, &[st], bounds, opts, false);
+        let data = core::slice::from_ref(cv);
+        return fit_data(set, data, cv.t_min, &[st], bounds, opts, false);
     }
-    let est = estimate(cv);
+    fit_estimated(set, cv, start, bounds, opts, &estimate(cv))
+}
+
+/// [`fit_curve`] for [`Start::Data`], [`Start::DataSingle`], [`Start::Regimes`] with the
+/// closed-form estimate of the curve already made (AUTO makes it once for every set).
+fn fit_estimated<T: Real>(
+    set: ParamSet,
+    cv: &Curve<'_, T>,
+    start: Start<'_, T>,
+    bounds: (&[T; MAX_PARAMS], &[T; MAX_PARAMS]),
+    opts: &Options<T>,
+    est: &Estimate<T>,
+) -> Result<Fit<T>> {
+    let np = set.n_params();
+    let origin = cv.t_min;
+    let data = core::slice::from_ref(cv);
+    let clamp = |s: &mut [T; MAX_PARAMS]| {
+        for ((x, &lo), &hi) in s.iter_mut().zip(bounds.0).zip(bounds.1).take(np) {
+            *x = x.max(lo).min(hi);
+        }
+    };
+    let est = *est;
     let ds = data_start_of(cv, &est);
     if matches!(start, Start::Regimes) {
         let (mut starts, count) = set.starts(&ds);
@@ -547,9 +562,13 @@ fn settled<T: Real>(
             return false;
         }
     }
+    // the cost test where the closed form is the same model family (first order: saturation,
+    // second order: full oscillator); the critical, slow-start and overdamped sets are
+    // constrained members without such a reference
     let s2_ref = match f.set {
-        ParamSet::Saturation | ParamSet::Critical => est.s2_first,
-        _ => est.s2_second,
+        ParamSet::Saturation => est.s2_first,
+        ParamSet::Full => est.s2_second,
+        _ => return true,
     };
     let dof = f.n.saturating_sub(f.n_params);
     if dof == 0 {
@@ -635,17 +654,75 @@ pub(crate) fn fit_data<T: Real>(
     }
 }
 
-/// AUTO: fit every parameter set (data starts with multi-start, default bounds) and keep the one
-/// with the lowest AICc among the finite fits. Errors only if no set gives a fit.
+/// AUTO: every parameter set, the one with the lowest AICc among the finite fits kept. The full
+/// oscillator is fitted first by the default path ([`Start::Data`]: closed-form start, restart on
+/// a failed test); the constrained sets then run once each (no restart) from the full fit where
+/// they are its special cases (slow-start: `v0` dropped), the overdamped set from the slow-start
+/// fit (the same family in `tau = 2 zeta / omega`, `t_m = 1 / (2 zeta omega)`), and the
+/// saturation and critical sets from the closed form. A
+/// constrained set stuck in a poor local minimum only loses the AICc comparison. Default bounds;
+/// the closed-form estimate is made once. Errors only if no set gives a fit.
 pub fn fit_auto<T: Real>(t: &[T], y: &[T], w: Option<&[T]>, opts: &Options<T>) -> Result<Fit<T>> {
     let cv = Curve::new(t, y, w)?;
-    let bounds = |s: ParamSet| s.curve_bounds(&cv);
+    if cv.t_max <= cv.t_min {
+        return Err(Error::new(ErrorKind::Constant, Param::T));
+    }
+    let est = estimate(&cv);
+    let data = core::slice::from_ref(&cv);
     let mut best: Option<Fit<T>> = None;
     let mut first_err = None;
-    for set in ParamSet::ALL {
-        let b = bounds(set);
-        match fit_curve(set, &cv, Start::Data, (&b.0, &b.1), opts) {
+    let (mut full, mut slow): (Option<[T; MAX_PARAMS]>, Option<[T; MAX_PARAMS]>) = (None, None);
+    for set in [
+        ParamSet::Full,
+        ParamSet::Saturation,
+        ParamSet::Critical,
+        ParamSet::SlowStart,
+        ParamSet::Overdamped,
+    ] {
+        let b = set.curve_bounds(&cv);
+        let r = if cv.n_eff < set.n_params() {
+            Err(Error::new(ErrorKind::TooFewPoints, Param::N))
+        } else if set == ParamSet::Full {
+            fit_estimated(set, &cv, Start::Data, (&b.0, &b.1), opts, &est)
+        } else {
+            let from_full = full.map(|[rs, r0, _, omega, zeta, ..]| {
+                let mut s = [T::ZERO; MAX_PARAMS];
+                s[..4].copy_from_slice(&[rs, r0, omega, zeta]);
+                s
+            });
+            // the overdamped set is the slow-start family in (tau, t_m): start at its optimum
+            let from_slow = slow.or(from_full).map(|[rs, r0, omega, zeta, ..]| {
+                let mut s = [T::ZERO; MAX_PARAMS];
+                let zeta = zeta.max(c::<T>(0.05));
+                s[..4].copy_from_slice(&[
+                    rs,
+                    r0,
+                    T::TWO * zeta / omega,
+                    T::ONE / (T::TWO * zeta * omega),
+                ]);
+                s
+            });
+            let start = match set {
+                ParamSet::SlowStart => from_full,
+                ParamSet::Overdamped => from_slow,
+                _ => None,
+            }
+            .filter(|s| s.iter().all(|x| x.is_finite()))
+            .or_else(|| set.closed_form_start(&est))
+            .unwrap_or_else(|| set.starts(&data_start_of(&cv, &est)).0[0]);
+            let mut start = start;
+            for ((x, &lo), &hi) in start.iter_mut().zip(&b.0).zip(&b.1) {
+                *x = x.max(lo).min(hi);
+            }
+            fit_data(set, data, cv.t_min, &[start], (&b.0, &b.1), opts, true)
+        };
+        match r {
             Ok(f) if f.cost.is_finite() => {
+                match set {
+                    ParamSet::Full => full = Some(f.params),
+                    ParamSet::SlowStart => slow = Some(f.params),
+                    _ => {}
+                }
                 if best.as_ref().is_none_or(|b| f.aicc < b.aicc) {
                     best = Some(f);
                 }
