@@ -25,7 +25,7 @@
 //! The residual variance of each regression (at the points: the scatter inside the bins
 //! included) is an upper reference for the fit's: the regression is one member of the same model
 //! family, so a least-squares fit at the global minimum does at least as well up to the
-//! discretisation of the integrals; [`super::sets`] restarts a fit that does clearly worse.
+//! discretisation of the integrals; [`super::fit_curve`] restarts a fit that does clearly worse.
 
 #![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 

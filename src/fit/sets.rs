@@ -454,8 +454,8 @@ pub(crate) fn cv_span<T: Real>(cv: &Curve<'_, T>) -> T {
 /// and a restart (the under/critical/over-damped starts of [`ParamSet::starts`], lowest objective
 /// kept, the first run included) happens only when that run fails a cheap test: not converged, a
 /// rate parameter (`tau`, `omega`, `zeta`, `t_m`) on a bound, or a residual variance
-/// `2 cost / (n - P)` above [`RESTART_RATIO`] times the closed-form regression's. Bounded cost: at
-/// most four LM runs of `max_evaluations` passes each.
+/// `2 cost / (n - P)` above `RESTART_RATIO` = 1.25 times the closed-form regression's (saturation
+/// and full oscillator only). Bounded cost: at most four LM runs of `max_evaluations` passes each.
 pub fn fit_curve<T: Real>(
     set: ParamSet,
     cv: &Curve<'_, T>,
