@@ -257,6 +257,18 @@ params! {
     Loss = 62 => "loss",
     /// A status code.
     Status = 63 => "status",
+    /// Absolute minimum gain of the predictor's stop rule.
+    MinGain = 64 => "min_gain",
+    /// Minimum gain of the stop rule as a share of the observed spread.
+    MinGainShare = 65 => "min_gain_share",
+    /// Confidence of the stop rule.
+    Confidence = 66 => "confidence",
+    /// Confirmations of the stop rule.
+    Confirmations = 67 => "confirmations",
+    /// Weight of the power-law component of the forecast combination.
+    PowerWeight = 68 => "power_weight",
+    /// Interval factor of the forecast combination.
+    IntervalK = 69 => "interval_k",
 }
 
 /// An error: what went wrong ([`ErrorKind`]) and with which input ([`Param`]).

@@ -35,6 +35,14 @@ use crate::fit::{
 use crate::real::{c, Real};
 use crate::trajectory::SlowStart;
 
+mod combine;
+mod power;
+pub use combine::{
+    normal_quantile, CALIBRATED_INTERVAL_K, CURRENT_FRACTION, DEFAULT_CONFIDENCE,
+    DEFAULT_MIN_GAIN_SHARE,
+};
+pub use power::{PowerLaw, POWER_EXPONENTS};
+
 /// One observation: a training step, its reward and a weight (the number of raw points it stands
 /// for; 1 for a raw point).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -325,10 +333,26 @@ pub struct Config<T> {
     /// Gaussian noise); the Huber scale is `huber_k` times the noise level estimated from the first
     /// differences of the window. 0 = plain least squares.
     pub huber_k: T,
-    /// Stop (plateau reached) when the remaining expected gain `plateau - current` is below
-    /// `stop_gain` times the reward scale (default 0.01). The reward scale is
-    /// `reward_max - reward_min` when both are finite, else the range of the observed rewards.
-    pub stop_gain: T,
+    /// Weight `w_p` of the power-law component in the forecast combination (default 1/2: equal
+    /// weights; 0 = the oscillator family alone, 1 = the power law alone). See
+    /// `src/predict/combine.rs`.
+    pub power_weight: T,
+    /// Interval factor `k` of the combination: the 80 % half-width is `k s r^(1/4)` (observed
+    /// spread `s`, horizon `r` in observed spans; default [`CALIBRATED_INTERVAL_K`]).
+    pub interval_k: T,
+    /// Absolute part of the minimum gain worth training for (default 0): the stop rule's
+    /// threshold is `min_gain + min_gain_share * s` (`s` the observed p90 - p10 spread).
+    pub min_gain: T,
+    /// Share of the observed spread in the minimum gain (default [`DEFAULT_MIN_GAIN_SHARE`]).
+    pub min_gain_share: T,
+    /// Confidence of a stop, in (0, 1) (default [`DEFAULT_CONFIDENCE`]): stop when
+    /// `P(gain to the horizon > min gain) < 1 - confidence` under the combination's normal
+    /// predictive distribution, i.e. when the upper `confidence` bound of the gain is below the
+    /// minimum gain.
+    pub confidence: T,
+    /// Consecutive evaluations (with new points in between) at which the stop criterion must
+    /// hold before a stop is advised (default 1, at least 1).
+    pub confirmations: u32,
     /// Collapse when the predicted plateau lies more than `collapse_drop` times the reward scale
     /// below the best smoothed level seen (default 0.2).
     pub collapse_drop: T,
@@ -390,7 +414,12 @@ impl<T: Real> Config<T> {
             interval_scale: crate::real::c(CALIBRATED_SCALE),
             drift: crate::real::c(CALIBRATED_DRIFT),
             huber_k: crate::real::c(1.345),
-            stop_gain: crate::real::c(0.01),
+            power_weight: T::HALF,
+            interval_k: crate::real::c(CALIBRATED_INTERVAL_K),
+            min_gain: T::ZERO,
+            min_gain_share: crate::real::c(DEFAULT_MIN_GAIN_SHARE),
+            confidence: crate::real::c(DEFAULT_CONFIDENCE),
+            confirmations: 1,
             collapse_drop: crate::real::c(0.2),
             level_half_life: crate::real::c(DEFAULT_LEVEL_HALF_LIFE),
             gain_shrink: T::ONE,
@@ -420,7 +449,20 @@ impl<T: Real> Config<T> {
         check::positive(self.interval_scale, Param::Z)?;
         check::non_negative(self.drift, Param::Tol)?;
         check::non_negative(self.huber_k, Param::LossScale)?;
-        check::non_negative(self.stop_gain, Param::Tol)?;
+        check::finite(self.power_weight, Param::PowerWeight)?;
+        if !(self.power_weight >= T::ZERO && self.power_weight <= T::ONE) {
+            return Err(Error::out_of_range(Param::PowerWeight));
+        }
+        check::positive(self.interval_k, Param::IntervalK)?;
+        check::non_negative(self.min_gain, Param::MinGain)?;
+        check::non_negative(self.min_gain_share, Param::MinGainShare)?;
+        check::finite(self.confidence, Param::Confidence)?;
+        if !(self.confidence > c(0.5) && self.confidence < c(0.999_999)) {
+            return Err(Error::out_of_range(Param::Confidence));
+        }
+        if self.confirmations == 0 {
+            return Err(Error::out_of_range(Param::Confirmations));
+        }
         check::non_negative(self.collapse_drop, Param::Tol)?;
         check::non_negative(self.level_half_life, Param::Tol)?;
         check::non_negative(self.gain_shrink, Param::Tol)?;
@@ -454,7 +496,7 @@ pub struct Forecast<T> {
 pub struct Advice<T> {
     /// What to do.
     pub kind: AdviceKind,
-    /// Local level at the last observed step ([`Predictor::current`]).
+    /// Current level: the mean reward of the last 5 % of the raw points seen (at least 3).
     pub current: T,
     /// Predicted plateau.
     pub plateau: T,
@@ -462,6 +504,14 @@ pub struct Advice<T> {
     pub expected_gain: T,
     /// The step the expected gain refers to (the horizon asked for).
     pub at_step: T,
+    /// Lower end of the 80 % interval of the gain (before clipping to the reward bounds).
+    pub gain_lo80: T,
+    /// Upper end of the 80 % interval of the gain.
+    pub gain_hi80: T,
+    /// The minimum gain the stop rule tests against (`min_gain + min_gain_share * spread`).
+    pub min_gain: T,
+    /// Consecutive evaluations at which the stop criterion held (this one included).
+    pub confirmed: u32,
 }
 
 /// Everything the predictor says at once (the C `grpo_prediction`).
@@ -881,6 +931,16 @@ pub struct Predictor<T: Real, const N: usize> {
     best_level: T,
     scale: T,
     t_last: T,
+    /// Power-law component of the combination (refitted with the candidates).
+    power: Option<PowerLaw<T>>,
+    /// Weighted p90 - p10 spread of the window's rewards.
+    spread: T,
+    /// Noise level of the window (median absolute first difference).
+    noise: T,
+    /// Current level: mean of the last [`CURRENT_FRACTION`] of the raw points, and the raw points
+    /// behind it.
+    recent: (T, T),
+    confirm: combine::Confirmations<T>,
 }
 
 /// One candidate's contribution to a prediction: (AICc, value, variance).
@@ -920,6 +980,11 @@ impl<T: Real, const N: usize> Predictor<T, N> {
             best_level: T::NAN,
             scale: T::ONE,
             t_last: T::ZERO,
+            power: None,
+            spread: T::ZERO,
+            noise: T::ZERO,
+            recent: (T::NAN, T::ZERO),
+            confirm: combine::Confirmations::default(),
         })
     }
 
@@ -1116,10 +1181,31 @@ impl<T: Real, const N: usize> Predictor<T, N> {
             best_level = best_level.max(a / b);
         }
         self.best_level = best_level;
+        self.refit_combination();
         self.fitted = true;
         self.stale = false;
         self.since_fit = 0;
         Ok(())
+    }
+
+    /// The combination's own state: power law, spread, noise, current level (O(N log N)).
+    fn refit_combination(&mut self) {
+        let pts = self.window.points();
+        let n = pts.len();
+        let mut tb = [T::ZERO; N];
+        let mut yb = [T::ZERO; N];
+        let mut wb = [T::ZERO; N];
+        let wmax = pts.iter().fold(T::ZERO, |m, p| m.max(p.weight));
+        for (i, p) in pts.iter().enumerate() {
+            tb[i] = p.step;
+            yb[i] = p.reward;
+            wb[i] = p.weight / wmax;
+        }
+        self.power = PowerLaw::fit(&tb[..n], &yb[..n], &wb[..n]);
+        let mut buf = [(T::ZERO, T::ZERO); N];
+        self.spread = combine::spread(pts, &mut buf);
+        self.noise = combine::noise_sd(pts, &mut buf);
+        self.recent = combine::tail_level(pts, c(CURRENT_FRACTION));
     }
 
     /// The fit loss: Huber with scale `huber_k * sigma`, `sigma^2 = mean_k d_k^2 / (1/w_k +
@@ -1299,7 +1385,43 @@ impl<T: Real, const N: usize> Predictor<T, N> {
             return Err(Error::out_of_range(Param::Horizon));
         }
         let parts = self.anchored_parts(Some(t));
-        self.mixture(&parts, t - self.t_last)
+        let osc = self.mixture(&parts, t - self.t_last)?;
+        Ok(self.combine(osc.value, step))
+    }
+
+    /// The forecast combination at `step` given the oscillator family's forecast `osc` (see
+    /// `src/predict/combine.rs`).
+    fn combine(&self, osc: T, step: T) -> Forecast<T> {
+        let clip = |x: T| x.max(self.cfg.reward_min).min(self.cfg.reward_max);
+        let wp = self.cfg.power_weight;
+        let pow = self.power.map(|l| l.at(step)).filter(|v| v.is_finite());
+        let m = match pow {
+            Some(p) if wp > T::ZERO => (T::ONE - wp) * clip(osc) + wp * clip(p),
+            _ => osc,
+        };
+        let (first, last) = match (self.window.points().first(), self.window.points().last()) {
+            (Some(a), Some(b)) => (a.step, b.step),
+            _ => (step, step),
+        };
+        let h80 = combine::half_width80(
+            self.cfg.interval_k,
+            self.spread,
+            step - last,
+            last - first,
+            self.noise,
+            self.recent.1,
+        );
+        let z80: T = c(Z80);
+        let z95: T = c(Z95);
+        let sd = h80 / z80;
+        Forecast {
+            value: clip(m),
+            sd,
+            lo80: clip(m - h80),
+            hi80: clip(m + h80),
+            lo95: clip(m - z95 * sd),
+            hi95: clip(m + z95 * sd),
+        }
     }
 
     /// Every candidate's (AICc, anchored forecast, variance) at `t` (`None`: plateau).
@@ -1507,31 +1629,53 @@ impl<T: Real, const N: usize> Predictor<T, N> {
         })
     }
 
-    /// Early-stop advice for training on until `horizon_step`: `StopDiverging` when the regime is
-    /// collapsing or the fitted damping is unstable; `StopPlateau` when `plateau - current` is
-    /// below `stop_gain * scale` and at least [`Config::min_stop_points`] raw points were seen
-    /// (a flat start of a few points is not evidence of a plateau); `Continue` otherwise.
+    /// Early-stop advice for training on until `horizon_step`, from the predictive distribution
+    /// of the remaining gain `G = f(horizon) - current` (combination forecast `f` with its
+    /// standard deviation `sd`, current level of the last 5 % of the points):
+    ///
+    /// ```text
+    /// g_min = min_gain + min_gain_share * s                  (s: observed p90 - p10 spread)
+    /// stop  <=> G + z_c sd < g_min, i.e. P(G > g_min) < 1 - c,  c = confidence, z_c its quantile
+    /// ```
+    ///
+    /// held at [`Config::confirmations`] consecutive evaluations with new points in between and
+    /// with at least [`Config::min_stop_points`] raw points seen. A stop is `StopDiverging` when
+    /// the regime is [`Regime::Collapsing`] and the instability verdict is not `Stable` (the run
+    /// is falling away from its best level and its fitted dynamics say why), `StopPlateau`
+    /// otherwise; `Continue` when the criterion does not hold. Since `c > 1/2`, a stop implies
+    /// that the lower 80 % bound of the gain ([`Advice::gain_lo80`]) is below `g_min`.
     pub fn advice(&mut self, horizon_step: T) -> Result<Advice<T>, Error> {
         let at = self.reward_at(horizon_step)?;
         let plateau = self.plateau()?.value;
-        let current = self.current()?;
         let regime = self.regime()?;
-        let unstable = self.instability()? == InstabilityVerdict::Unstable;
-        let kind = if regime == Regime::Collapsing || unstable {
-            AdviceKind::StopDiverging
-        } else if plateau - current < self.cfg.stop_gain * self.scale
-            && self.evidence() >= self.cfg.min_stop_points
-        {
-            AdviceKind::StopPlateau
+        let verdict = self.instability()?;
+        let current = self.recent.0;
+        let gain = at.value - current;
+        let z: T = c(normal_quantile(self.cfg.confidence.to_f64()));
+        let min_gain = self.cfg.min_gain + self.cfg.min_gain_share * self.spread;
+        let evidence = self.evidence();
+        let holds = gain + z * at.sd < min_gain && evidence >= self.cfg.min_stop_points;
+        let run = self.confirm.record(evidence, holds);
+        let kind = if holds && run >= self.cfg.confirmations {
+            if regime == Regime::Collapsing && verdict != InstabilityVerdict::Stable {
+                AdviceKind::StopDiverging
+            } else {
+                AdviceKind::StopPlateau
+            }
         } else {
             AdviceKind::Continue
         };
+        let z80: T = c(Z80);
         Ok(Advice {
             kind,
             current,
             plateau,
-            expected_gain: at.value - current,
+            expected_gain: gain,
             at_step: horizon_step,
+            gain_lo80: gain - z80 * at.sd,
+            gain_hi80: gain + z80 * at.sd,
+            min_gain,
+            confirmed: run,
         })
     }
 
@@ -1564,7 +1708,8 @@ impl<T: Real, const N: usize> Predictor<T, N> {
 /// Compile-time size bounds of the predictor's fixed buffers (issue 7): a [`Window`] is its `N`
 /// points plus the length and the last step; a [`Predictor`] adds the settings, three candidate
 /// slots (`P` parameters, `P x P` covariance, AICc, R^2, level offset and variance factor, and a
-/// flag each) and 16 scalars of state.
+/// flag each) and 28 scalars of state (16 for the candidates' summary, 12 for the combination:
+/// power law with its tag, spread, noise, current level and its weight, confirmation counter).
 /// Checked for the capacities in use (8, 64, the C API's 256, 1024) in f32 and f64.
 const fn window_bound<T, const N: usize>() -> usize {
     use core::mem::size_of;
@@ -1584,14 +1729,14 @@ const fn predictor_fits<T: Real, const N: usize>() -> bool {
                 + 2 * slot_bound::<T, 3>()
                 + slot_bound::<T, 4>()
                 + size_of::<Config<T>>()
-                + 16 * size_of::<T>()
+                + 28 * size_of::<T>()
 }
 const _: () = assert!(size_of_config_ok());
 const fn size_of_config_ok() -> bool {
     use core::mem::size_of;
-    // 11 scalars, `refit_every: u32`, `min_points: usize`
-    size_of::<Config<f64>>() <= 11 * 8 + 2 * size_of::<usize>()
-        && size_of::<Config<f32>>() <= 11 * 4 + 2 * size_of::<usize>()
+    // 15 scalars, `refit_every: u32`, `confirmations: u32`, `min_points: usize`
+    size_of::<Config<f64>>() <= 15 * 8 + 2 * size_of::<usize>()
+        && size_of::<Config<f32>>() <= 15 * 4 + 2 * size_of::<usize>()
 }
 const _: () = assert!(predictor_fits::<f32, 8>() && predictor_fits::<f64, 8>());
 const _: () = assert!(predictor_fits::<f32, 64>() && predictor_fits::<f64, 64>());
