@@ -1384,9 +1384,14 @@ impl<T: Real, const N: usize> Predictor<T, N> {
         if t < T::ZERO {
             return Err(Error::out_of_range(Param::Horizon));
         }
+        Ok(self.combine(self.oscillator_at(t)?, step))
+    }
+
+    /// The oscillator family's forecast (Akaike-best candidate, anchored) at `t` since the first
+    /// point, clipped to the bounds.
+    fn oscillator_at(&self, t: T) -> Result<T, Error> {
         let parts = self.anchored_parts(Some(t));
-        let osc = self.mixture(&parts, t - self.t_last)?;
-        Ok(self.combine(osc.value, step))
+        Ok(self.mixture(&parts, t - self.t_last)?.value)
     }
 
     /// The forecast combination at `step` given the oscillator family's forecast `osc` (see
@@ -1639,10 +1644,12 @@ impl<T: Real, const N: usize> Predictor<T, N> {
     /// ```
     ///
     /// held at [`Config::confirmations`] consecutive evaluations with new points in between and
-    /// with at least [`Config::min_stop_points`] raw points seen. A stop is `StopDiverging` when
-    /// the regime is [`Regime::Collapsing`] and the instability verdict is not `Stable` (the run
-    /// is falling away from its best level and its fitted dynamics say why), `StopPlateau`
-    /// otherwise; `Continue` when the criterion does not hold. Since `c > 1/2`, a stop implies
+    /// with at least [`Config::min_stop_points`] raw points seen. When the regime is
+    /// [`Regime::Collapsing`] and the instability verdict is not `Stable` (the run falls away
+    /// from its best level and its fitted dynamics say so), the same test is also made with the
+    /// oscillator family's forecast alone (the power law cannot fall), and a stop is then
+    /// `StopDiverging`; otherwise a stop is `StopPlateau` (made by the combination's test only).
+    /// `Continue` when neither test holds. Since `c > 1/2`, a stop implies
     /// that the lower 80 % bound of the gain ([`Advice::gain_lo80`]) is below `g_min`.
     pub fn advice(&mut self, horizon_step: T) -> Result<Advice<T>, Error> {
         let at = self.reward_at(horizon_step)?;
@@ -1654,10 +1661,18 @@ impl<T: Real, const N: usize> Predictor<T, N> {
         let z: T = c(normal_quantile(self.cfg.confidence.to_f64()));
         let min_gain = self.cfg.min_gain + self.cfg.min_gain_share * self.spread;
         let evidence = self.evidence();
-        let holds = gain + z * at.sd < min_gain && evidence >= self.cfg.min_stop_points;
+        let enough = evidence >= self.cfg.min_stop_points;
+        let plateau_test = gain + z * at.sd < min_gain;
+        let collapsing = regime == Regime::Collapsing && verdict != InstabilityVerdict::Stable;
+        let collapse_test = collapsing && {
+            let t = horizon_step - self.origin();
+            let osc = self.oscillator_at(t)?;
+            osc - current + z * at.sd < min_gain
+        };
+        let holds = enough && (plateau_test || collapse_test);
         let run = self.confirm.record(evidence, holds);
         let kind = if holds && run >= self.cfg.confirmations {
-            if regime == Regime::Collapsing && verdict != InstabilityVerdict::Stable {
+            if collapsing {
                 AdviceKind::StopDiverging
             } else {
                 AdviceKind::StopPlateau
