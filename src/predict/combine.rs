@@ -171,8 +171,13 @@ pub fn half_width80<T: Real>(k: T, s: T, ahead: T, span: T, sigma: T, m: T) -> T
     } else {
         T::ZERO
     };
-    let drift = k * s * r.sqrt().sqrt();
-    let level = if m > T::ZERO {
+    // r = 0 or s = 0: no drift term (also when the other factor overflowed: inf * 0 is NaN)
+    let drift = if r > T::ZERO && s > T::ZERO {
+        k * s * r.sqrt().sqrt()
+    } else {
+        T::ZERO
+    };
+    let level = if m > T::ZERO && sigma > T::ZERO {
         c::<T>(super::Z80) * sigma / m.sqrt()
     } else {
         T::ZERO
