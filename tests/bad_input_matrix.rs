@@ -6,8 +6,9 @@
 //! Hostile inputs: NULL pointers, zero and huge lengths, NaN, +-inf, subnormals, negative and
 //! reversed times, duplicate steps, constant curves, values outside the reward bounds.
 
-use grpo_dynamics::diagnostics::{diagnose, DiagnoseInput, DiagnoseOptions};
+use grpo_dynamics::diagnostics::{DiagnoseInput, DiagnoseOptions};
 use grpo_dynamics::fit::{self, Bounds, Curve, Options, ParamSet, Start};
+use grpo_dynamics::predict::fit_and_diagnose;
 use grpo_dynamics::predict::Predictor;
 use grpo_dynamics::trajectory::Oscillator;
 use grpo_dynamics::{Error, ErrorKind, ErrorKind as K, Param, Param as P};
@@ -458,7 +459,7 @@ fn predictor_rows() -> Vec<Row> {
 fn diagnose_rows() -> Vec<Row> {
     let y = y10();
     let o = DiagnoseOptions::<f64>::default();
-    let run = |inp: DiagnoseInput<'_, f64>| diagnose(&inp, &o).map(drop);
+    let run = |inp: DiagnoseInput<'_, f64>| fit_and_diagnose(&inp, &o).map(drop);
     let mut y_nan = y;
     y_nan[3] = NAN;
     let mut y_out = y;

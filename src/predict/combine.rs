@@ -16,7 +16,7 @@
 //! * Current level: the weighted mean of the most recent [`CURRENT_FRACTION`] of the raw points
 //!   (at least 3): the same averaging the protocol uses for the level at a stop.
 
-use super::Point;
+use super::window::Point;
 use crate::real::{c, Real};
 
 /// Calibrated [`super::Config::interval_k`]: the smallest `k` with 80 % of the protocol's
@@ -122,7 +122,7 @@ pub fn normal_quantile(p: f64) -> f64 {
         -3.969683028665376e1,
         2.209460984245205e2,
         -2.759285104469687e2,
-        1.383577518672690e2,
+        1.38357751867269e2,
         -3.066479806614716e1,
         2.506628277459239,
     ];
@@ -178,7 +178,7 @@ pub fn half_width80<T: Real>(k: T, s: T, ahead: T, span: T, sigma: T, m: T) -> T
         T::ZERO
     };
     let level = if m > T::ZERO && sigma > T::ZERO {
-        c::<T>(super::Z80) * sigma / m.sqrt()
+        c::<T>(super::snapshot::Z80) * sigma / m.sqrt()
     } else {
         T::ZERO
     };

@@ -59,7 +59,7 @@ impl<T: Real> PowerLaw<T> {
             T::ONE - t[0]
         };
         let sw = w[..n].iter().fold(T::ZERO, |a, &x| a + x);
-        if !(sw > T::ZERO) || !sw.is_finite() {
+        if sw.is_nan() || sw <= T::ZERO || !sw.is_finite() {
             return None;
         }
         let ybar = y[..n]
@@ -82,7 +82,7 @@ impl<T: Real> PowerLaw<T> {
                 sxx += w[i] * dx * dx;
                 sxy += w[i] * dx * (y[i] - ybar);
             }
-            if !(sxx > T::ZERO) || !sxx.is_finite() {
+            if sxx.is_nan() || sxx <= T::ZERO || !sxx.is_finite() {
                 continue;
             }
             let b = -sxy / sxx;
