@@ -41,19 +41,26 @@ pub const CURRENT_FRACTION: f64 = 0.05;
 pub fn tail_level<T: Real>(pts: &[Point<T>], frac: T) -> (T, T) {
     let tot = pts.iter().fold(T::ZERO, |a, p| (a + p.weight).min(T::MAX));
     let need = (frac * tot).max(c(3.0));
-    let (mut sw, mut swy) = (T::ZERO, T::ZERO);
+    // running weighted mean as convex combinations (no overflow for any finite rewards), kept
+    // inside the range of the rewards averaged
+    let (mut sw, mut m) = (T::ZERO, T::NAN);
+    let (mut lo, mut hi) = (T::INFINITY, -T::INFINITY);
     for p in pts.iter().rev() {
-        sw += p.weight;
-        swy += p.weight * p.reward;
+        sw = (sw + p.weight).min(T::MAX);
+        let a = p.weight / sw;
+        m = if m.is_nan() {
+            p.reward
+        } else {
+            m * (T::ONE - a) + p.reward * a
+        };
+        lo = lo.min(p.reward);
+        hi = hi.max(p.reward);
+        m = m.max(lo).min(hi);
         if sw >= need {
             break;
         }
     }
-    if sw > T::ZERO {
-        (swy / sw, sw)
-    } else {
-        (T::NAN, T::ZERO)
-    }
+    (m, sw)
 }
 
 /// Weighted p90 - p10 of the rewards of `pts` (positions `(cum_i - w_i / 2) / W`, linear
