@@ -492,7 +492,12 @@ class PredictorConfig:
     interval_scale: float
     drift: float
     huber_k: float
-    stop_gain: float
+    min_gain: float
+    min_gain_share: float
+    confidence: float
+    confirmations: int
+    power_weight: float
+    interval_k: float
     collapse_drop: float
     level_half_life: float
     gain_shrink: float
@@ -528,7 +533,12 @@ class Predictor:
         interval_scale: Optional[float] = None,
         drift: Optional[float] = None,
         huber_k: Optional[float] = None,
-        stop_gain: Optional[float] = None,
+        min_gain: Optional[float] = None,
+        min_gain_share: Optional[float] = None,
+        confidence: Optional[float] = None,
+        confirmations: Optional[int] = None,
+        power_weight: Optional[float] = None,
+        interval_k: Optional[float] = None,
         collapse_drop: Optional[float] = None,
         level_half_life: Optional[float] = None,
         gain_shrink: Optional[float] = None,
@@ -543,7 +553,12 @@ class Predictor:
             interval_scale,
             drift,
             huber_k,
-            stop_gain,
+            min_gain,
+            min_gain_share,
+            confidence,
+            confirmations,
+            power_weight,
+            interval_k,
             collapse_drop,
             level_half_life,
             gain_shrink,

@@ -94,7 +94,7 @@ fn flat(p: &Prediction<f64>) -> Flat {
 #[pymethods]
 impl NativePredictor {
     #[new]
-    #[pyo3(signature = (reward_min, reward_max, window, refit_every, min_points, interval_scale, drift, huber_k, stop_gain, collapse_drop, level_half_life, gain_shrink, min_stop_points))]
+    #[pyo3(signature = (reward_min, reward_max, window, refit_every, min_points, interval_scale, drift, huber_k, min_gain, min_gain_share, confidence, confirmations, power_weight, interval_k, collapse_drop, level_half_life, gain_shrink, min_stop_points))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         reward_min: f64,
@@ -105,7 +105,12 @@ impl NativePredictor {
         interval_scale: Option<f64>,
         drift: Option<f64>,
         huber_k: Option<f64>,
-        stop_gain: Option<f64>,
+        min_gain: Option<f64>,
+        min_gain_share: Option<f64>,
+        confidence: Option<f64>,
+        confirmations: Option<u32>,
+        power_weight: Option<f64>,
+        interval_k: Option<f64>,
         collapse_drop: Option<f64>,
         level_half_life: Option<f64>,
         gain_shrink: Option<f64>,
@@ -117,7 +122,12 @@ impl NativePredictor {
         c.interval_scale = interval_scale.unwrap_or(c.interval_scale);
         c.drift = drift.unwrap_or(c.drift);
         c.huber_k = huber_k.unwrap_or(c.huber_k);
-        c.stop_gain = stop_gain.unwrap_or(c.stop_gain);
+        c.min_gain = min_gain.unwrap_or(c.min_gain);
+        c.min_gain_share = min_gain_share.unwrap_or(c.min_gain_share);
+        c.confidence = confidence.unwrap_or(c.confidence);
+        c.confirmations = confirmations.unwrap_or(c.confirmations);
+        c.power_weight = power_weight.unwrap_or(c.power_weight);
+        c.interval_k = interval_k.unwrap_or(c.interval_k);
         c.collapse_drop = collapse_drop.unwrap_or(c.collapse_drop);
         c.level_half_life = level_half_life.unwrap_or(c.level_half_life);
         c.gain_shrink = gain_shrink.unwrap_or(c.gain_shrink);
@@ -227,7 +237,12 @@ impl NativePredictor {
         d.set_item("interval_scale", c.interval_scale)?;
         d.set_item("drift", c.drift)?;
         d.set_item("huber_k", c.huber_k)?;
-        d.set_item("stop_gain", c.stop_gain)?;
+        d.set_item("min_gain", c.min_gain)?;
+        d.set_item("min_gain_share", c.min_gain_share)?;
+        d.set_item("confidence", c.confidence)?;
+        d.set_item("confirmations", c.confirmations)?;
+        d.set_item("power_weight", c.power_weight)?;
+        d.set_item("interval_k", c.interval_k)?;
         d.set_item("collapse_drop", c.collapse_drop)?;
         d.set_item("level_half_life", c.level_half_life)?;
         d.set_item("gain_shrink", c.gain_shrink)?;

@@ -141,9 +141,9 @@ def test_predictor_push_rules_and_push_many_index():
     with pytest.raises(gd.GrpoError) as e:
         p.push_many([5, 6], [0.1])
     assert e.value.kind == "length_mismatch"
-    q = gd.Predictor(0.0, 1.0, window=64, stop_gain=0.05, min_points=8)
+    q = gd.Predictor(0.0, 1.0, window=64, min_gain=0.05, min_points=8)
     c = q.config
-    assert (c.window, c.stop_gain, c.min_points, c.reward_max) == (64, 0.05, 8, 1.0)
+    assert (c.window, c.min_gain, c.min_points, c.reward_max) == (64, 0.05, 8, 1.0)
     # a long history stays within the window (compaction), the newest point is kept
     t = np.arange(1.0, 501.0)
     q.push_many(t, 0.8 - 0.6 * np.exp(-t / 80))

@@ -9,7 +9,7 @@ scheduler), for sweeps that outgrow one machine.
         run_config=tune.RunConfig(stop=GRPODynamicsStopper(metric="reward", max_t=1000)))
 
 * The **stopper** ends a trial on the predictor's own advice: plateau reached (remaining expected
-  gain below ``stop_gain`` of the reward scale) or the run collapsing. It needs no other trial.
+  gain to the horizon confidently below the minimum gain) or the run collapsing. It needs no other trial.
 * The **scheduler** stops a trial whose forecast of ``metric`` at ``max_t`` is confidently (80 %
   interval, or 95 %) worse than the best completed trial, like the Optuna pruner.
 
