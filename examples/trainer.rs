@@ -5,8 +5,8 @@
 //! cargo run --release --example trainer [-- SEED]
 //! ```
 //!
-//! The "model" is the exact softmax-bandit reduction of GRPO (spec C.2): finite group size
-//! G = 8, 32 prompts per step, stale refresh (constant lag 4), preset A of the spec (std normalisation, hard prompt). The policy
+//! The "model" is the exact softmax-bandit reduction of GRPO (docs/model.md C.2): finite group size
+//! G = 8, 32 prompts per step, stale refresh (constant lag 4), preset A of docs/model.md C.10 (std normalisation, hard prompt). The policy
 //! moves by the finite-G GRPO update (`Bandit::simulate_stochastic`, binomial group draws); at
 //! every step the trainer observes the mean reward of its 256 sampled completions, streams it into
 //! the online predictor, and every 10 steps asks for advice about the rest of its step budget.

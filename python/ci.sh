@@ -15,8 +15,13 @@ export GRPO_LIB="$TARGET/release/libgrpo_dynamics.so"
 export GRPO_SIDECAR="$TARGET/release/grpo-sidecar"
 VENV=${GRPO_PY_VENV:-$TARGET/py-venv}
 step "venv $VENV with pinned tools and test dependencies (requirements-ci.txt)"
-python3 -m venv "$VENV"
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements-ci.txt
+if [ "${1:-}" = deps ]; then
+  # `.ci/run` installs the dependencies in the background while the Rust steps compile
+  step "dependencies installed in $((SECONDS - start)) s"
+  exit 0
+fi
 export PYO3_PYTHON="$VENV/bin/python"
 
 step "clippy -D warnings on the bindings"

@@ -1,5 +1,5 @@
 //! The reduced softmax bandit: the heavy-ball GRPO map on a binary-reward softmax bandit, reduced
-//! exactly to one logit (spec C.1 - C.5, D.1).
+//! exactly to one logit (docs/model.md C.1 - C.5, D.1).
 //!
 //! State: the logit `x` (success probability `p = sigma(x)`) and the momentum buffer `u`:
 //!
@@ -57,7 +57,7 @@ pub enum Lag {
     Periodic,
 }
 
-/// The reduced softmax bandit (spec C.2). Build with [`Bandit::new`] or fill the public fields;
+/// The reduced softmax bandit (docs/model.md C.2). Build with [`Bandit::new`] or fill the public fields;
 /// every method validates the configuration first.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -94,7 +94,7 @@ pub struct FixedPoint<T: Real = f64> {
     pub p: T,
 }
 
-/// Finite-group-size mean-field quantities at the finite-G fixed point (spec D.1, D.2).
+/// Finite-group-size mean-field quantities at the finite-G fixed point (docs/model.md D.1, D.2).
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct FiniteGroup<T: Real = f64> {
@@ -228,11 +228,11 @@ impl<T: Real> Drift<T> {
     }
 }
 
-/// Span of the fixed-point scan `[x_ref, x_ref + SCAN_SPAN]` (spec C.4).
+/// Span of the fixed-point scan `[x_ref, x_ref + SCAN_SPAN]` (docs/model.md C.4).
 const SCAN_SPAN: f64 = 40.0;
 /// Number of scan intervals (step 0.01).
 const SCAN_STEPS: usize = 4000;
-/// Logit magnitude beyond which a simulation counts as diverged (spec C.3).
+/// Logit magnitude beyond which a simulation counts as diverged (docs/model.md C.3).
 const X_MAX: f64 = 700.0;
 
 impl<T: Real> Bandit<T> {
@@ -266,7 +266,7 @@ impl<T: Real> Bandit<T> {
         Ok(b)
     }
 
-    /// Preset A of spec C.10 (GRPO std normalisation, hard prompt): `eta = 0.3`, `mu = 0.8`,
+    /// Preset A of docs/model.md C.10 (GRPO std normalisation, hard prompt): `eta = 0.3`, `mu = 0.8`,
     /// `beta = 1`, `p_ref = sigma(-3)`, `c = 1/16`, `eps = 0`, direct KL, constant lag `kref`.
     pub fn preset_a(kref: u32) -> Self {
         Bandit {
@@ -283,7 +283,7 @@ impl<T: Real> Bandit<T> {
         }
     }
 
-    /// Preset B of spec C.10 (group-mean centring): as preset A but mean normalisation,
+    /// Preset B of docs/model.md C.10 (group-mean centring): as preset A but mean normalisation,
     /// `p_ref = 1/2`, `c = 1/8`.
     pub fn preset_b(kref: u32) -> Self {
         Bandit {
@@ -333,7 +333,7 @@ impl<T: Real> Bandit<T> {
         Ok(self.drift_core()?.f(x))
     }
 
-    /// Its derivative `F'(x) = c [ A'(v) v (1 - 2p) - beta KLterm'(x) ]` (spec C.5).
+    /// Its derivative `F'(x) = c [ A'(v) v (1 - 2p) - beta KLterm'(x) ]` (docs/model.md C.5).
     pub fn drift_prime(&self, x: T) -> Result<T> {
         check::finite(x, Param::None)?;
         Ok(self.drift_core()?.f_prime(x))
@@ -355,7 +355,7 @@ impl<T: Real> Bandit<T> {
         }
     }
 
-    /// The fixed point of `F` reached from `x_ref` (spec C.4): closed form `x_ref + 1/beta` for
+    /// The fixed point of `F` reached from `x_ref` (docs/model.md C.4): closed form `x_ref + 1/beta` for
     /// mean + direct; otherwise the first sign change `+ -> -` of `F` on `[x_ref, x_ref + 40]`
     /// (scan step 0.01), refined by Brent. `NotReached` (param `beta`) when there is none (e.g. std
     /// normalisation with `eps = 0` and a too easy reference: the policy runs away to `p = 1`).
@@ -368,7 +368,7 @@ impl<T: Real> Bandit<T> {
         Ok(FixedPoint { x, p: sigmoid(x) })
     }
 
-    /// Stiffness `K = -F'(x_star)` by the closed forms of spec C.5: `c beta v` (mean + direct),
+    /// Stiffness `K = -F'(x_star)` by the closed forms of docs/model.md C.5: `c beta v` (mean + direct),
     /// `c [beta v + v^2 (1 - 2p) / (2 (v + eps)^{3/2})]` (std + direct), `-F'(x_star)` (reverse).
     pub fn stiffness(&self) -> Result<T> {
         let d = self.drift_core()?;
@@ -386,9 +386,9 @@ impl<T: Real> Bandit<T> {
         check::result(k, Param::K)
     }
 
-    /// Independent measurement of `K` (spec C.5): start at `x_star + delta`, iterate the
+    /// Independent measurement of `K` (docs/model.md C.5): start at `x_star + delta`, iterate the
     /// momentum-free on-policy map `x <- x + eta_probe F(x)` `n` times and return
-    /// `(1 - (|e_n| / |e_0|)^{1/n}) / eta_probe`. The spec protocol is
+    /// `(1 - (|e_n| / |e_0|)^{1/n}) / eta_probe`. The measurement protocol of docs/model.md C.5 is
     /// `(eta_probe, n, delta) = (0.01, 400, 1e-4)`.
     pub fn measure_stiffness(&self, eta_probe: T, n: u32, delta: T) -> Result<T> {
         check::positive(eta_probe, Param::Eta)?;
@@ -407,7 +407,7 @@ impl<T: Real> Bandit<T> {
         check::result(k, Param::K)
     }
 
-    /// Residual of Mroueh's fixed-point equation at `p_star` (spec C.4):
+    /// Residual of Mroueh's fixed-point equation at `p_star` (docs/model.md C.4):
     /// `logit p_star - logit p_ref - 1/(beta sqrt(p_star (1 - p_star) + eps))` (std) or
     /// `... - 1/beta` (mean). Meaningful for the direct KL.
     pub fn mroueh_residual(&self) -> Result<T> {
@@ -459,7 +459,7 @@ impl<T: Real> Bandit<T> {
     }
 
     /// Deterministic (mean-field) trajectory `p_out[k] = p_k = sigma(x_k)`, `k = 0..len-1`
-    /// (`len - 1` steps; spec C.3). Divergence as in [`Bandit::simulate_logit`].
+    /// (`len - 1` steps; docs/model.md C.3). Divergence as in [`Bandit::simulate_logit`].
     pub fn simulate(&self, p_out: &mut [T]) -> Result<()> {
         let r = self.simulate_logit(p_out);
         to_probability(p_out);
@@ -467,7 +467,7 @@ impl<T: Real> Bandit<T> {
     }
 
     /// Finite-G stochastic trajectory `p_out[k]` with `n ~ Binomial(G, p_old)` drawn from `rng`
-    /// (spec C.3; `bessel` multiplies the group variance by `G / (G - 1)`). `G >= 2`.
+    /// (docs/model.md C.3; `bessel` multiplies the group variance by `G / (G - 1)`). `G >= 2`.
     pub fn simulate_stochastic<R: Rng + ?Sized>(
         &self,
         g: u32,
@@ -500,7 +500,7 @@ impl<T: Real> Bandit<T> {
         Ok(binomial_moments(g, p, |n| d.adv_hat(n, g, bessel)))
     }
 
-    /// Expected finite-G drift `F_G(x) = c [ E[a_hat] - beta KLterm(x) ]` (spec D.1).
+    /// Expected finite-G drift `F_G(x) = c [ E[a_hat] - beta KLterm(x) ]` (docs/model.md D.1).
     pub fn drift_finite_g(&self, x: T, g: u32, bessel: bool) -> Result<T> {
         check::finite(x, Param::None)?;
         check_group(g)?;
@@ -509,7 +509,7 @@ impl<T: Real> Bandit<T> {
     }
 
     /// Finite-G fixed point, stiffness `K_G = -F_G'(x_star_G)` (exact:
-    /// `d/dx E[a_hat] = Cov[a_hat, n]`) and per-step drift noise (spec D.1, D.2). The fixed point
+    /// `d/dx E[a_hat] = Cov[a_hat, n]`) and per-step drift noise (docs/model.md D.1, D.2). The fixed point
     /// is the first sign change of `F_G` from `x_ref` (scan + Brent, as for `F`).
     pub fn finite_group(&self, g: u32, bessel: bool) -> Result<FiniteGroup<T>> {
         check_group(g)?;

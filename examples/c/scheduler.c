@@ -258,7 +258,7 @@ static void stream(size_t n, double lo, double hi) {
   free(mem);
 }
 
-/* Stiffness K of spec preset A (C.10): std normalisation, eps 0, direct KL, p_ref = sigmoid(-3),
+/* Stiffness K of preset A (docs/model.md C.10): std normalisation, eps 0, direct KL, p_ref = sigmoid(-3),
  * c = 1/16, constant lag, eta 0.3, mu 0.8, beta 1. */
 static double preset_a_stiffness(void) {
   grpo_bandit b = {0.3, 0.8, 1.0, 1.0 / (1.0 + exp(3.0)), 1.0 / 16.0, 0.0, 1, 1, 0, 0};

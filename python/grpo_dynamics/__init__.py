@@ -321,7 +321,7 @@ def linear_regime(eta: float, mu: float, k: float, kref: int, lag: Lag = "period
 
 @dataclass(frozen=True)
 class GroupNoise:
-    """Finite-group-size stationary prediction (spec D.1, D.2)."""
+    """Finite-group-size stationary prediction (docs/model.md D.1, D.2)."""
 
     p_star: float
     stiffness: float

@@ -1,5 +1,5 @@
-//! The built-in input: a simulated GRPO run on the exact softmax-bandit reduction (spec C.2),
-//! preset A of the spec with a refresh lag of 4 steps, group size 8, 16 prompts per step, 600
+//! The built-in input: a simulated GRPO run on the exact softmax-bandit reduction (docs/model.md C.2),
+//! preset A of docs/model.md C.10 with a refresh lag of 4 steps, group size 8, 16 prompts per step, 600
 //! steps. The logged reward of a step is the mean of its 128 sampled binary rewards.
 
 use crate::formats::Entry;

@@ -1,4 +1,4 @@
-//! C ABI of the failure-mode diagnostics (spec E): `grpo_diagnose` over plain structs;
+//! C ABI of the failure-mode diagnostics (docs/model.md E): `grpo_diagnose` over plain structs;
 //! `grpo_diagnose_evidence` adds the level-drop test's settings and evidence, the skip reasons and
 //! the thresholds applied (issue 19; appended, the older structs are unchanged).
 
@@ -36,7 +36,7 @@ pub struct grpo_diagnose_input {
     /// 1 when `eta`, `mu`, `k_hat`, `kref`, `lag` are given (enables the Prop-9 margin and the
     /// exact criterion), else 0.
     pub has_hyper: u32,
-    /// Refresh mode: 0 constant lag (spec C.1), 1 periodic refresh every `kref` steps (TRL:
+    /// Refresh mode: 0 constant lag (docs/model.md C.1), 1 periodic refresh every `kref` steps (TRL:
     /// `kref = steps_per_generation * num_iterations`).
     pub lag: u32,
     /// Lowest possible train reward (usually 0; -INFINITY disables the degeneracy diagnostic).
@@ -177,7 +177,7 @@ fn options_from_c(o: &grpo_diagnose_options) -> DiagnoseOptions<f64> {
     }
 }
 
-/// Write the default thresholds (spec E) into `out`.
+/// Write the default thresholds (docs/model.md E) into `out`.
 ///
 /// # Safety
 /// `out` must be NULL or point to a writable `grpo_diagnose_options`.
@@ -211,7 +211,7 @@ unsafe fn opt_slice<'a>(ptr: *const f64, n: usize, p: Param) -> Result<Option<&'
     }
 }
 
-/// Run every diagnostic the inputs allow (spec E) and pick the headline. `options` NULL = the
+/// Run every diagnostic the inputs allow (docs/model.md E) and pick the headline. `options` NULL = the
 /// defaults. `out` is written only on success.
 ///
 /// # Safety

@@ -12,7 +12,7 @@ use crate::noise;
 use crate::numerics::Xoshiro256pp;
 use crate::stability::{classify, largest_stable_eta, Hyper};
 
-/// The reduced softmax bandit (spec C.2). Field names and order are part of the ABI.
+/// The reduced softmax bandit (docs/model.md C.2). Field names and order are part of the ABI.
 #[repr(C)]
 #[allow(non_camel_case_types)]
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -39,7 +39,7 @@ pub struct grpo_bandit {
     pub lag: u32,
 }
 
-/// Finite-group-size stationary prediction (spec D.1, D.2).
+/// Finite-group-size stationary prediction (docs/model.md D.1, D.2).
 #[repr(C)]
 #[allow(non_camel_case_types)]
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -137,7 +137,7 @@ pub unsafe extern "C" fn grpo_critical_lag(eta: f64, mu: f64, k: f64, kref_out: 
     })
 }
 
-/// First-order damping ratio `zeta(Kref)` (spec C.7).
+/// First-order damping ratio `zeta(Kref)` (docs/model.md C.7).
 ///
 /// # Safety
 /// `zeta_out` must be NULL or point to a writable `double`.
@@ -252,7 +252,7 @@ pub unsafe extern "C" fn grpo_linear_regime(
     })
 }
 
-/// Fixed point `p_star` and stiffness `K` (formula of spec C.5) of a bandit.
+/// Fixed point `p_star` and stiffness `K` (formula of docs/model.md C.5) of a bandit.
 ///
 /// # Safety
 /// `b` must be NULL or point to a valid `grpo_bandit`; the outputs NULL or writable.
@@ -408,9 +408,9 @@ pub unsafe extern "C" fn grpo_degeneracy_heterogeneous(
     })
 }
 
-/// Trajectory classifier of spec C.9 (window `W = max(10, floor(n / 10))`): regime (0 monotone,
+/// Trajectory classifier of docs/model.md C.9 (window `W = max(10, floor(n / 10))`): regime (0 monotone,
 /// 1 overshooting, 2 oscillatory) and overshoot fraction. `target` is the fixed point, or a fitted
-/// plateau for an observed reward curve; spec default `tol = 0.01`.
+/// plateau for an observed reward curve; default `tol = 0.01` (docs/model.md C.9).
 ///
 /// # Safety
 /// `p` must be NULL or point to `n` doubles; the outputs NULL or writable.

@@ -1,4 +1,4 @@
-//! Policy concentration (spec E3): the entropy ratio and whether its collapse is premature.
+//! Policy concentration (docs/model.md E3): the entropy ratio and whether its collapse is premature.
 
 use super::{mean, tail_len, tail_mean, Severity};
 use crate::error::{check, Error, Param, Result};

@@ -1,4 +1,4 @@
-//! Advantage degeneracy (spec E2): the fraction of zero-variance groups against the homogeneous
+//! Advantage degeneracy (docs/model.md E2): the fraction of zero-variance groups against the homogeneous
 //! prediction `p^G + (1 - p)^G`.
 
 use super::{fraction, tail_mean, Severity};

@@ -1,4 +1,4 @@
-//! Reward hacking (spec E1): the doubly-normalised plateau ratio and the late slope.
+//! Reward hacking (docs/model.md E1): the doubly-normalised plateau ratio and the late slope.
 
 use super::{fraction, tail_len, tail_mean, Severity};
 use crate::error::{check, Error, ErrorKind, Param, Result};

@@ -1,4 +1,4 @@
-//! Dynamical instability (spec E4): the optimizer's margin and exact criterion, the fitted damping
+//! Dynamical instability (docs/model.md E4): the optimizer's margin and exact criterion, the fitted damping
 //! and the observed trajectory class, decided by the stability module's verdict.
 
 use super::Severity;
@@ -15,7 +15,7 @@ pub use crate::stability::{
 impl InstabilityVerdict {
     /// Severity: Unstable is critical; AtRisk (beyond Prop 9 but exactly stable) a warning;
     /// Overshooting is reported but is not a failure (`Ok`): a damped oscillator overshoots by
-    /// design (spec A.3), and on real runs a fitted `zeta_hat < 1` is mostly noise (it made the
+    /// design (docs/model.md A.3), and on real runs a fitted `zeta_hat < 1` is mostly noise (it made the
     /// instability headline fire on 62 % of the shared stable runs).
     pub fn severity(self) -> Severity {
         match self {
@@ -59,7 +59,7 @@ impl<T: Real> InstabilityReport<T> {
 /// Optimizer settings for E4: hyperparameters with the stiffness estimate, the refresh interval
 /// and how the stale policy is refreshed.
 ///
-/// Mapping from trainer settings (an interpretation, see the spec clarifications): `eta` =
+/// Mapping from trainer settings (an interpretation, see docs/model.md A.2): `eta` =
 /// `learning_rate`, `mu` = Adam `beta1` (0.9 by default; with Adam the fitted `K` absorbs the
 /// preconditioning), TRL refreshes the sampling policy every
 /// `steps_per_generation * num_iterations` optimizer steps: a periodic lag with that `kref`
@@ -71,7 +71,7 @@ pub struct Optimizer<T: Real> {
     pub hyper: Hyper<T>,
     /// Refresh interval `Kref` (constant lag: `>= 0`; periodic: an integer `>= 1`).
     pub kref: T,
-    /// Constant lag (spec C.1 canonical) or periodic refresh (TRL, verl).
+    /// Constant lag (docs/model.md C.1 canonical) or periodic refresh (TRL, verl).
     pub lag: Lag,
 }
 
@@ -121,7 +121,7 @@ pub fn instability_report<T: Real>(
 }
 
 /// Noise-aware trajectory class of an observed curve: the stability classifier with the
-/// tolerance raised to `4 sigma / |e_0|` (at least the spec's 0.01), `sigma` the noise level
+/// tolerance raised to `4 sigma / |e_0|` (at least the 0.01 of docs/model.md C.9), `sigma` the noise level
 /// estimated from the first differences (`sd(diff) / sqrt 2`), so that noise around a plateau is
 /// not counted as crossings.
 pub fn classify_observed<T: Real>(reward: &[T], plateau: T) -> Result<CurveClass> {

@@ -1,9 +1,9 @@
-//! Failure-mode diagnostics of a GRPO run (spec E): reward hacking, advantage degeneracy, policy
+//! Failure-mode diagnostics of a GRPO run (docs/model.md E): reward hacking, advantage degeneracy, policy
 //! concentration and dynamical instability.
 //!
 //! Each diagnostic is a function over caller slices (or plain numbers) that returns the evidence
 //! numbers and a verdict; every threshold lives in an options struct with documented defaults
-//! (the spec's proposals) that the caller may override. [`diagnose`] runs every diagnostic for
+//! (the proposals of docs/model.md E) that the caller may override. [`diagnose`] runs every diagnostic for
 //! which inputs are present and adds one headline verdict.
 //!
 //! Entry points: [`hacking_ratio`] (E1), [`degenerate_fraction`] / [`degeneracy_verdict`] /
@@ -164,7 +164,7 @@ pub struct DiagnoseInput<'a, T: Real> {
     pub r_max_eval: T,
     /// Optimizer settings (enables the Prop-9 margin and the exact criterion of E4).
     pub optimizer: Option<Optimizer<T>>,
-    /// Expected plateau for E3 (e.g. the KL fixed point of spec C.4); `None` = the plateau
+    /// Expected plateau for E3 (e.g. the KL fixed point of docs/model.md C.4); `None` = the plateau
     /// fitted to the reward curve (a collapse is then premature when the fit still expects a
     /// gain above `premature_gap` of the headroom).
     pub expected_plateau: Option<T>,

@@ -1,5 +1,5 @@
-//! Joint fits across curves: the group-size invariance test (spec D) and the size exponent
-//! alpha (spec B.3). Allocation-free: the caller passes slices of curves, at most `C` (const
+//! Joint fits across curves: the group-size invariance test (docs/model.md D) and the size exponent
+//! alpha (docs/model.md B.3). Allocation-free: the caller passes slices of curves, at most `C` (const
 //! generic) of them.
 //!
 //! Time convention for joint fits: every curve uses the time origin `t = 0` (its `t` values as
@@ -26,7 +26,7 @@ pub struct Tagged<'a, T> {
     pub w: Option<&'a [T]>,
 }
 
-/// Outcome of the group-size invariance test (spec D).
+/// Outcome of the group-size invariance test (docs/model.md D).
 ///
 /// H0 (D.1): the deterministic trajectory does not depend on G, so one shared parameter set fits
 /// every curve. Statistics (N points in total, C curves, P parameters per set):
@@ -156,7 +156,7 @@ fn clamp_starts<T: Real>(s: &mut [[T; MAX_PARAMS]], lo: &[T; MAX_PARAMS], hi: &[
     }
 }
 
-/// Group-size invariance test of spec D on curves tagged with their group size `G`
+/// Group-size invariance test of docs/model.md D on curves tagged with their group size `G`
 /// (2 <= curves <= C). Each curve is fitted alone with `set`, then all curves together with one
 /// shared parameter set (started from every separate solution, lowest objective kept).
 pub fn group_invariance<T: Real, const C: usize>(
@@ -233,7 +233,7 @@ pub fn group_invariance<T: Real, const C: usize>(
     })
 }
 
-/// The size exponent of spec B.3.
+/// The size exponent of docs/model.md B.3.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SizeExponent<T> {
     /// `alpha`: slope of `ln(1/tau)` on `ln N`.

@@ -12,12 +12,12 @@
 //!   `s^2 (J^T W J)^+`, `s^2 = 2 cost / (n - P)`, and standard errors.
 //!
 //! * Ready parameter sets over the trajectory module ([`ParamSet`]: saturation, critical,
-//!   slow-start, full oscillator, overdamped), start values from the data alone (spec A.8, module
+//!   slow-start, full oscillator, overdamped), start values from the data alone (docs/model.md A.8, module
 //!   [`start`]) with a deterministic under/critical/over-damped multi-start, AUTO selection by AICc
 //!   ([`fit`], [`fit_auto`], [`fit_curve`]) and a [`Fit`] that carries the plateau and its
 //!   standard error whatever the set.
-//! * Joint fits across curves ([`joint`]): the group-size invariance test of spec D and the size
-//!   exponent alpha of spec B.3.
+//! * Joint fits across curves ([`joint`]): the group-size invariance test of docs/model.md D and the size
+//!   exponent alpha of docs/model.md B.3.
 //!
 //! Cost convention (scipy `least_squares`): `cost = 0.5 * sum_i w_i r_i^2`, `r_i = model(t_i) - y_i`
 //! (plain residuals, before any robust loss); `w_i = 1` without weights.

@@ -349,11 +349,11 @@ impl<T: Real> Fit<T> {
 pub enum Start<'a, T> {
     /// From the data: one LM run from the closed-form start ([`ParamSet::closed_form_start`]);
     /// only when that run fails the cheap test of [`fit_curve`] the deterministic multi-start of
-    /// spec A.8 (under, critical, over-damped) follows, keeping the lowest objective.
+    /// docs/model.md A.8 (under, critical, over-damped) follows, keeping the lowest objective.
     Data,
     /// From the data, the closed-form start only (no test, no restart).
     DataSingle,
-    /// The deterministic multi-start of spec A.8 alone, every start run (under, critical,
+    /// The deterministic multi-start of docs/model.md A.8 alone, every start run (under, critical,
     /// over-damped for the oscillator sets), lowest objective kept.
     Regimes,
     /// Caller values in the set's order (length `n_params`; must lie inside the bounds).

@@ -12,7 +12,7 @@
 //!   by its signal-to-noise ratio; their variance is Akaike-weighted over the candidates.
 //! * Answers: plateau with 80 % / 95 % intervals ([`Predictor::plateau`]), reward at a future
 //!   step with intervals ([`Predictor::reward_at`]), step at which a fraction `f` of the remaining
-//!   gain is reached ([`Predictor::step_to_fraction`], spec A.7), step to a reward target
+//!   gain is reached ([`Predictor::step_to_fraction`], docs/model.md A.7), step to a reward target
 //!   ([`Predictor::step_to_target`]), regime and instability risk ([`Predictor::regime`],
 //!   [`Predictor::instability`]), early-stop advice with its numbers ([`Predictor::advice`]), or
 //!   everything at once ([`Predictor::predict`]).

@@ -115,7 +115,7 @@ pub struct Prediction<T> {
     pub model: ModelKind,
     /// Regime of the run.
     pub regime: RunRegime,
-    /// Instability risk from the fitted damping (spec E4 without hyperparameters).
+    /// Instability risk from the fitted damping (docs/model.md E4 without hyperparameters).
     pub instability: InstabilityVerdict,
     /// Early-stop advice for the horizon.
     pub advice: Advice<T>,
@@ -383,7 +383,7 @@ impl<T: Real> Snapshot<T> {
     }
 
     /// Step at which the best model has covered the fraction `f` in (0, 1) of the remaining gain
-    /// `plateau - current` (spec A.7, counted from the last observed step).
+    /// `plateau - current` (docs/model.md A.7, counted from the last observed step).
     pub fn step_to_fraction(&self, f: T) -> Result<T, Error> {
         check::finite(f, Param::Fraction)?;
         if !(f > T::ZERO && f < T::ONE) {
@@ -446,7 +446,7 @@ impl<T: Real> Snapshot<T> {
     }
 
     /// `true` when the best model is the underdamped slow-start oscillator and its first peak
-    /// `r_star + overshoot (r_star - r0)` (spec A.3, `overshoot = exp(-zeta pi / sqrt(1 - zeta^2))`)
+    /// `r_star + overshoot (r_star - r0)` (docs/model.md A.3, `overshoot = exp(-zeta pi / sqrt(1 - zeta^2))`)
     /// comes within half the collapse drop of `level`.
     fn overshoot_explains(&self, level: T) -> bool {
         let Some(slow) = self.table.get(ModelKind::SlowStart) else {
@@ -468,7 +468,7 @@ impl<T: Real> Snapshot<T> {
         }
     }
 
-    /// Instability risk (spec E4 without hyperparameters): `Unstable` when the level-drop test
+    /// Instability risk (docs/model.md E4 without hyperparameters): `Unstable` when the level-drop test
     /// on the window detected a collapse at this refit ([`Predictor::level_drop`] gives its
     /// numbers), else from the fitted damping `zeta_hat` (Overshooting below 1).
     pub fn instability(&self) -> Result<InstabilityVerdict, Error> {

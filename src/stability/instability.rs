@@ -1,4 +1,4 @@
-//! The instability verdict (spec E4): the optimizer's first-order margin, the exact criterion
+//! The instability verdict (docs/model.md E4): the optimizer's first-order margin, the exact criterion
 //! and the shape of the observed curve combined into one decision.
 
 use super::CurveClass;
@@ -26,7 +26,7 @@ pub enum InstabilityVerdict {
 pub struct InstabilityEvidence<T> {
     /// Prop-9 margin `M = 1 - eta K Kref / (1 - mu)`.
     pub margin: Option<T>,
-    /// Exact criterion `Kref >= d_c(eta K, mu)` (spec C.8).
+    /// Exact criterion `Kref >= d_c(eta K, mu)` (docs/model.md C.8).
     pub exactly_unstable: Option<bool>,
     /// Fitted damping ratio `zeta_hat` of the reward curve.
     pub zeta_hat: Option<T>,

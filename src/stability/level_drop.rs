@@ -1,4 +1,4 @@
-//! The level-drop (collapse) test: the curve evidence of the instability verdict (spec E4).
+//! The level-drop (collapse) test: the curve evidence of the instability verdict (docs/model.md E4).
 //! Has the reward fallen from its best level by more than its noise explains, and by a material
 //! part of the level it had gained? Used by the diagnostics (`diagnose`, on the whole series) and
 //! by the predictor (on its window; its "stop: collapsing" advice).

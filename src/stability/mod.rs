@@ -1,8 +1,8 @@
-//! Stability predicates and regime classification (spec C.6 - C.9).
+//! Stability predicates and regime classification (docs/model.md C.6 - C.9).
 //!
 //! Everything here is a function of the linearised heavy-ball map at the fixed point,
 //! `y_{k+1} = y_k + mu (y_k - y_{k-1}) - a y_{j(k)}` with `a = eta K`, summarised by [`Hyper`]
-//! (`eta`, `mu`, `K`). Three levels of answer (spec C.9):
+//! (`eta`, `mu`, `K`). Three levels of answer (docs/model.md C.9):
 //!
 //! 1. First order (the paper's Lemma 5 / Proposition 9 level, C.7): `gamma_eff(Kref) =
 //!    (1 - mu) - a Kref`, `m(Kref) = (1 + mu + a Kref^2) / 2`, `zeta = gamma_eff / (2 sqrt(m a))`;
@@ -12,7 +12,7 @@
 //! 3. Trajectory ([`classify`]): sign changes and settling of a simulated or observed curve.
 //!
 //! The exact spectrum (Aberth-Ehrlich roots on the stack, the monodromy of periodic refresh)
-//! lives in `spectrum`; the instability verdict of the diagnostics (spec E4) in `instability`.
+//! lives in `spectrum`; the instability verdict of the diagnostics (docs/model.md E4) in `instability`.
 
 mod instability;
 mod level_drop;
@@ -32,7 +32,7 @@ use crate::real::{c, Real};
 /// `(MAX_EXACT_LAG + 1) * 2 * size_of::<T>()` bytes).
 pub const MAX_EXACT_LAG: u32 = 1024;
 
-/// The dynamical regime of a trajectory (spec C.9), the class of its shape: from the first-order
+/// The dynamical regime of a trajectory (docs/model.md C.9), the class of its shape: from the first-order
 /// damping ([`Hyper::first_order_regime`]), the exact spectrum ([`Spectrum`]) or the curve itself
 /// ([`classify`]). (Not to be confused with the damping regime of the oscillator's roots,
 /// `trajectory::DampingRegime`, or the predictor's view of a running curve, `predict::RunRegime`.)
@@ -49,7 +49,7 @@ pub enum CurveClass {
 }
 
 impl CurveClass {
-    /// One-letter code used in the spec's regime strings: `M`, `S`, `X`.
+    /// One-letter code used in the regime strings of docs/model.md C.10: `M`, `S`, `X`.
     pub const fn letter(self) -> char {
         match self {
             CurveClass::Monotone => 'M',
@@ -208,7 +208,7 @@ impl<T: Real> Hyper<T> {
     /// Largest exactly stable lag. Constant lag: the largest integer `Kref < d_c` (saturated at
     /// `u32::MAX`). Periodic refresh: the largest period `T` with per-step radius `< 1`, found by
     /// doubling then bisection over the 2x2 monodromy (assumes the stable periods form one
-    /// interval `1..=T*`, as the spectrum does for the spec presets; `T` up to `MAX_PERIOD`, else
+    /// interval `1..=T*`, as the spectrum does for the presets of docs/model.md C.10; `T` up to `MAX_PERIOD`, else
     /// `CapacityExceeded`). `None` when even the on-policy map is unstable.
     pub fn largest_stable_kref(&self, lag: Lag) -> Result<Option<u32>> {
         match lag {
@@ -233,7 +233,7 @@ impl<T: Real> Hyper<T> {
     /// Largest lag whose exact linear regime is monotone; `None` when the on-policy map is not
     /// monotone. Assumes the monotone lags form one interval. Constant lag: a walk over integer
     /// lags with the exact spectrum, started at the first-order estimate `ceil(Kref_z1) - 1`
-    /// (exact for the spec presets; about 10 % too large for small `eta K`, e.g. 212 vs 190 at
+    /// (exact for the presets of docs/model.md C.10; about 10 % too large for small `eta K`, e.g. 212 vs 190 at
     /// `eta K = 3.8e-4`). Periodic refresh: doubling then bisection as in
     /// [`Hyper::largest_stable_kref`].
     pub fn largest_monotone_kref(&self, lag: Lag) -> Result<Option<u32>> {
@@ -297,7 +297,7 @@ fn largest_true<F: FnMut(u32) -> Result<bool>>(mut pred: F) -> Result<Option<u32
 /// infinity to 0 on `(0, 2 (1 + mu)]`; Brent on `a`); `kref = 0` gives `2 (1 + mu) / K`.
 /// Periodic refresh (`kref >= 1`): bisection on `ln a` over the monodromy spectrum between a
 /// stable `a` and `4 (1 + mu)` (unstable; stability is a single interval in `a`, checked for the
-/// spec's momenta). Divided by `K`.
+/// momenta of docs/model.md C.10). Divided by `K`.
 pub fn largest_stable_eta<T: Real>(kref: u32, lag: Lag, mu: T, k: T) -> Result<T> {
     check::half_open(mu, T::ZERO, T::ONE, Param::Mu)?;
     check::positive(k, Param::K)?;
@@ -381,9 +381,9 @@ impl<T: Real> Bandit<T> {
     }
 }
 
-/// Trajectory classifier of spec C.9 for a simulated `p_0..p_H` or an observed reward curve
-/// (`target` = the fixed point, or a fitted plateau for data; `tol` = relative tolerance, spec
-/// default 0.01).
+/// Trajectory classifier of docs/model.md C.9 for a simulated `p_0..p_H` or an observed reward curve
+/// (`target` = the fixed point, or a fitted plateau for data; `tol` = relative tolerance,
+/// default 0.01 as in docs/model.md C.9).
 ///
 /// ```text
 /// e_k = p_k - target, E0 = |e_0| > 0;  any non-finite p_k -> Oscillatory (diverged)

@@ -1,4 +1,4 @@
-//! The exact linear spectrum of the delayed heavy-ball map (spec C.6, C.8), on the stack.
+//! The exact linear spectrum of the delayed heavy-ball map (docs/model.md C.6, C.8), on the stack.
 //!
 //! The characteristic polynomial is `P_d(z) = z^{d-1} (z - 1)(z - mu) + a` (`d >= 1`;
 //! `P_0(z) = z^2 - (1 + mu - a) z + mu`). `d <= 1` is a quadratic (closed form). For `d >= 2` all

@@ -1,6 +1,6 @@
 //! Uniform-grid evaluation `t_i = t0 + i dt` by recurrences (no transcendental call per point).
 //!
-//! The basis functions obey the addition theorem of `cosh`/`cos` (spec A.4 notation, `h` the step,
+//! The basis functions obey the addition theorem of `cosh`/`cos` (docs/model.md A.4 notation, `h` the step,
 //! `F = E(h) ch(D h^2)`, `G = E(h) h sh(D h^2)`, `G1 = E(h) h^3 sh1(D h^2)`):
 //!
 //! ```text

@@ -1,4 +1,4 @@
-//! Re-parameterisations of spec A.6 and the saturation law of spec B.2.
+//! Re-parameterisations of docs/model.md A.6 and the saturation law of docs/model.md B.2.
 //!
 //! Every parameter set maps to an [`Oscillator`] plus a constant chain-rule matrix
 //! `J[k][p] = d(osc_k)/d(param_p)` (`osc = (r_star, r0, v0, omega, zeta)`); values and gradients are
@@ -124,7 +124,7 @@ impl<T: Real> Exponential<T> {
         })
     }
 
-    /// Time to reach the fraction `f` of the gain, `tau ln(1/(1 - f))` (spec A.7).
+    /// Time to reach the fraction `f` of the gain, `tau ln(1/(1 - f))` (docs/model.md A.7).
     pub fn time_to_fraction(&self, f: T) -> Result<T> {
         self.chain()?;
         check::open(f, T::ZERO, T::ONE, Param::Fraction)?;
@@ -152,7 +152,7 @@ impl<T: Real> Exponential<T> {
     reparam_methods!(3, custom_grid);
 }
 
-/// The critical "three-phase" set (spec A.6): `zeta = 1`, `v0 = 0`, parameters
+/// The critical "three-phase" set (docs/model.md A.6): `zeta = 1`, `v0 = 0`, parameters
 /// `(r_star, r0, omega)`: `r = r_star - (r_star - r0)(1 + omega t) exp(-omega t)`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -185,7 +185,7 @@ impl<T: Real> Critical<T> {
     reparam_methods!(3);
 }
 
-/// The slow-start set (spec A.6): `v0 = 0`, parameters `(r_star, r0, omega, zeta)`.
+/// The slow-start set (docs/model.md A.6): `v0 = 0`, parameters `(r_star, r0, omega, zeta)`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct SlowStart<T> {
@@ -230,7 +230,7 @@ impl<T: Real> SlowStart<T> {
     reparam_methods!(4);
 }
 
-/// The overdamped-physical set (spec A.6) `(r_star, r0, tau, t_m)`, `v0 = 0`, with `tau = gamma/k`
+/// The overdamped-physical set (docs/model.md A.6) `(r_star, r0, tau, t_m)`, `v0 = 0`, with `tau = gamma/k`
 /// (inverse stiffness) and `t_m = m/gamma` (inertial delay):
 /// `omega = 1/sqrt(tau t_m)`, `zeta = sqrt(tau/t_m)/2`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -283,7 +283,7 @@ impl<T: Real> Overdamped<T> {
     reparam_methods!(4);
 }
 
-/// The reward curve of the hyperparameter set (spec A.2, A.6); the optimizer's hyperparameters
+/// The reward curve of the hyperparameter set (docs/model.md A.2, A.6); the optimizer's hyperparameters
 /// themselves are `stability::Hyper`. Parameters `(r_star, r0, k)` (`k` = the curvature `K`)
 /// at fixed learning rate `eta`, momentum `mu` and lag `kref` (`d`), `v0 = 0`:
 /// `m = (1 + mu + eta K d^2)/2`, `gamma = (1 - mu) - eta K d`, stiffness `eta K`,
@@ -321,7 +321,7 @@ impl<T: Real> HyperCurve<T> {
         Ok(s)
     }
 
-    /// `(m, gamma, stiffness)` of spec A.2.
+    /// `(m, gamma, stiffness)` of docs/model.md A.2.
     pub fn mass_damping_stiffness(&self) -> Result<(T, T, T)> {
         check::positive(self.k, Param::K)?;
         check::positive(self.eta, Param::Eta)?;
@@ -358,7 +358,7 @@ impl<T: Real> HyperCurve<T> {
     reparam_methods!(3);
 }
 
-/// The saturation law of spec B.2,
+/// The saturation law of docs/model.md B.2,
 /// `R(t; N, R0) = r_inf - (r_inf - R0) exp(-(t/tau1) (N/n1)^alpha)`:
 /// plateau `r_inf` = fixed point, timescale `tau(N) = tau1 (N/n1)^(-alpha)` = inverse stiffness,
 /// size exponent `alpha` = curvature-scaling exponent (`k(N) = k1 (N/n1)^alpha`).
@@ -425,7 +425,7 @@ impl<T: Real> SaturationLaw<T> {
         self.to_exponential(n, r0)?.to_oscillator()
     }
 
-    /// The inertial extension at size `N` (spec B.1/B.2): same fixed point and inverse stiffness
+    /// The inertial extension at size `N` (docs/model.md B.1/B.2): same fixed point and inverse stiffness
     /// `tau(N)`, plus an inertial delay `t_m = m/gamma` (slow start, `v0 = 0`); tends to the law as
     /// `t_m -> 0`.
     pub fn to_overdamped(&self, n: T, r0: T, t_m: T) -> Result<Overdamped<T>> {
