@@ -248,7 +248,7 @@ typedef struct grpo_diagnose_input {
    */
   uint32_t has_hyper;
   /**
-   * Refresh mode: 0 constant lag (spec C.1), 1 periodic refresh every `kref` steps (TRL:
+   * Refresh mode: 0 constant lag (docs/model.md C.1), 1 periodic refresh every `kref` steps (TRL:
    * `kref = steps_per_generation * num_iterations`).
    */
   uint32_t lag;
@@ -738,7 +738,7 @@ typedef struct grpo_prediction {
 } grpo_prediction;
 
 /**
- * The reduced softmax bandit (spec C.2). Field names and order are part of the ABI.
+ * The reduced softmax bandit (docs/model.md C.2). Field names and order are part of the ABI.
  */
 typedef struct grpo_bandit {
   /**
@@ -784,7 +784,7 @@ typedef struct grpo_bandit {
 } grpo_bandit;
 
 /**
- * Finite-group-size stationary prediction (spec D.1, D.2).
+ * Finite-group-size stationary prediction (docs/model.md D.1, D.2).
  */
 typedef struct grpo_group_noise {
   /**
@@ -861,7 +861,7 @@ const char *grpo_version(void);
 const char *grpo_status_message(int32_t status);
 
 /**
- * Write the default thresholds (spec E) into `out`.
+ * Write the default thresholds (docs/model.md E) into `out`.
  *
  * # Safety
  * `out` must be NULL or point to a writable `grpo_diagnose_options`.
@@ -869,7 +869,7 @@ const char *grpo_status_message(int32_t status);
 int32_t grpo_diagnose_options_default(struct grpo_diagnose_options *out);
 
 /**
- * Run every diagnostic the inputs allow (spec E) and pick the headline. `options` NULL = the
+ * Run every diagnostic the inputs allow (docs/model.md E) and pick the headline. `options` NULL = the
  * defaults. `out` is written only on success.
  *
  * # Safety
@@ -1001,7 +1001,7 @@ int32_t grpo_zeta_one_onset(double eta, double mu, double k, double *kref_out);
 int32_t grpo_critical_lag(double eta, double mu, double k, double *kref_out);
 
 /**
- * First-order damping ratio `zeta(Kref)` (spec C.7).
+ * First-order damping ratio `zeta(Kref)` (docs/model.md C.7).
  *
  * # Safety
  * `zeta_out` must be NULL or point to a writable `double`.
@@ -1046,7 +1046,7 @@ int32_t grpo_largest_stable_eta(uint32_t kref, uint32_t lag, double mu, double k
 int32_t grpo_linear_regime(double eta, double mu, double k, uint32_t kref, uint32_t lag, uint32_t *regime_out, double *rho_out);
 
 /**
- * Fixed point `p_star` and stiffness `K` (formula of spec C.5) of a bandit.
+ * Fixed point `p_star` and stiffness `K` (formula of docs/model.md C.5) of a bandit.
  *
  * # Safety
  * `b` must be NULL or point to a valid `grpo_bandit`; the outputs NULL or writable.
@@ -1106,9 +1106,9 @@ int32_t grpo_degeneracy(double p, uint32_t group_size, double *out);
 int32_t grpo_degeneracy_heterogeneous(const double *ps, size_t n, uint32_t group_size, double *out);
 
 /**
- * Trajectory classifier of spec C.9 (window `W = max(10, floor(n / 10))`): regime (0 monotone,
+ * Trajectory classifier of docs/model.md C.9 (window `W = max(10, floor(n / 10))`): regime (0 monotone,
  * 1 overshooting, 2 oscillatory) and overshoot fraction. `target` is the fixed point, or a fitted
- * plateau for an observed reward curve; spec default `tol = 0.01`.
+ * plateau for an observed reward curve; default `tol = 0.01` (docs/model.md C.9).
  *
  * # Safety
  * `p` must be NULL or point to `n` doubles; the outputs NULL or writable.
