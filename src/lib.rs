@@ -32,6 +32,7 @@ pub mod error;
 pub mod real;
 
 pub mod bandit;
+pub mod calibrate;
 pub mod diagnostics;
 pub mod fit;
 pub mod noise;
