@@ -16,7 +16,7 @@
 //!    saturation set (plateau, r0, tau), rho = exp(-1/tau); then a = eta K solves
 //!    rho(a) = rho_obs with rho(a) the exact per-step spectral radius of the linear heavy-ball map
 //!    (constant or periodic lag, stability::Hyper::linear_regime), the slow root of the monotone
-//!    regime; K = a / eta. 80 % interval from tau +- 1.2816 stderr (and the plateau's).
+//!    regime; K = a / eta. 80 % interval from tau +- Z80 stderr (and the plateau's).
 //! 2. flow times (time to a fraction of the gain at another learning rate): small steps make
 //!    the heavy-ball map follow the gradient flow dx/ds = G(x)/(1 - mu) in the cumulative learning
 //!    rate s = sum eta_k, delayed by the momentum build-up and the data age:
@@ -36,14 +36,13 @@ pub mod whatif;
 use crate::bandit::Lag;
 use crate::error::{check, Error, ErrorKind, Param, Result};
 use crate::fit::{fit, Options, ParamSet, Start};
+use crate::predict::Z80;
 use crate::real::{c, Real};
 use crate::stability::{Hyper as StabHyper, Regime};
 use crate::trajectory::Hyper;
 
 /// Fraction of the gain past which the tail fit starts.
 pub const TAIL_FRACTION: f64 = 0.8;
-/// Two-sided 80 % normal quantile used for every interval.
-pub const Z80: f64 = 1.281_551_565_544_600_4;
 /// Smallest `a = eta K` the inversion considers (tail time constants up to about `1e7 (1 - mu)` steps).
 pub const A_MIN: f64 = 1e-7;
 /// Fewest tail points the saturation fit accepts.
@@ -179,7 +178,7 @@ pub struct Calibration<T> {
     /// Momentum and lag delay `D` of the flow-time map (steps).
     pub delay: T,
     /// Flow time (cumulative learning rate after the delay) to 50 % of the gain, 80 % interval
-    /// from the plateau's.
+    /// from the plateau's; NaN when the curve does not reach the level after the delay.
     pub flow50: Estimate<T>,
     /// The same to 90 % of the gain.
     pub flow90: Estimate<T>,
@@ -350,7 +349,7 @@ fn invert_rho<T: Real>(rho_obs: T, mu: T, kref: u32, lag: Lag, a_b: T) -> Option
 /// `z + conj(z) = 1 + mu - a`, so `a = 1 + mu - 2 Re z`; with a lag the first-order model of
 /// spec A.2 / C.7, `omega^2 = a / m`, `m = (1 + mu + a d^2)/2` with the mean data age `d`
 /// (`Kref` constant, `(Kref - 1)/2` periodic): `a = omega^2 (1 + mu) / (2 - omega^2 d^2)`.
-/// Interval from `omega +- 1.2816 stderr`. Returns `(a, a_lo, a_hi, |z|)`.
+/// Interval from `omega +- Z80 stderr`. Returns `(a, a_lo, a_hi, |z|)`.
 fn underdamped_a<T: Real>(t: &[T], r: &[T], s: &Settings<'_, T>) -> Option<(T, T, T, T)> {
     let f = fit(ParamSet::Full, t, r, None, Start::Data, &Options::default()).ok()?;
     let (p, se) = (f.params(), f.stderr());
@@ -385,9 +384,9 @@ fn underdamped_a<T: Real>(t: &[T], r: &[T], s: &Settings<'_, T>) -> Option<(T, T
 ///
 /// Errors: bad settings (see [`Settings::validate`]); `t`/`r` length mismatch, non-finite or
 /// non-increasing (`T` / `Reward`); a curve whose smoothed end equals its start (`Constant`,
-/// param `gain`) or that never passes half its gain and the tail fraction (`NotReached`, `gain`);
-/// a curve that got to half its gain faster than the momentum delay (`Undetermined`, `f`). A
-/// tail that cannot fix `K` is not an error: [`Calibration::k`] says `Undetermined`.
+/// param `gain`) or that never passes the tail fraction of its gain (`NotReached`, `gain`). A
+/// tail that cannot fix `K` is not an error: [`Calibration::k`] says `Undetermined`; nor is a
+/// level the curve does not reach after the delay: [`Calibration::t50`] / `t90` say so.
 pub fn calibrate<T: Real>(t: &[T], r: &[T], s: &Settings<'_, T>) -> Result<Calibration<T>> {
     s.validate(r.len())?;
     check::same_len(t, r, Param::Reward)?;
@@ -408,7 +407,9 @@ pub fn calibrate<T: Real>(t: &[T], r: &[T], s: &Settings<'_, T>) -> Result<Calib
     }
     end /= T::from_usize(m);
     let gain0 = end - r0;
-    if gain0.abs() <= T::EPSILON * (r0.abs() + end.abs()) || gain0.is_nan() {
+    // no gain: equal up to the rounding of the two means (m + w terms)
+    let tol = T::from_usize(m + w) * T::EPSILON * (r0.abs() + end.abs());
+    if gain0.abs() <= tol || gain0.is_nan() {
         return Err(Error::new(ErrorKind::Constant, Param::Gain));
     }
     let up = gain0 > T::ZERO;
@@ -475,16 +476,24 @@ pub fn calibrate<T: Real>(t: &[T], r: &[T], s: &Settings<'_, T>) -> Result<Calib
     let flows = |f: T| -> Result<Estimate<T>> {
         let at = |plat: T| flow_time(t, r, s, r0 + f * (plat - r0), up, d);
         let v = at(r_star.value)?;
-        let (a, b) = (at(r_star.lo), at(r_star.hi));
-        // an interval end the curve never reaches is unbounded on that side
+        // the plateau end nearer r0 gives the earlier level; an end whose level the curve never
+        // reaches after the delay bounds the interval by 0 (near) or infinity (far)
+        let (near, far) = if up {
+            (r_star.lo, r_star.hi)
+        } else {
+            (r_star.hi, r_star.lo)
+        };
         Ok(Estimate::new(
             v,
-            a.unwrap_or(T::INFINITY),
-            b.unwrap_or(T::INFINITY),
+            at(near).unwrap_or(T::ZERO).min(v),
+            at(far).unwrap_or(T::INFINITY).max(v),
         ))
     };
-    let flow50 = flows(T::HALF)?;
-    let flow90 = flows(c(0.9))?;
+    // a level the curve never reaches (or reaches within the delay) leaves its flow time NaN:
+    // the what-if for it answers an error instead
+    let nan = Estimate::new(T::NAN, T::NAN, T::NAN);
+    let flow50 = flows(T::HALF).unwrap_or(nan);
+    let flow90 = flows(c(0.9)).unwrap_or(nan);
     Ok(Calibration {
         r0,
         r_star,

@@ -12,7 +12,7 @@
 //! ```
 
 use super::{monotone_boundary, Calibration, Estimate};
-use crate::error::{check, Param, Result};
+use crate::error::{check, Error, ErrorKind, Param, Result};
 use crate::real::Real;
 use crate::stability::{largest_stable_eta, Regime};
 
@@ -100,8 +100,13 @@ impl<T: Real> Calibration<T> {
         self.steps(lr, &self.flow90)
     }
 
+    /// Errors: `lr <= 0` (`Lr`); a level the calibration curve did not reach after the delay
+    /// (`NotReached`, `gain`).
     fn steps(&self, lr: T, flow: &Estimate<T>) -> Result<Estimate<T>> {
         let lr = check::positive(lr, Param::Lr)?;
+        if flow.value.is_nan() {
+            return Err(Error::new(ErrorKind::NotReached, Param::Gain));
+        }
         let at = |s: T| self.delay + s / lr;
         Ok(Estimate::new(at(flow.value), at(flow.lo), at(flow.hi)))
     }

@@ -92,6 +92,15 @@ fn est_in(e: &grpo_estimate, p: Param) -> Result<Estimate<f64>> {
     Ok(Estimate::new(e.value, e.lo, e.hi))
 }
 
+/// A flow time: finite and positive, or NaN (level not reached).
+fn flow_in(e: &grpo_estimate) -> Result<Estimate<f64>> {
+    if e.value.is_nan() {
+        return Ok(Estimate::new(f64::NAN, f64::NAN, f64::NAN));
+    }
+    check::positive(e.value, Param::Fraction)?;
+    Ok(Estimate::new(e.value, e.lo, e.hi))
+}
+
 fn to_c(c: &Calibration<f64>) -> grpo_calibration {
     grpo_calibration {
         r0: c.r0,
@@ -145,8 +154,8 @@ fn from_c(c: &grpo_calibration) -> Result<Calibration<f64>> {
         kref: c.kref,
         lag: to_lag(c.lag)?,
         delay: c.delay,
-        flow50: est_in(&c.flow50, Param::Fraction)?,
-        flow90: est_in(&c.flow90, Param::Fraction)?,
+        flow50: flow_in(&c.flow50)?,
+        flow90: flow_in(&c.flow90)?,
         t0: check::finite(c.t0, Param::T0)?,
     })
 }
