@@ -75,4 +75,6 @@ pub mod docs_doctests {
     pub struct CUsage;
     #[doc = include_str!("../docs/fuzzing.md")]
     pub struct Fuzzing;
+    #[doc = include_str!("../docs/calibration.md")]
+    pub struct Calibration;
 }
