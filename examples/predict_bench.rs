@@ -332,7 +332,7 @@ fn paired(a: &[Option<f64>], b: &[Option<f64>]) -> (usize, f64) {
     }
     let wins = pairs.iter().filter(|(x, y)| x < y).count();
     // the tests' SplitMix64 with a fixed seed: the report is reproducible
-    let mut rng = common::Rng(0x5EED);
+    let mut rng = common::Rng::new(0x5EED);
     let (mut xa, mut xb) = (vec![0.0; pairs.len()], vec![0.0; pairs.len()]);
     let mut lower = 0;
     for _ in 0..BOOTSTRAP {

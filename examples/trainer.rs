@@ -13,8 +13,9 @@
 //! It stops after 5 consecutive "stop: plateau reached" (or "stop: diverging") answers and reports how many
 //! steps that saved and how much reward it gave up against training to the end of the budget.
 
-use grpo_dynamics::bandit::{binomial, Bandit, Xoshiro256pp};
-use grpo_dynamics::predict::{AdviceKind, Predictor};
+use grpo_dynamics::bandit::Bandit;
+use grpo_dynamics::numerics::{binomial, Xoshiro256pp};
+use grpo_dynamics::predict::{AdviceKind, Config, Predictor};
 use grpo_dynamics::stability::Hyper;
 
 const BUDGET: usize = 2000;
@@ -50,7 +51,7 @@ fn main() -> Result<(), grpo_dynamics::Error> {
     let mut p = vec![0.0f64; BUDGET + 1];
     bandit.simulate_stochastic(GROUP, false, &mut rng, &mut p)?;
 
-    let mut predictor = Box::new(Predictor::<f64, 512>::new(0.0, 1.0)?);
+    let mut predictor = Box::new(Predictor::<f64, 512>::with_config(Config::new(0.0, 1.0))?);
     let mut stop = None;
     let mut stops_in_a_row = 0;
     for (step, &p_step) in p.iter().enumerate().skip(1) {

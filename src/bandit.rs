@@ -23,6 +23,8 @@
 //! probabilities at the end), so any `kref` works without a history buffer.
 
 use crate::error::{check, Error, ErrorKind, Param, Result};
+use crate::numerics::rng::{binomial, binomial_moments, Rng};
+use crate::numerics::roots::scan_root;
 use crate::real::{c, Real};
 
 /// Advantage normalisation of the group estimator.
@@ -233,114 +235,6 @@ const SCAN_STEPS: usize = 4000;
 /// Logit magnitude beyond which a simulation counts as diverged (spec C.3).
 const X_MAX: f64 = 700.0;
 
-/// First sign change `+ -> -` of `f` on `[lo, lo + SCAN_SPAN]` scanned with `SCAN_STEPS` intervals,
-/// refined by Brent. `NotReached` when `f` never turns non-positive.
-pub(crate) fn scan_root<T: Real, F: FnMut(T) -> T>(mut f: F, lo: T, p: Param) -> Result<T> {
-    let h = c::<T>(SCAN_SPAN / SCAN_STEPS as f64);
-    let mut a = lo;
-    let mut fa = f(a);
-    for i in 1..=SCAN_STEPS {
-        let b = lo + h * T::from_usize(i);
-        let fb = f(b);
-        if !fb.is_finite() {
-            return Err(Error::new(ErrorKind::Diverged, p));
-        }
-        if fa > T::ZERO && fb <= T::ZERO {
-            if fb == T::ZERO {
-                return Ok(b);
-            }
-            return brent(f, a, b, fa, fb, p);
-        }
-        a = b;
-        fa = fb;
-    }
-    Err(Error::new(ErrorKind::NotReached, p))
-}
-
-/// Brent's root finder on a bracket `[a, b]` with `fa * fb < 0` (Brent 1973, "zeroin"), to full
-/// working precision. Used for every scalar root in the stability modules.
-pub(crate) fn brent<T: Real, F: FnMut(T) -> T>(
-    mut f: F,
-    mut a: T,
-    mut b: T,
-    mut fa: T,
-    mut fb: T,
-    p: Param,
-) -> Result<T> {
-    let prod = fa * fb;
-    if prod > T::ZERO || prod.is_nan() {
-        return Err(Error::new(ErrorKind::NotReached, p));
-    }
-    if fa == T::ZERO {
-        return Ok(a);
-    }
-    let mut cc = a;
-    let mut fc = fa;
-    let mut d = b - a;
-    let mut e = d;
-    for _ in 0..200 {
-        if (fb > T::ZERO) == (fc > T::ZERO) {
-            cc = a;
-            fc = fa;
-            d = b - a;
-            e = d;
-        }
-        if fc.abs() < fb.abs() {
-            a = b;
-            b = cc;
-            cc = a;
-            fa = fb;
-            fb = fc;
-            fc = fa;
-        }
-        let tol = T::TWO * T::EPSILON * b.abs() + T::MIN_POSITIVE;
-        let m = T::HALF * (cc - b);
-        if m.abs() <= tol || fb == T::ZERO {
-            return Ok(b);
-        }
-        if e.abs() >= tol && fa.abs() > fb.abs() {
-            let s = fb / fa;
-            let (mut pp, mut q);
-            if a == cc {
-                pp = T::TWO * m * s;
-                q = T::ONE - s;
-            } else {
-                let qa = fa / fc;
-                let r = fb / fc;
-                pp = s * (T::TWO * m * qa * (qa - r) - (b - a) * (r - T::ONE));
-                q = (qa - T::ONE) * (r - T::ONE) * (s - T::ONE);
-            }
-            if pp > T::ZERO {
-                q = -q;
-            } else {
-                pp = -pp;
-            }
-            if T::TWO * pp < c::<T>(3.0) * m * q - (tol * q).abs() && pp < (T::HALF * e * q).abs() {
-                e = d;
-                d = pp / q;
-            } else {
-                d = m;
-                e = m;
-            }
-        } else {
-            d = m;
-            e = m;
-        }
-        a = b;
-        fa = fb;
-        b = if d.abs() > tol {
-            b + d
-        } else {
-            b + tol.copysign(m)
-        };
-        fb = f(b);
-        if !fb.is_finite() {
-            return Err(Error::new(ErrorKind::Diverged, p));
-        }
-    }
-    Ok(b)
-}
-
 impl<T: Real> Bandit<T> {
     /// A validated bandit.
     #[allow(clippy::too_many_arguments)]
@@ -469,7 +363,7 @@ impl<T: Real> Bandit<T> {
         let d = self.drift_core()?;
         let x = match (self.normalization, self.kl) {
             (Normalization::Mean, Kl::Direct) => d.x_ref + T::ONE / self.beta,
-            _ => scan_root(|x| d.f(x), d.x_ref, Param::Beta)?,
+            _ => scan_root(|x| d.f(x), d.x_ref, SCAN_SPAN, SCAN_STEPS, Param::Beta)?,
         };
         Ok(FixedPoint { x, p: sigmoid(x) })
     }
@@ -620,7 +514,13 @@ impl<T: Real> Bandit<T> {
     pub fn finite_group(&self, g: u32, bessel: bool) -> Result<FiniteGroup<T>> {
         check_group(g)?;
         let d = self.drift_core()?;
-        let x = scan_root(|x| finite_g_drift(&d, x, g, bessel).0, d.x_ref, Param::G)?;
+        let x = scan_root(
+            |x| finite_g_drift(&d, x, g, bessel).0,
+            d.x_ref,
+            SCAN_SPAN,
+            SCAN_STEPS,
+            Param::G,
+        )?;
         let (_, slope) = finite_g_drift(&d, x, g, bessel);
         let p = sigmoid(x);
         let (m, var, _) = binomial_moments(g, p, |n| d.adv_hat(n, g, bessel));
@@ -655,171 +555,5 @@ fn check_group(g: u32) -> Result<()> {
 fn to_probability<T: Real>(xs: &mut [T]) {
     for v in xs.iter_mut() {
         *v = sigmoid(*v);
-    }
-}
-
-/// `(E f(n), Var f(n), Cov(f(n), n))` for `n ~ Binomial(g, p)`. Weights are built by the ratio
-/// recurrence outward from the mode (relative to the mode's weight 1, so nothing overflows or
-/// underflows at the centre for any `g`), normalised by their sum; two passes (mean, then centred
-/// sums) avoid cancellation.
-pub(crate) fn binomial_moments<T: Real, F: Fn(u32) -> T>(g: u32, p: T, f: F) -> (T, T, T) {
-    if p <= T::ZERO || p >= T::ONE {
-        let n = if p <= T::ZERO { 0 } else { g };
-        return (f(n), T::ZERO, T::ZERO);
-    }
-    let gg = T::from_f64(g as f64);
-    let odds = p / (T::ONE - p);
-    let mode = {
-        let m = ((gg + T::ONE) * p).floor().to_f64();
-        if m >= g as f64 {
-            g
-        } else if m <= 0.0 {
-            0
-        } else {
-            m as u32
-        }
-    };
-    // visit every n with its unnormalised weight
-    let visit = |acc: &mut dyn FnMut(u32, T)| {
-        let mut w = T::ONE;
-        acc(mode, w);
-        let mut n = mode;
-        while n < g {
-            w = w * T::from_f64((g - n) as f64) / T::from_f64((n + 1) as f64) * odds;
-            n += 1;
-            acc(n, w);
-            if w == T::ZERO {
-                break;
-            }
-        }
-        w = T::ONE;
-        n = mode;
-        while n > 0 {
-            w = w * T::from_f64(n as f64) / (T::from_f64((g - n + 1) as f64) * odds);
-            n -= 1;
-            acc(n, w);
-            if w == T::ZERO {
-                break;
-            }
-        }
-    };
-    let (mut sw, mut sf, mut sn) = (T::ZERO, T::ZERO, T::ZERO);
-    visit(&mut |n, w| {
-        sw += w;
-        sf += w * f(n);
-        sn += w * T::from_f64(n as f64);
-    });
-    let mf = sf / sw;
-    let mn = sn / sw;
-    let (mut vff, mut vfn) = (T::ZERO, T::ZERO);
-    visit(&mut |n, w| {
-        let df = f(n) - mf;
-        vff += w * df * df;
-        vfn += w * df * (T::from_f64(n as f64) - mn);
-    });
-    (mf, vff / sw, vfn / sw)
-}
-
-/// A source of uniform 64-bit random numbers (caller-supplied; the library has no global state).
-pub trait Rng {
-    /// The next uniformly distributed `u64`.
-    fn next_u64(&mut self) -> u64;
-    /// A uniform `f64` in `[0, 1)` with 53 random bits.
-    fn next_f64(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-    }
-}
-
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny, fast, deterministic generator; used to seed
-/// [`Xoshiro256pp`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct SplitMix64 {
-    state: u64,
-}
-
-impl SplitMix64 {
-    /// A generator with the given seed.
-    pub const fn new(seed: u64) -> Self {
-        SplitMix64 { state: seed }
-    }
-}
-
-impl Rng for SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
-/// xoshiro256++ (Blackman, Vigna 2019), seeded through SplitMix64: the default generator for
-/// finite-G simulations. Deterministic for a given seed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Xoshiro256pp {
-    s: [u64; 4],
-}
-
-impl Xoshiro256pp {
-    /// A generator whose state is four SplitMix64 outputs of `seed`.
-    pub fn new(seed: u64) -> Self {
-        let mut sm = SplitMix64::new(seed);
-        Xoshiro256pp {
-            s: [sm.next_u64(), sm.next_u64(), sm.next_u64(), sm.next_u64()],
-        }
-    }
-}
-
-impl Rng for Xoshiro256pp {
-    fn next_u64(&mut self) -> u64 {
-        let [s0, s1, s2, s3] = self.s;
-        let result = s0.wrapping_add(s3).rotate_left(23).wrapping_add(s0);
-        let t = s1 << 17;
-        let mut s = [s0, s1, s2 ^ s0, s3 ^ s1];
-        s[1] ^= s[2];
-        s[0] ^= s[3];
-        s[2] ^= t;
-        s[3] = s[3].rotate_left(45);
-        self.s = s;
-        result
-    }
-}
-
-/// Group sizes up to this use inversion; larger ones a sum of Bernoulli draws.
-const INVERSION_MAX_G: u32 = 1000;
-
-/// One `Binomial(g, p)` draw. By symmetry the draw is made with `q = min(p, 1 - p) <= 1/2`; for
-/// `g <= 1000` by sequential inversion of the CDF from `n = 0` (one uniform; `(1 - q)^g >= 2^-1000`
-/// cannot underflow), otherwise as a sum of `g` Bernoulli(`q`) draws. Exact up to `f64` rounding.
-pub fn binomial<R: Rng + ?Sized>(rng: &mut R, g: u32, p: f64) -> u32 {
-    if p.is_nan() || p <= 0.0 {
-        return 0;
-    }
-    if p >= 1.0 {
-        return g;
-    }
-    let (q, flip) = if p > 0.5 { (1.0 - p, true) } else { (p, false) };
-    let n = if g <= INVERSION_MAX_G {
-        let u = rng.next_f64();
-        let mut pmf = Real::exp(g as f64 * Real::ln_1p(-q));
-        let mut cdf = pmf;
-        let odds = q / (1.0 - q);
-        let mut n = 0u32;
-        while u >= cdf && n < g {
-            pmf *= (g - n) as f64 / (n + 1) as f64 * odds;
-            n += 1;
-            cdf += pmf;
-        }
-        n
-    } else {
-        (0..g).filter(|_| rng.next_f64() < q).count() as u32
-    };
-    if flip {
-        g - n
-    } else {
-        n
     }
 }

@@ -322,8 +322,15 @@ impl fmt::Display for Error {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for Error {}
+/// `core::error::Error` (stable since Rust 1.81): `?` into `Box<dyn Error>` and error-reporting
+/// crates work without the `std` feature.
+impl core::error::Error for Error {}
+
+// compile-time proof that the impl exists in every build, `no_std` included
+const _: () = {
+    const fn is_error<E: core::error::Error>() {}
+    is_error::<Error>()
+};
 
 /// Validation helpers shared by every module (one mechanism for every check).
 pub(crate) mod check {

@@ -9,7 +9,7 @@
 use grpo_dynamics::diagnostics::{DiagnoseInput, DiagnoseOptions};
 use grpo_dynamics::fit::{self, Bounds, Curve, Options, ParamSet, Start};
 use grpo_dynamics::predict::fit_and_diagnose;
-use grpo_dynamics::predict::Predictor;
+use grpo_dynamics::predict::{Config, Predictor};
 use grpo_dynamics::trajectory::Oscillator;
 use grpo_dynamics::{Error, ErrorKind, ErrorKind as K, Param, Param as P};
 
@@ -339,14 +339,14 @@ fn fit_rows() -> Vec<Row> {
 }
 
 fn predictor_rows() -> Vec<Row> {
-    let new = |lo: f64, hi: f64| Predictor::<f64, 16>::new(lo, hi).map(drop);
-    let mut p = Predictor::<f64, 16>::new(0.0, 1.0).unwrap();
+    let new = |lo: f64, hi: f64| Predictor::<f64, 16>::with_config(Config::new(lo, hi)).map(drop);
+    let mut p = Predictor::<f64, 16>::with_config(Config::new(0.0, 1.0)).unwrap();
     p.push(10.0, 0.3).unwrap();
-    let mut q = Predictor::<f64, 16>::new(0.0, 1.0).unwrap();
+    let mut q = Predictor::<f64, 16>::with_config(Config::new(0.0, 1.0)).unwrap();
     for i in 0..8 {
         q.push(i as f64, 0.2 + 0.05 * i as f64).unwrap();
     }
-    let mut flat = Predictor::<f64, 16>::new(0.0, 1.0).unwrap();
+    let mut flat = Predictor::<f64, 16>::with_config(Config::new(0.0, 1.0)).unwrap();
     for i in 0..8 {
         flat.push(i as f64, 0.5).unwrap();
     }
@@ -383,7 +383,7 @@ fn predictor_rows() -> Vec<Row> {
         ),
         (
             "capacity below 8",
-            Predictor::<f64, 4>::new(0.0, 1.0).map(drop),
+            Predictor::<f64, 4>::with_config(Config::new(0.0, 1.0)).map(drop),
             e(K::OutOfRange, P::Capacity),
         ),
         ("step NaN", p.push(NAN, 0.5), e(K::NonFinite, P::Step)),

@@ -4,8 +4,9 @@
 //! its fixed point (spec C.5); the predicted regime at other Kref against the exact spectrum.
 //! Configurations are generated here from a fixed seed. Run with `--nocapture` for the tables.
 
-use grpo_dynamics::bandit::{Bandit, Kl, Lag, Normalization, Rng, Xoshiro256pp};
+use grpo_dynamics::bandit::{Bandit, Kl, Lag, Normalization};
 use grpo_dynamics::calibrate::{calibrate, Settings};
+use grpo_dynamics::numerics::rng::{Rng, Xoshiro256pp};
 use grpo_dynamics::stability::Hyper;
 
 fn uni(rng: &mut Xoshiro256pp, lo: f64, hi: f64) -> f64 {

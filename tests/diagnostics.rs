@@ -150,7 +150,7 @@ fn d_hom(p: f64, g: usize) -> f64 {
 #[test]
 fn e2_heterogeneous_degenerate_prompts() {
     // U-shaped difficulty Beta(1/2, 1/2) (arcsine law: p = sin^2(pi u / 2)), as in the check script
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     for g in [4usize, 8, 16] {
         let ps: Vec<f64> = (0..20000)
             .map(|_| (std::f64::consts::FRAC_PI_2 * rng.next()).sin().powi(2))
@@ -177,7 +177,7 @@ fn e2_heterogeneous_degenerate_prompts() {
 
 #[test]
 fn e2_homogeneous_cases() {
-    let mut rng = Rng(11);
+    let mut rng = Rng::new(11);
     // healthy: p = 0.5, G = 16 -> D = 2^-15, nothing flagged
     let rewards = groups(&[0.5; 5000], 16, &mut rng);
     let obs = degenerate_fraction(&rewards, 16, 0.0).unwrap();

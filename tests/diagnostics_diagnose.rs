@@ -3,7 +3,7 @@
 
 use grpo_dynamics::bandit::{Bandit, Lag};
 use grpo_dynamics::diagnostics::*;
-use grpo_dynamics::predict::{fit_and_diagnose, Predictor, DIAGNOSE_WINDOW};
+use grpo_dynamics::predict::{fit_and_diagnose, Predictor};
 use grpo_dynamics::trajectory::SlowStart;
 
 fn curve(r_star: f64, r0: f64, omega: f64, zeta: f64, n: usize) -> Vec<f64> {
@@ -270,7 +270,7 @@ fn diagnose_reads_the_callers_fit() {
     let h = healthy();
     let inp = input(&h);
     let opts = DiagnoseOptions::default();
-    let mut p = Predictor::<f64, DIAGNOSE_WINDOW>::new(0.0, 1.0).unwrap();
+    let mut p = Predictor::new(0.0, 1.0).unwrap();
     for (i, &r) in h.train.iter().enumerate() {
         p.push(i as f64, r).unwrap();
     }

@@ -38,7 +38,7 @@ fn forecast_restarts_from_the_recent_level() {
     // a saturating run whose last 18 points sit 0.06 above the law (a late improvement the
     // law cannot follow); the anchored forecast starts from the recent level, the plain fit does not
     let truth = Exponential::new(0.7, 0.3, 25.0).unwrap();
-    let mut rng = Rng(11);
+    let mut rng = Rng::new(11);
     let n = 120;
     let t: Vec<f64> = (0..n).map(|i| i as f64).collect();
     let y: Vec<f64> = t
@@ -74,7 +74,7 @@ fn gain_shrinkage_follows_its_formula() {
     // (G = F_0 - L) and k = 1 (v = G^2 (1 / lambda_1 - 1)) the k = 2 forecast is determined:
     // lambda_2 = 1 / (1 + 2 (1 / lambda_1 - 1)).
     let truth = Exponential::new(0.8, 0.3, 60.0).unwrap();
-    let mut rng = Rng(4);
+    let mut rng = Rng::new(4);
     let t: Vec<f64> = (0..14).map(|i| i as f64).collect();
     let y: Vec<f64> = t
         .iter()
@@ -120,7 +120,7 @@ fn a_flat_start_of_six_points_is_no_plateau_evidence() {
     let t: Vec<f64> = (0..6).map(|i| i as f64).collect();
     let mut stops_without_rule = 0;
     for seed in 0..20 {
-        let mut rng = Rng(seed);
+        let mut rng = Rng::new(seed);
         let ys: Vec<f64> = t.iter().map(|_| 0.3 + 0.02 * rng.normal()).collect();
         let mut cfg = Config::new(0.0, 1.0);
         cfg.min_stop_points = 0.0;
@@ -134,7 +134,7 @@ fn a_flat_start_of_six_points_is_no_plateau_evidence() {
     }
     assert!(stops_without_rule >= 15, "{stops_without_rule}");
     // enough flat points: stop
-    let mut rng = Rng(8);
+    let mut rng = Rng::new(8);
     let t: Vec<f64> = (0..40).map(|i| i as f64).collect();
     let ys: Vec<f64> = t.iter().map(|_| 0.3 + 0.02 * rng.normal()).collect();
     let mut p = predictor(Config::new(0.0, 1.0), &t, &ys);

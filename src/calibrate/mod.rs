@@ -1,5 +1,5 @@
 //! Hyperparameter calibration on the run itself (issue 18): the curvature scale `K` of the
-//! hyperparameter parameterisation ([`crate::trajectory::Hyper`], spec A.2) from an observed reward
+//! hyperparameter parameterisation ([`crate::trajectory::HyperCurve`], spec A.2) from an observed reward
 //! curve and the run's known settings, and the what-if answers built on it ([`whatif`]).
 //!
 //! Units: `eta` is the optimizer's learning rate, `t` the optimizer step; `K` carries everything
@@ -38,8 +38,8 @@ use crate::error::{check, Error, ErrorKind, Param, Result};
 use crate::fit::{fit, Options, ParamSet, Start};
 use crate::predict::Z80;
 use crate::real::{c, Real};
-use crate::stability::{Hyper as StabHyper, Regime};
-use crate::trajectory::Hyper;
+use crate::stability::{CurveClass, Hyper as StabHyper};
+use crate::trajectory::HyperCurve;
 
 /// Fraction of the gain past which the tail fit starts.
 pub const TAIL_FRACTION: f64 = 0.8;
@@ -198,10 +198,10 @@ impl<T: Real> Calibration<T> {
 
     /// The ready hyperparameter set `(r_star, r0, K)` at the run's `eta`, `mu`, `Kref` (first-order
     /// model of spec A.2; `Kref` as a real lag). Errors as [`Calibration::k`] and as
-    /// [`Hyper::new`] (a lag past the first-order damping zero is an error about `kref`).
-    pub fn to_params(&self) -> Result<Hyper<T>> {
+    /// [`HyperCurve::new`] (a lag past the first-order damping zero is an error about `kref`).
+    pub fn to_params(&self) -> Result<HyperCurve<T>> {
         let k = self.k()?;
-        Hyper::new(
+        HyperCurve::new(
             self.r_star.value,
             self.r0,
             k.value,
@@ -294,7 +294,7 @@ pub(crate) fn monotone_boundary<T: Real>(mu: T, kref: u32, lag: Lag) -> Result<T
     // low and a tail beyond it stays undetermined)
     let mono = |a: T| -> Result<bool> {
         let h = StabHyper::new(T::ONE, mu, a)?;
-        Ok(matches!(h.linear_regime(kref, lag), Ok(s) if s.regime == Regime::Monotone))
+        Ok(matches!(h.linear_regime(kref, lag), Ok(s) if s.regime == CurveClass::Monotone))
     };
     let mut lo = c::<T>(A_MIN);
     if !mono(lo)? {

@@ -14,18 +14,18 @@
 use super::{monotone_boundary, Calibration, Estimate};
 use crate::error::{check, Error, ErrorKind, Param, Result};
 use crate::real::Real;
-use crate::stability::{largest_stable_eta, Regime};
+use crate::stability::{largest_stable_eta, CurveClass};
 
 /// A regime answer: at the calibrated `K` and at the ends of its 80 % interval.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct RegimeAnswer {
-    /// Regime at the calibrated `K`.
-    pub regime: Regime,
-    /// Regime at the lower end of `K`'s interval.
-    pub at_k_lo: Regime,
-    /// Regime at the upper end of `K`'s interval.
-    pub at_k_hi: Regime,
+    /// CurveClass at the calibrated `K`.
+    pub regime: CurveClass,
+    /// CurveClass at the lower end of `K`'s interval.
+    pub at_k_lo: CurveClass,
+    /// CurveClass at the upper end of `K`'s interval.
+    pub at_k_hi: CurveClass,
 }
 
 /// The critical refresh interval, exact and first order.
@@ -55,7 +55,7 @@ impl<T: Real> Calibration<T> {
     pub fn regime_at(&self, kref: u32) -> Result<RegimeAnswer> {
         kref_real::<T>(kref)?;
         let k = self.k()?;
-        let reg = |k: T| -> Result<Regime> {
+        let reg = |k: T| -> Result<CurveClass> {
             Ok(self
                 .stab(self.eta, k)?
                 .linear_regime(kref, self.lag)?

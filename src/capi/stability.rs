@@ -6,9 +6,10 @@
 //! valid prefix followed by NaN (errors found before the run starts leave it untouched).
 
 use super::{guard, in_ref, in_slice, out_ref, out_slice};
-use crate::bandit::{Bandit, Kl, Lag, Normalization, Xoshiro256pp};
+use crate::bandit::{Bandit, Kl, Lag, Normalization};
 use crate::error::{Error, ErrorKind, Param, Result};
 use crate::noise;
+use crate::numerics::Xoshiro256pp;
 use crate::stability::{classify, largest_stable_eta, Hyper};
 
 /// The reduced softmax bandit (spec C.2). Field names and order are part of the ABI.

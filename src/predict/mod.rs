@@ -40,20 +40,16 @@ pub use candidates::ModelKind;
 pub use config::{
     Config, CALIBRATED_DRIFT, CALIBRATED_SCALE, DEFAULT_LEVEL_HALF_LIFE, DEFAULT_MIN_STOP_POINTS,
 };
-pub use predictor::Predictor;
-pub use snapshot::{Advice, AdviceKind, Forecast, Prediction, Regime, Snapshot, Z80, Z95};
+pub use predictor::{Predictor, DEFAULT_WINDOW};
+pub use snapshot::{Advice, AdviceKind, Forecast, Prediction, RunRegime, Snapshot, Z80, Z95};
 pub use window::{Point, Rejected, Window};
 
 use crate::diagnostics::{check_input, diagnose, DiagnoseInput, DiagnoseOptions, Diagnosis};
 use crate::error::{Error, ErrorKind, Param};
 use crate::real::Real;
 
-/// Window capacity of the predictor behind [`fit_and_diagnose`] (points; longer curves are
-/// compacted pairwise).
-pub const DIAGNOSE_WINDOW: usize = 256;
-
 /// [`diagnose`] for a whole reward series: fits `input.reward` (at `input.steps`) with a
-/// [`Predictor`] of window [`DIAGNOSE_WINDOW`] and bounds `[r_min, r_max]`, then diagnoses with
+/// [`Predictor`] of window [`DEFAULT_WINDOW`] and bounds `[r_min, r_max]`, then diagnoses with
 /// its model-averaged plateau and fitted damping ([`Snapshot::curve_fit`]). This is what the C
 /// `grpo_diagnose` runs; a caller that already feeds a predictor with the curve passes that
 /// predictor's [`Snapshot::curve_fit`] to [`diagnose`] instead (one fit, its own window).
@@ -66,7 +62,7 @@ pub fn fit_and_diagnose<T: Real>(
 ) -> Result<Diagnosis<T>, Error> {
     check_input(input)?;
     let r = input.reward;
-    let mut pred = Predictor::<T, DIAGNOSE_WINDOW>::new(input.r_min, input.r_max)?;
+    let mut pred = Predictor::<T>::new(input.r_min, input.r_max)?;
     if r.len() < pred.config().min_points {
         return Err(Error::new(ErrorKind::TooFewPoints, Param::Reward));
     }

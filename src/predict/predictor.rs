@@ -2,11 +2,12 @@
 
 use super::candidates::{anchor, fit_candidate, Candidate, ParamBox};
 use super::config::Config;
-use super::snapshot::{Advice, Forecast, Prediction, Regime, Snapshot};
+use super::snapshot::{Advice, Forecast, Prediction, RunRegime, Snapshot};
 use super::window::{Point, Rejected, Window};
 use super::ModelKind;
 use crate::error::{Error, ErrorKind, Param};
 use crate::fit::{self, Curve, Loss};
+use crate::numerics::stats::first_difference_sd;
 use crate::real::{c, Real};
 use crate::stability::InstabilityVerdict;
 
@@ -50,8 +51,11 @@ use crate::stability::InstabilityVerdict;
 /// arrived since, then lends it out; its `&self` methods answer without refitting). The
 /// `&mut self` questions on the predictor itself (`plateau`, `reward_at`, ...) are shorthands for
 /// `fit()?` followed by the snapshot's answer.
+///
+/// The window capacity `N` defaults to [`DEFAULT_WINDOW`]: `Predictor::new(0.0, 1.0)` needs no
+/// type annotation; another capacity is chosen with `Predictor::<f32, 64>::with_config(..)`.
 #[derive(Clone, Debug)]
-pub struct Predictor<T: Real, const N: usize> {
+pub struct Predictor<T: Real, const N: usize = DEFAULT_WINDOW> {
     window: Window<T, N>,
     /// Weight of a full point: 2^(number of compactions).
     block: T,
@@ -62,14 +66,22 @@ pub struct Predictor<T: Real, const N: usize> {
     snap: Snapshot<T>,
 }
 
-impl<T: Real, const N: usize> Predictor<T, N> {
-    /// A predictor with default settings and the reward bounds `[reward_min, reward_max]`
-    /// (either may be infinite).
+/// Default window capacity of [`Predictor`]: 256 points (6 KiB of window in `f64`), the
+/// capacity of the C predictor and of [`super::fit_and_diagnose`]; longer histories are compacted
+/// pairwise, so the capacity sets the time resolution, not the history length.
+pub const DEFAULT_WINDOW: usize = 256;
+
+impl<T: Real> Predictor<T> {
+    /// A predictor with the default window ([`DEFAULT_WINDOW`]), default settings and the reward
+    /// bounds `[reward_min, reward_max]` (either may be infinite). Another window capacity:
+    /// `Predictor::<T, N>::with_config(Config::new(reward_min, reward_max))`.
     pub fn new(reward_min: T, reward_max: T) -> Result<Self, Error> {
         Self::with_config(Config::new(reward_min, reward_max))
     }
+}
 
-    /// A predictor with explicit settings.
+impl<T: Real, const N: usize> Predictor<T, N> {
+    /// A predictor with explicit settings and window capacity `N` (at least 8).
     pub fn with_config(cfg: Config<T>) -> Result<Self, Error> {
         cfg.validate()?;
         if N < 8 {
@@ -325,8 +337,8 @@ impl<T: Real, const N: usize> Predictor<T, N> {
         Ok(self.fit()?.zeta_hat())
     }
 
-    /// Regime of the run ([`Snapshot::regime`] of [`Predictor::fit`]).
-    pub fn regime(&mut self) -> Result<Regime, Error> {
+    /// RunRegime of the run ([`Snapshot::regime`] of [`Predictor::fit`]).
+    pub fn regime(&mut self) -> Result<RunRegime, Error> {
         Ok(self.fit()?.regime())
     }
 
@@ -351,18 +363,7 @@ impl<T: Real, const N: usize> Predictor<T, N> {
 /// 1/w_(k-1))` from the first differences `d_k` of the window (noise per unit weight; the trend
 /// inflates it slightly); least squares when `huber_k = 0` or `sigma = 0`.
 fn huber_loss<T: Real>(huber_k: T, y: &[T], w: &[T]) -> Loss<T> {
-    let mut s = T::ZERO;
-    let mut k = 0usize;
-    for (yy, ww) in y.windows(2).zip(w.windows(2)) {
-        let d = yy[1] - yy[0];
-        s += d * d / (T::ONE / ww[1] + T::ONE / ww[0]);
-        k += 1;
-    }
-    let sigma = if k > 0 {
-        (s / T::from_usize(k)).sqrt()
-    } else {
-        T::ZERO
-    };
+    let sigma = first_difference_sd(y, Some(w), false);
     let scale = huber_k * sigma;
     if scale > T::ZERO && scale.is_finite() {
         Loss::Huber(scale)

@@ -8,6 +8,7 @@ use super::candidates::{not_ready, ModelKind, Table};
 use super::config::Config;
 use crate::diagnostics::CurveFit;
 use crate::error::{check, Error, ErrorKind, Param};
+use crate::numerics::roots::first_passage;
 use crate::real::{c, Real};
 use crate::stability::{instability_verdict, InstabilityEvidence, InstabilityVerdict};
 use crate::trajectory::SlowStart;
@@ -24,7 +25,7 @@ pub const Z95: f64 = 1.959963984540054;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[repr(u32)]
-pub enum Regime {
+pub enum RunRegime {
     /// Not fitted yet (0).
     Unknown = 0,
     /// Flat: no significant gain left or seen (1).
@@ -101,8 +102,8 @@ pub struct Prediction<T> {
     pub at_horizon: Forecast<T>,
     /// Model with the lowest AICc.
     pub model: ModelKind,
-    /// Regime.
-    pub regime: Regime,
+    /// Regime of the run.
+    pub regime: RunRegime,
     /// Instability risk from the fitted damping (spec E4 without hyperparameters).
     pub instability: InstabilityVerdict,
     /// Early-stop advice for the horizon.
@@ -341,49 +342,11 @@ impl<T: Real> Snapshot<T> {
         (self.origin + t).max(self.last_step)
     }
 
-    /// First time `t >= t_last` at which the best model crosses `target`: geometric scan, then
-    /// bisection.
+    /// First time `t >= t_last` at which the best model crosses `target` (the numerics'
+    /// first-passage search).
     fn first_passage(&self, target: T) -> Result<T, Error> {
-        let nr = Error::new(ErrorKind::NotReached, Param::Target);
-        let f = |t: T| self.best_value(t).map(|v| v - target);
-        let t0 = self.t_last;
-        let f0 = f(t0).ok_or(nr)?;
-        if f0 == T::ZERO {
-            return Ok(t0);
-        }
-        let span = t0.max(T::ONE);
-        let mut h = span / c(64.0);
-        let (mut a, mut b) = (t0, t0);
-        let mut found = false;
-        for _ in 0..64 {
-            b = t0 + h;
-            let fb = f(b).ok_or(nr)?;
-            if (fb > T::ZERO) != (f0 > T::ZERO) || fb == T::ZERO {
-                found = true;
-                break;
-            }
-            a = b;
-            h *= c(1.5);
-            if h > span * c(1e6) {
-                break;
-            }
-        }
-        if !found {
-            return Err(nr);
-        }
-        for _ in 0..200 {
-            let m = a + (b - a) * T::HALF;
-            if m <= a || m >= b {
-                break;
-            }
-            let fm = f(m).ok_or(nr)?;
-            if (fm > T::ZERO) == (f0 > T::ZERO) && fm != T::ZERO {
-                a = m;
-            } else {
-                b = m;
-            }
-        }
-        Ok(b)
+        first_passage(|t| self.best_value(t).map(|v| v - target), self.t_last)
+            .ok_or(Error::new(ErrorKind::NotReached, Param::Target))
     }
 
     /// Damping ratio of the slow-start fit, when that fit is valid and within 2 AICc units of
@@ -393,27 +356,27 @@ impl<T: Real> Snapshot<T> {
         (slow.valid && slow.aicc <= self.best_aicc() + T::TWO).then_some(slow.params[3])
     }
 
-    /// Regime of the run (see [`Regime`]).
-    pub fn regime(&self) -> Regime {
+    /// RunRegime of the run (see [`RunRegime`]).
+    pub fn regime(&self) -> RunRegime {
         let plateau = self.best_plateau();
         if plateau < self.best_level - self.cfg.collapse_drop * self.scale {
             // a damped oscillation overshoots its plateau by design: the drop is a collapse only
             // if the fitted trajectory's own first peak does not reach the best level seen
             return if self.overshoot_explains(self.best_level) {
-                Regime::Oscillating
+                RunRegime::Oscillating
             } else {
-                Regime::Collapsing
+                RunRegime::Collapsing
             };
         }
         if self.best == ModelKind::Constant {
-            return Regime::Flat;
+            return RunRegime::Flat;
         }
         if let Some(z) = self.zeta_hat() {
             if z < T::ONE && self.best == ModelKind::SlowStart {
-                return Regime::Oscillating;
+                return RunRegime::Oscillating;
             }
         }
-        Regime::Saturating
+        RunRegime::Saturating
     }
 
     /// `true` when the best model is the underdamped slow-start oscillator and its first peak
@@ -473,7 +436,8 @@ impl<T: Real> Snapshot<T> {
         let current = self.current()?;
         let regime = self.regime();
         let instability = self.instability()?;
-        let kind = if regime == Regime::Collapsing || instability == InstabilityVerdict::Unstable {
+        let kind = if regime == RunRegime::Collapsing || instability == InstabilityVerdict::Unstable
+        {
             AdviceKind::StopDiverging
         } else if plateau.value - current < self.cfg.stop_gain * self.scale
             && self.evidence >= self.cfg.min_stop_points

@@ -1,7 +1,7 @@
 //! The instability verdict (spec E4): the optimizer's first-order margin, the exact criterion
 //! and the shape of the observed curve combined into one decision.
 
-use super::Regime;
+use super::CurveClass;
 use crate::error::{check, Param, Result};
 use crate::real::Real;
 
@@ -31,7 +31,7 @@ pub struct InstabilityEvidence<T> {
     /// Fitted damping ratio `zeta_hat` of the reward curve.
     pub zeta_hat: Option<T>,
     /// Trajectory class of the reward curve.
-    pub class: Option<Regime>,
+    pub class: Option<CurveClass>,
 }
 
 /// Decision of E4 from the numbers:
@@ -45,11 +45,12 @@ pub fn instability_verdict<T: Real>(ev: &InstabilityEvidence<T>) -> Result<Insta
     if let Some(z) = ev.zeta_hat {
         check::finite(z, Param::Zeta)?;
     }
-    let v = if ev.exactly_unstable == Some(true) || ev.class == Some(Regime::Oscillatory) {
+    let v = if ev.exactly_unstable == Some(true) || ev.class == Some(CurveClass::Oscillatory) {
         InstabilityVerdict::Unstable
     } else if ev.margin.is_some_and(|m| m <= T::ZERO) {
         InstabilityVerdict::AtRisk
-    } else if ev.zeta_hat.is_some_and(|z| z < T::ONE) || ev.class == Some(Regime::Overshooting) {
+    } else if ev.zeta_hat.is_some_and(|z| z < T::ONE) || ev.class == Some(CurveClass::Overshooting)
+    {
         InstabilityVerdict::Overshooting
     } else {
         InstabilityVerdict::Stable

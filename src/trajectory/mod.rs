@@ -18,7 +18,7 @@
 //!   `(tau, t_m)`, optimizer hyperparameters and the critical form; derived quantities (regime,
 //!   roots, time to a fraction of the gain, peak overshoot, slow-start delay).
 //! * Re-parameterisations of spec A.6 ([`Exponential`], [`Critical`], [`SlowStart`],
-//!   [`Overdamped`], [`Hyper`]) with values and gradients in their own parameters, and the
+//!   [`Overdamped`], [`HyperCurve`]) with values and gradients in their own parameters, and the
 //!   saturation law of spec B.2 ([`SaturationLaw`]).
 //! * [`lambert_w_m1`]: the lower branch of the Lambert W function (spec A.7).
 
@@ -29,6 +29,7 @@
 /// within about 1e-6 of that scale.
 pub const MICROMATH_F32_BOUND: f64 = 5e-3;
 
+mod chain;
 mod grid;
 mod kernel;
 mod lambert;
@@ -36,9 +37,10 @@ mod params;
 
 pub use grid::{Block, Grid, ParamGrid, ANCHOR, BLOCK};
 pub use lambert::lambert_w_m1;
-pub use params::{Critical, Exponential, Hyper, Overdamped, SaturationLaw, SlowStart};
+pub use params::{Critical, Exponential, HyperCurve, Overdamped, SaturationLaw, SlowStart};
 
 use crate::error::{check, Error, ErrorKind, Param, Result};
+use crate::numerics::roots::bisect;
 use crate::real::{c, Real};
 use kernel::{Basis, Kernel};
 
@@ -281,7 +283,7 @@ impl<T: Real> Oscillator<T> {
     /// `m = (1 + mu + eta K d^2)/2`, `gamma = (1 - mu) - eta K d`, `k = eta K`.
     /// A lag that makes `gamma < 0` (unstable) is an error about `kref`.
     pub fn from_hyper(r_star: T, r0: T, eta: T, mu: T, k_curv: T, kref: T) -> Result<Self> {
-        Hyper::new(r_star, r0, k_curv, eta, mu, kref)?.to_oscillator()
+        HyperCurve::new(r_star, r0, k_curv, eta, mu, kref)?.to_oscillator()
     }
 
     /// The critical "three-phase" S-curve `r = r_star - (r_star - r0)(1 + omega t) exp(-omega t)`
@@ -577,7 +579,7 @@ impl<T: Real> Oscillator<T> {
                     return Err(not_reached);
                 }
                 if below(hi) {
-                    return Ok(bisect(below, lo, hi));
+                    return Ok(bisect(|t| Some(below(t)), lo, hi, 2200).unwrap_or(hi));
                 }
                 lo = hi;
                 hi = hi + hi;
@@ -593,29 +595,13 @@ impl<T: Real> Oscillator<T> {
                 return Err(not_reached);
             }
             if below(hi) {
-                return Ok(bisect(below, lo, hi));
+                return Ok(bisect(|t| Some(below(t)), lo, hi, 2200).unwrap_or(hi));
             }
             lo = hi;
             hi += period;
         }
         Err(not_reached)
     }
-}
-
-/// Smallest representable `t` in `(lo, hi]` with `below(t)` (assumes one crossing, `below(hi)`).
-fn bisect<T: Real>(below: impl Fn(T) -> bool, mut lo: T, mut hi: T) -> T {
-    for _ in 0..2200 {
-        let mid = lo + (hi - lo) * T::HALF;
-        if mid <= lo || mid >= hi {
-            break;
-        }
-        if below(mid) {
-            hi = mid;
-        } else {
-            lo = mid;
-        }
-    }
-    hi
 }
 
 /// `t0 >= 0`, `dt > 0`, both finite.

@@ -5,33 +5,11 @@
 //! the oscillator's (one shared kernel), mapped through `J`. Grids use the same matrix
 //! ([`ParamGrid`]).
 
+use super::chain::Chain;
 use super::grid::ParamGrid;
 use super::Oscillator;
 use crate::error::{check, Error, Param, Result};
 use crate::real::Real;
-
-/// An oscillator and the chain-rule matrix of a parameterisation with `P` parameters.
-#[derive(Clone, Copy, Debug, PartialEq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub(crate) struct Chain<T, const P: usize> {
-    pub osc: Oscillator<T>,
-    /// `j[k][p] = d osc_k / d param_p`.
-    pub j: [[T; P]; 5],
-}
-
-impl<T: Real, const P: usize> Chain<T, P> {
-    /// Gradient in the own parameters from the oscillator gradient.
-    #[inline(always)]
-    pub fn apply(&self, g5: &[T; 5]) -> [T; P] {
-        let mut out = [T::ZERO; P];
-        for (gk, row) in g5.iter().zip(self.j.iter()) {
-            for (o, jkp) in out.iter_mut().zip(row.iter()) {
-                *o += *gk * *jkp;
-            }
-        }
-        out
-    }
-}
 
 /// Inherent methods shared by every parameterisation (they all delegate to `chain()`).
 macro_rules! reparam_methods {
@@ -42,7 +20,7 @@ macro_rules! reparam_methods {
         /// [`Block`](super::Block)s (the fits' fast path; no per-point finiteness test, the
         /// caller checks its sums).
         #[inline(always)]
-        #[allow(dead_code)] // `Hyper` has no ready fit model
+        #[allow(dead_code)] // `HyperCurve` has no ready fit model
         pub(crate) fn grid_blocks(
             &self,
             t0: T,
@@ -305,13 +283,14 @@ impl<T: Real> Overdamped<T> {
     reparam_methods!(4);
 }
 
-/// The hyperparameter set (spec A.2, A.6): parameters `(r_star, r0, k)` (`k` = the curvature `K`)
+/// The reward curve of the hyperparameter set (spec A.2, A.6); the optimizer's hyperparameters
+/// themselves are `stability::Hyper`. Parameters `(r_star, r0, k)` (`k` = the curvature `K`)
 /// at fixed learning rate `eta`, momentum `mu` and lag `kref` (`d`), `v0 = 0`:
 /// `m = (1 + mu + eta K d^2)/2`, `gamma = (1 - mu) - eta K d`, stiffness `eta K`,
 /// `omega = sqrt(eta K / m)`, `zeta = gamma / (2 sqrt(m eta K))`. Gradient order `(r_star, r0, K)`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Hyper<T> {
+pub struct HyperCurve<T> {
     /// Plateau.
     pub r_star: T,
     /// Initial value.
@@ -326,11 +305,11 @@ pub struct Hyper<T> {
     pub kref: T,
 }
 
-impl<T: Real> Hyper<T> {
+impl<T: Real> HyperCurve<T> {
     /// Validated: finite, `K > 0`, `eta > 0`, `0 <= mu < 1`, `kref >= 0`, and a lag that leaves
     /// the damping `gamma = (1 - mu) - eta K kref` non-negative (else an error about `kref`).
     pub fn new(r_star: T, r0: T, k: T, eta: T, mu: T, kref: T) -> Result<Self> {
-        let s = Hyper {
+        let s = HyperCurve {
             r_star,
             r0,
             k,
