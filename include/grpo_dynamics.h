@@ -478,6 +478,135 @@ typedef struct grpo_diagnosis {
 } grpo_diagnosis;
 
 /**
+ * Settings of the level-drop (collapse) test of the instability diagnostic (fill with
+ * `grpo_drop_options_default`).
+ */
+typedef struct grpo_drop_options {
+  /**
+   * Significance level over the whole prefix (default 0.01), in (0, 0.5].
+   */
+  double alpha;
+  /**
+   * Smallest fraction of the level above the floor that must be lost (default 0.5).
+   */
+  double min_lost;
+  /**
+   * Level window as a fraction of the points (default 0.05), in (0, 1].
+   */
+  double window_fraction;
+  /**
+   * Fewest points of a level window (default 5, at least 2).
+   */
+  uint32_t min_window;
+  /**
+   * Padding (set to 0).
+   */
+  uint32_t reserved;
+} grpo_drop_options;
+
+/**
+ * Evidence behind `grpo_diagnosis`: why diagnostics were skipped, the level-drop test's numbers
+ * and the thresholds applied. Skip codes: 0 ran, 1 series absent, 2 group size unknown,
+ * 3 unbounded reward (an infinite bound it normalises by), 4 too few points.
+ */
+typedef struct grpo_diagnosis_evidence {
+  /**
+   * Reward hacking (needs eval_reward, finite r_max and r_max_eval).
+   */
+  uint32_t hacking_skipped;
+  /**
+   * Advantage degeneracy (needs zero_std_frac, group_size, finite r_min and r_max).
+   */
+  uint32_t degeneracy_skipped;
+  /**
+   * Policy concentration (needs entropy).
+   */
+  uint32_t concentration_skipped;
+  /**
+   * Level-drop test (needs 3 max(min_window, window_fraction n) points).
+   */
+  uint32_t drop_skipped;
+  /**
+   * 1 when the level-drop test detected a collapse (it then makes the instability verdict
+   * "unstable").
+   */
+  uint32_t drop_detected;
+  /**
+   * Points per level window w.
+   */
+  uint32_t drop_window;
+  /**
+   * Index (0-based) of the last point of the best window.
+   */
+  uint64_t drop_best_end;
+  /**
+   * Noise level of one point (1.4826 MAD of the first differences / sqrt 2).
+   */
+  double drop_sigma;
+  /**
+   * Current level: mean of the last w points.
+   */
+  double drop_current;
+  /**
+   * Best level: highest mean of w consecutive points ending at least w points before the end.
+   */
+  double drop_best;
+  /**
+   * Floor of the loss (r_min, or the run's lowest level before its best one, or the best
+   * level when there is none).
+   */
+  double drop_floor;
+  /**
+   * Standardised drop z = (best - current) / (sigma sqrt(2 / w)).
+   */
+  double drop_z;
+  /**
+   * Critical value Phi^-1(1 - alpha / m) (m candidate windows).
+   */
+  double drop_z_crit;
+  /**
+   * Fraction of the level above the floor lost, (best - current) / (best - floor).
+   */
+  double drop_lost;
+  /**
+   * Threshold on drop_lost.
+   */
+  double drop_min_lost;
+  /**
+   * Significance level used.
+   */
+  double drop_alpha;
+  /**
+   * Thresholds applied (as in `grpo_diagnose_options`).
+   */
+  double phi_hacking;
+  /**
+   * Phi suspect threshold.
+   */
+  double phi_suspect;
+  /**
+   * Degeneracy warning threshold on D_obs.
+   */
+  double degeneracy_warn;
+  /**
+   * Degeneracy critical threshold on D_obs.
+   */
+  double degeneracy_critical;
+  /**
+   * Heterogeneity threshold on D_obs - D(p_bar, G).
+   */
+  double heterogeneity;
+  /**
+   * Entropy-ratio collapse threshold.
+   */
+  double collapse_ratio;
+  /**
+   * Premature-collapse gap threshold.
+   */
+  double premature_gap;
+} grpo_diagnosis_evidence;
+
+/**
  * Fit options. `model`: 0 saturation (plateau, r0, tau), 1 critical (r_star, r0, omega),
  * 2 slow-start (r_star, r0, omega, zeta), 3 full (r_star, r0, v0, omega, zeta), 4 overdamped
  * (r_star, r0, tau, t_m), 5 auto (every set, lowest AICc). `loss`: 0 least squares, 1 huber,
@@ -834,6 +963,24 @@ int32_t grpo_diagnose_options_default(struct grpo_diagnose_options *out);
  * `options` NULL or valid; `out` NULL or writable.
  */
 int32_t grpo_diagnose(const struct grpo_diagnose_input *input, const struct grpo_diagnose_options *options, struct grpo_diagnosis *out);
+
+/**
+ * Write the default level-drop settings into `out`.
+ *
+ * # Safety
+ * `out` must be NULL or point to a writable `grpo_drop_options`.
+ */
+int32_t grpo_drop_options_default(struct grpo_drop_options *out);
+
+/**
+ * `grpo_diagnose` with the level-drop settings (`drop_options` NULL = defaults) and the evidence:
+ * writes the same `grpo_diagnosis` into `out` and the skip reasons, level-drop numbers and
+ * thresholds into `evidence`. Both are written only on success; both must be non-NULL.
+ *
+ * # Safety
+ * As `grpo_diagnose`; `drop_options` NULL or valid; `evidence` NULL or writable.
+ */
+int32_t grpo_diagnose_evidence(const struct grpo_diagnose_input *input, const struct grpo_diagnose_options *options, const struct grpo_drop_options *drop_options, struct grpo_diagnosis *out, struct grpo_diagnosis_evidence *evidence);
 
 /**
  * Fill `o` with the defaults: auto model, least squares, `loss_scale = 1`, budget 0 (= 100 (P+1)),

@@ -262,12 +262,38 @@ params! {
     Loss = 62 => "loss",
     /// A status code.
     Status = 63 => "status",
+    /// Predictor setting `drift` (allowed level drift).
+    Drift = 64 => "drift",
+    /// Predictor setting `stop_gain` (smallest worthwhile gain).
+    StopGain = 65 => "stop_gain",
+    /// Predictor setting `collapse_drop` (drop that counts as a collapse).
+    CollapseDrop = 66 => "collapse_drop",
+    /// Predictor setting `level_half_life`.
+    LevelHalfLife = 67 => "level_half_life",
+    /// Predictor setting `gain_shrink`.
+    GainShrink = 68 => "gain_shrink",
+    /// Diagnostics threshold `phi_hacking`.
+    PhiHacking = 69 => "phi_hacking",
+    /// Diagnostics threshold `phi_suspect`.
+    PhiSuspect = 70 => "phi_suspect",
+    /// Diagnostics threshold `min_late_train_gain`.
+    MinLateTrainGain = 71 => "min_late_train_gain",
+    /// Diagnostics threshold `warn`.
+    Warn = 72 => "warn",
+    /// Diagnostics threshold `critical`.
+    Critical = 73 => "critical",
+    /// Diagnostics threshold `heterogeneity`.
+    Heterogeneity = 74 => "heterogeneity",
+    /// Diagnostics threshold `collapse_ratio`.
+    CollapseRatio = 75 => "collapse_ratio",
+    /// Diagnostics threshold `premature_gap`.
+    PrematureGap = 76 => "premature_gap",
     /// The optimizer's learning rate setting (or per-step column) of a calibration.
-    Lr = 64 => "lr",
+    Lr = 77 => "lr",
     /// Adam's `beta1` (momentum) setting of a calibration.
-    Beta1 = 65 => "beta1",
+    Beta1 = 78 => "beta1",
     /// The gain of a reward curve (plateau minus first reward).
-    Gain = 66 => "gain",
+    Gain = 79 => "gain",
 }
 
 /// An error: what went wrong ([`ErrorKind`]) and with which input ([`Param`]).
@@ -419,18 +445,6 @@ pub(crate) mod check {
             Ok(())
         } else {
             Err(Error::new(ErrorKind::LengthMismatch, p))
-        }
-    }
-
-    /// `xs` must be finite and strictly increasing.
-    #[inline]
-    pub fn increasing<T: Real>(xs: &[T], p: Param) -> Result<()> {
-        all_finite(xs, p)?;
-        let rest = xs.get(1..).unwrap_or(&[]);
-        if xs.iter().zip(rest).fold(true, |ok, (a, b)| ok & (b > a)) {
-            Ok(())
-        } else {
-            Err(Error::new(ErrorKind::NotIncreasing, p))
         }
     }
 

@@ -342,3 +342,38 @@ fn headline_picks_worst_mode() {
         (Headline::PolicyConcentration, Warning)
     );
 }
+
+/// Each validated threshold reports its own parameter (not a shared "tol").
+#[test]
+fn each_option_names_its_parameter() {
+    use grpo_dynamics::Param;
+    let b = [0.1, 0.2, 0.3, 0.4];
+    let hack = |f: fn(&mut HackingOptions<f64>)| {
+        let mut o = HackingOptions::default();
+        f(&mut o);
+        hacking_ratio(&b, &b, 1.0, 1.0, None, &o)
+            .unwrap_err()
+            .param()
+    };
+    assert_eq!(hack(|o| o.phi_hacking = f64::NAN), Param::PhiHacking);
+    assert_eq!(hack(|o| o.phi_suspect = f64::NAN), Param::PhiSuspect);
+    assert_eq!(
+        hack(|o| o.min_late_train_gain = f64::NAN),
+        Param::MinLateTrainGain
+    );
+    let deg = |f: fn(&mut DegeneracyOptions<f64>)| {
+        let mut o = DegeneracyOptions::default();
+        f(&mut o);
+        degeneracy_verdict(0.3, 0.2, &o).unwrap_err().param()
+    };
+    assert_eq!(deg(|o| o.warn = f64::NAN), Param::Warn);
+    assert_eq!(deg(|o| o.critical = f64::NAN), Param::Critical);
+    assert_eq!(deg(|o| o.heterogeneity = f64::NAN), Param::Heterogeneity);
+    let conc = |f: fn(&mut ConcentrationOptions<f64>)| {
+        let mut o = ConcentrationOptions::default();
+        f(&mut o);
+        entropy_ratio(&b, None, &o).unwrap_err().param()
+    };
+    assert_eq!(conc(|o| o.collapse_ratio = f64::NAN), Param::CollapseRatio);
+    assert_eq!(conc(|o| o.premature_gap = f64::NAN), Param::PrematureGap);
+}

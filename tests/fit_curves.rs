@@ -46,6 +46,12 @@ fn every_curve_fits_or_errors() {
         if p.extension().and_then(|x| x.to_str()) != Some("csv") || p.ends_with("LABELS.csv") {
             continue;
         }
+        // curve files only (LABELS.csv sits beside them)
+        let head = std::fs::read_to_string(&p).unwrap();
+        let head = head.lines().next().unwrap_or("");
+        if !head.split(',').any(|h| h == "step") || !head.split(',').any(|h| h == "reward") {
+            continue;
+        }
         let (t, y) = read_curve(&p);
         count += 1;
         let o = Options::default();

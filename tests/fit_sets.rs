@@ -169,7 +169,8 @@ fn multistart_never_worse_than_single_start() {
         assert!(
             multi.objective <= single.objective * (1.0 + 1e-9) || !single.termination.converged()
         );
-        assert!(multi.evaluations > single.evaluations);
+        // the restarts run only when the first run fails the cheap test, so never fewer passes
+        assert!(multi.evaluations >= single.evaluations);
     }
 }
 

@@ -149,9 +149,15 @@ fn new_settings_are_validated() {
         Predictor::<f64, 16>::with_config(c).unwrap_err()
     };
     let e = bad(|c| c.level_half_life = -0.1);
-    assert_eq!((e.kind(), e.param()), (ErrorKind::OutOfRange, Param::Tol));
+    assert_eq!(
+        (e.kind(), e.param()),
+        (ErrorKind::OutOfRange, Param::LevelHalfLife)
+    );
     let e = bad(|c| c.gain_shrink = f64::NAN);
-    assert_eq!((e.kind(), e.param()), (ErrorKind::NonFinite, Param::Tol));
+    assert_eq!(
+        (e.kind(), e.param()),
+        (ErrorKind::NonFinite, Param::GainShrink)
+    );
     let e = bad(|c| c.min_stop_points = -1.0);
     assert_eq!((e.kind(), e.param()), (ErrorKind::OutOfRange, Param::N));
 }

@@ -91,8 +91,8 @@ pub fn entropy_ratio<T: Real>(
     if opts.smoothing_fraction < T::ZERO || opts.smoothing_fraction > T::ONE {
         return Err(Error::out_of_range(Param::Fraction));
     }
-    check::finite(opts.collapse_ratio, Param::Tol)?;
-    check::finite(opts.premature_gap, Param::Tol)?;
+    check::finite(opts.collapse_ratio, Param::CollapseRatio)?;
+    check::finite(opts.premature_gap, Param::PrematureGap)?;
     let h0 = head_mean(entropy, opts.smoothing_fraction);
     if h0 <= T::ZERO {
         return Err(Error::out_of_range(Param::Entropy));

@@ -85,9 +85,9 @@ pub fn degeneracy_verdict<T: Real>(
             return Err(Error::out_of_range(p));
         }
     }
-    check::finite(opts.warn, Param::Tol)?;
-    check::finite(opts.critical, Param::Tol)?;
-    check::finite(opts.heterogeneity, Param::Tol)?;
+    check::finite(opts.warn, Param::Warn)?;
+    check::finite(opts.critical, Param::Critical)?;
+    check::finite(opts.heterogeneity, Param::Heterogeneity)?;
     let severity = if observed > opts.critical {
         Severity::Critical
     } else if observed > opts.warn {

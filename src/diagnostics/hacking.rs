@@ -107,9 +107,9 @@ pub fn hacking_ratio<T: Real>(
     }
     fraction(opts.plateau_fraction)?;
     fraction(opts.late_fraction)?;
-    check::finite(opts.phi_hacking, Param::Tol)?;
-    check::finite(opts.phi_suspect, Param::Tol)?;
-    check::finite(opts.min_late_train_gain, Param::Tol)?;
+    check::finite(opts.phi_hacking, Param::PhiHacking)?;
+    check::finite(opts.phi_suspect, Param::PhiSuspect)?;
+    check::finite(opts.min_late_train_gain, Param::MinLateTrainGain)?;
     let tr0 = train[0];
     let ev0 = eval[0];
     check::finite(r_max_train, Param::RMax)?;

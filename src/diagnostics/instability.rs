@@ -13,15 +13,20 @@ pub use crate::stability::{
 };
 
 impl InstabilityVerdict {
-    /// Severity: Overshooting is a warning, AtRisk and Unstable are critical.
+    /// Severity: Unstable is critical; AtRisk (beyond Prop 9 but exactly stable) a warning;
+    /// Overshooting is reported but is not a failure (`Ok`): a damped oscillator overshoots by
+    /// design (spec A.3), and on real runs a fitted `zeta_hat < 1` is mostly noise (it made the
+    /// instability headline fire on 62 % of the shared stable runs).
     pub fn severity(self) -> Severity {
         match self {
-            InstabilityVerdict::Stable => Severity::Ok,
-            InstabilityVerdict::Overshooting => Severity::Warning,
-            InstabilityVerdict::AtRisk | InstabilityVerdict::Unstable => Severity::Critical,
+            InstabilityVerdict::Stable | InstabilityVerdict::Overshooting => Severity::Ok,
+            InstabilityVerdict::AtRisk => Severity::Warning,
+            InstabilityVerdict::Unstable => Severity::Critical,
         }
     }
 }
+
+pub use crate::stability::{level_drop, DropOptions, LevelDrop, DEFAULT_MIN_LOST};
 
 /// Evidence and verdict of the instability diagnostic.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -33,8 +38,22 @@ pub struct InstabilityReport<T: Real> {
     pub prop9_threshold: T,
     /// Exact critical lag `d_c` (NaN without hyperparameters).
     pub critical_lag: T,
+    /// The level-drop (collapse) test on the reward curve ([`level_drop`]); `None` when it was
+    /// not run (too few points, or not asked for).
+    pub level_drop: Option<LevelDrop<T>>,
     /// The verdict.
     pub verdict: InstabilityVerdict,
+}
+
+impl<T: Real> InstabilityReport<T> {
+    /// Add the level-drop test: a detected collapse makes the verdict `Unstable`.
+    pub fn with_level_drop(mut self, drop: Option<LevelDrop<T>>) -> Self {
+        self.level_drop = drop;
+        if drop.is_some_and(|d| d.detected) {
+            self.verdict = InstabilityVerdict::Unstable;
+        }
+        self
+    }
 }
 
 /// Optimizer settings for E4: hyperparameters with the stiffness estimate, the refresh interval
@@ -96,6 +115,7 @@ pub fn instability_report<T: Real>(
         evidence,
         prop9_threshold: prop9,
         critical_lag: d_c,
+        level_drop: None,
         verdict: instability_verdict(&evidence)?,
     })
 }

@@ -28,11 +28,12 @@ pub use degeneracy::{
 };
 pub use hacking::{hacking_ratio, HackingOptions, HackingReport, HackingVerdict};
 pub use instability::{
-    classify_observed, instability_report, instability_verdict, CurveClass, InstabilityEvidence,
-    InstabilityReport, InstabilityVerdict, Optimizer,
+    classify_observed, instability_report, instability_verdict, level_drop, CurveClass,
+    DropOptions, InstabilityEvidence, InstabilityReport, InstabilityVerdict, LevelDrop, Optimizer,
+    DEFAULT_MIN_LOST,
 };
 
-use crate::error::{check, Error, Param, Result};
+use crate::error::{check, Error, ErrorKind, Param, Result};
 use crate::real::Real;
 
 /// How bad a finding is; the headline verdict is the worst severity over the four modes.
@@ -198,6 +199,8 @@ pub struct DiagnoseOptions<T: Real> {
     pub degeneracy: DegeneracyOptions<T>,
     /// E3.
     pub concentration: ConcentrationOptions<T>,
+    /// E4 curve evidence (level-drop test).
+    pub drop: DropOptions<T>,
 }
 
 /// Result of [`diagnose`]: a report per mode (`None` when its inputs were absent) and the headline.
@@ -218,6 +221,42 @@ pub struct Diagnosis<T: Real> {
     pub headline: Headline,
     /// Its severity.
     pub severity: Severity,
+    /// Why each diagnostic that did not run was skipped.
+    pub skipped: Skipped,
+    /// The thresholds the verdicts were taken with.
+    pub options: DiagnoseOptions<T>,
+}
+
+/// Why a diagnostic did not run (C code in brackets).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[repr(u32)]
+pub enum SkipReason {
+    /// It ran (0).
+    Ran = 0,
+    /// Its series is absent: eval reward (E1), entropy (E3), zero-std fraction (E2) (1).
+    NoSeries = 1,
+    /// The group size `G` is unknown (E2) (2).
+    NoGroupSize = 2,
+    /// It normalises by a reward bound that is infinite (E1: `r_max`, `r_max_eval`; E2: `r_min`,
+    /// `r_max`) (3).
+    UnboundedReward = 3,
+    /// Too few points for its windows (the level-drop test needs `3 max(5, 0.05 n)`) (4).
+    TooFewPoints = 4,
+}
+
+/// Skip reasons of [`diagnose`], one per diagnostic (`Ran` for those that ran).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Skipped {
+    /// E1 reward hacking.
+    pub hacking: SkipReason,
+    /// E2 advantage degeneracy.
+    pub degeneracy: SkipReason,
+    /// E3 policy concentration.
+    pub concentration: SkipReason,
+    /// E4 level-drop test (the rest of E4 always runs).
+    pub level_drop: SkipReason,
 }
 
 /// What [`diagnose`] needs from a fit of the reward curve (the predictor's
@@ -263,7 +302,21 @@ pub fn diagnose<T: Real>(
     let plateau = check::finite(fit.plateau, Param::RStar)?;
     let zeta_hat = fit.zeta_hat;
     let class = classify_observed(r, plateau).ok();
-    let instability = instability_report(input.optimizer, zeta_hat, class)?;
+    let drop = match level_drop(r, input.r_min, &opts.drop) {
+        Ok(d) => Some(d),
+        Err(e) if e.kind() == ErrorKind::TooFewPoints => None,
+        Err(e) => return Err(e),
+    };
+    // the observed curve's class is evidence, but `Oscillatory` alone is not a verdict here: the
+    // noise-aware classifier counts wander as crossings (3 of the 32 shared stable runs); the
+    // curve's instability evidence is the level-drop test
+    let mut instability = instability_report(
+        input.optimizer,
+        zeta_hat,
+        class.filter(|&c| c != CurveClass::Oscillatory),
+    )?
+    .with_level_drop(drop);
+    instability.evidence.class = class;
     // E1 and the premature-concentration test normalise by the headroom `r_max - R(0)`, E2 by
     // the reward range: with an unbounded reward (infinite bound) they are skipped.
     let bounded = input.r_min.is_finite() && input.r_max.is_finite();
@@ -304,6 +357,29 @@ pub fn diagnose<T: Real>(
         concentration.map_or(Severity::Ok, |c| c.severity()),
         instability.verdict.severity(),
     );
+    let skipped = Skipped {
+        hacking: match input.eval_reward {
+            None => SkipReason::NoSeries,
+            Some(_) if hacking.is_none() => SkipReason::UnboundedReward,
+            Some(_) => SkipReason::Ran,
+        },
+        degeneracy: match (input.zero_std_frac, input.group_size) {
+            (None, _) => SkipReason::NoSeries,
+            (Some(_), None) => SkipReason::NoGroupSize,
+            _ if degeneracy.is_none() => SkipReason::UnboundedReward,
+            _ => SkipReason::Ran,
+        },
+        concentration: if concentration.is_some() {
+            SkipReason::Ran
+        } else {
+            SkipReason::NoSeries
+        },
+        level_drop: if instability.level_drop.is_some() {
+            SkipReason::Ran
+        } else {
+            SkipReason::TooFewPoints
+        },
+    };
     Ok(Diagnosis {
         hacking,
         degeneracy,
@@ -312,5 +388,7 @@ pub fn diagnose<T: Real>(
         plateau,
         headline: head,
         severity,
+        skipped,
+        options: *opts,
     })
 }

@@ -128,7 +128,7 @@ fn validate<'a, T: Real, const C: usize>(
 fn span_of<T: Real>(data: &[Curve<'_, T>]) -> T {
     // bounds for the time origin 0: the largest time in the data
     data.iter()
-        .map(|c| cv_span(c) + c.t.first().copied().unwrap_or(T::ZERO).max(T::ZERO))
+        .map(|c| cv_span(c) + c.t_min.max(T::ZERO))
         .fold(T::ZERO, |a, b| a.max(b))
 }
 
@@ -144,6 +144,7 @@ fn fit_one<T: Real>(set: ParamSet, cv: &Curve<'_, T>, opts: &Options<T>) -> Resu
         &starts[..count],
         (&lo, &hi),
         opts,
+        false,
     )
 }
 
@@ -194,7 +195,7 @@ pub fn group_invariance<T: Real, const C: usize>(
     }
     let (lo, hi) = set.default_bounds(span_of(data));
     clamp_starts(&mut starts[..m], &lo, &hi);
-    let shared = fit_data(set, data, T::ZERO, &starts[..m], (&lo, &hi), opts)?;
+    let shared = fit_data(set, data, T::ZERO, &starts[..m], (&lo, &hi), opts, false)?;
     let rss_shared = T::TWO * shared.cost;
     let df1 = p * (m - 1);
     let df2 = n_total.saturating_sub(p * m);

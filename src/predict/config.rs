@@ -125,12 +125,12 @@ impl<T: Real> Config<T> {
             return Err(Error::out_of_range(Param::N));
         }
         check::positive(self.interval_scale, Param::Z)?;
-        check::non_negative(self.drift, Param::Tol)?;
+        check::non_negative(self.drift, Param::Drift)?;
         check::non_negative(self.huber_k, Param::LossScale)?;
-        check::non_negative(self.stop_gain, Param::Tol)?;
-        check::non_negative(self.collapse_drop, Param::Tol)?;
-        check::non_negative(self.level_half_life, Param::Tol)?;
-        check::non_negative(self.gain_shrink, Param::Tol)?;
+        check::non_negative(self.stop_gain, Param::StopGain)?;
+        check::non_negative(self.collapse_drop, Param::CollapseDrop)?;
+        check::non_negative(self.level_half_life, Param::LevelHalfLife)?;
+        check::non_negative(self.gain_shrink, Param::GainShrink)?;
         check::non_negative(self.min_stop_points, Param::N)?;
         Ok(())
     }

@@ -9,7 +9,7 @@ use crate::error::{Error, ErrorKind, Param};
 use crate::fit::{self, Curve, Loss};
 use crate::numerics::stats::first_difference_sd;
 use crate::real::{c, Real};
-use crate::stability::InstabilityVerdict;
+use crate::stability::{level_drop_by, DropOptions, InstabilityVerdict, LevelDrop};
 
 /// The online predictor: a fixed window of `N` points, candidate fits, the AICc choice.
 ///
@@ -222,10 +222,20 @@ impl<T: Real, const N: usize> Predictor<T, N> {
             Err(e) if e.kind() == ErrorKind::Constant => None,
             Err(e) => return Err(e),
         };
+        // the level-drop test on the window's rewards (a merged point is a block mean: after a
+        // compaction the test sees a coarser series)
+        let collapsed = level_drop_by(
+            n,
+            |i| pts.get(i).map_or(T::NAN, |p| p.reward),
+            cfg.reward_min,
+            &DropOptions::default(),
+        )
+        .is_ok_and(|d| d.detected);
         // nothing fails from here on: the snapshot is rebuilt in place (warm starts read the
         // previous parameters of each candidate)
         let loss = huber_loss(cfg.huber_k, y, w);
         let snap = &mut self.snap;
+        snap.collapsed = collapsed;
         let level_aicc = match &cv {
             Some(cv) => {
                 for s in snap.table.parametric_mut() {
@@ -345,6 +355,26 @@ impl<T: Real, const N: usize> Predictor<T, N> {
     /// Instability risk from the fitted curve ([`Snapshot::instability`] of [`Predictor::fit`]).
     pub fn instability(&mut self) -> Result<InstabilityVerdict, Error> {
         self.fit()?.instability()
+    }
+
+    /// The evidence of the level-drop (collapse) test behind [`Snapshot::instability`]: the test
+    /// of [`crate::stability::level_drop`] (default options, floor `reward_min`) on the window's
+    /// rewards; `None` with too few points. Once the window has been compacted its older points
+    /// are block means (see [`Window::compact`]), so the test then sees a coarser series.
+    /// O(window) cost.
+    pub fn level_drop(&self) -> Result<Option<LevelDrop<T>>, Error> {
+        let pts = self.window.points();
+        let y = |i: usize| pts.get(i).map_or(T::NAN, |p| p.reward);
+        match level_drop_by(
+            pts.len(),
+            y,
+            self.snap.cfg.reward_min,
+            &DropOptions::default(),
+        ) {
+            Ok(d) => Ok(Some(d)),
+            Err(e) if e.kind() == ErrorKind::TooFewPoints => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Early-stop advice for training on until `horizon_step` ([`Snapshot::advice`] of

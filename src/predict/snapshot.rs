@@ -140,6 +140,8 @@ pub struct Snapshot<T: Real> {
     pub(super) last_step: T,
     /// Raw points behind the window: the sum of its weights.
     pub(super) evidence: T,
+    /// The level-drop test on the window detected a collapse ([`Predictor::level_drop`]).
+    pub(super) collapsed: bool,
 }
 
 impl<T: Real> Snapshot<T> {
@@ -158,6 +160,7 @@ impl<T: Real> Snapshot<T> {
             origin: T::ZERO,
             last_step: T::ZERO,
             evidence: T::ZERO,
+            collapsed: false,
         }
     }
 
@@ -402,13 +405,20 @@ impl<T: Real> Snapshot<T> {
         }
     }
 
-    /// Instability risk from the fitted curve (spec E4 with the fitted `zeta_hat`).
+    /// Instability risk (spec E4 without hyperparameters): `Unstable` when the level-drop test
+    /// on the window detected a collapse at this refit ([`Predictor::level_drop`] gives its
+    /// numbers), else from the fitted damping `zeta_hat` (Overshooting below 1).
     pub fn instability(&self) -> Result<InstabilityVerdict, Error> {
-        instability_verdict(&InstabilityEvidence {
+        let v = instability_verdict(&InstabilityEvidence {
             margin: None,
             exactly_unstable: None,
             zeta_hat: self.zeta_hat(),
             class: None,
+        })?;
+        Ok(if self.collapsed {
+            InstabilityVerdict::Unstable
+        } else {
+            v
         })
     }
 
@@ -421,10 +431,12 @@ impl<T: Real> Snapshot<T> {
         })
     }
 
-    /// Early-stop advice for training on until `horizon_step`: `StopDiverging` when the regime is
-    /// collapsing or the fitted damping is unstable; `StopPlateau` when `plateau - current` is
-    /// below `stop_gain * scale` and at least [`Config::min_stop_points`] raw points were seen
-    /// (a flat start of a few points is not evidence of a plateau); `Continue` otherwise.
+    /// Early-stop advice for training on until `horizon_step`: `StopDiverging` when the
+    /// instability verdict is `Unstable` (a collapse confirmed by the level-drop test; a
+    /// `Collapsing` regime alone, a forecast, is not enough and gives `Continue`); `StopPlateau`
+    /// when `plateau - current` is below `stop_gain * scale` and at least
+    /// [`Config::min_stop_points`] raw points were seen (a flat start of a few points is not
+    /// evidence of a plateau); `Continue` otherwise.
     pub fn advice(&self, horizon_step: T) -> Result<Advice<T>, Error> {
         Ok(self.predict(horizon_step)?.advice)
     }
@@ -436,9 +448,10 @@ impl<T: Real> Snapshot<T> {
         let current = self.current()?;
         let regime = self.regime();
         let instability = self.instability()?;
-        let kind = if regime == RunRegime::Collapsing || instability == InstabilityVerdict::Unstable
-        {
+        let kind = if instability == InstabilityVerdict::Unstable {
             AdviceKind::StopDiverging
+        } else if regime == RunRegime::Collapsing {
+            AdviceKind::Continue
         } else if plateau.value - current < self.cfg.stop_gain * self.scale
             && self.evidence >= self.cfg.min_stop_points
         {

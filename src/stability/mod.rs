@@ -15,9 +15,12 @@
 //! lives in `spectrum`; the instability verdict of the diagnostics (spec E4) in `instability`.
 
 mod instability;
+mod level_drop;
 mod spectrum;
 
 pub use instability::{instability_verdict, InstabilityEvidence, InstabilityVerdict};
+pub(crate) use level_drop::level_drop_by;
+pub use level_drop::{level_drop, DropOptions, LevelDrop, DEFAULT_MIN_LOST};
 use spectrum::{constant_lag_spectrum, periodic_spectrum};
 
 use crate::bandit::{Bandit, Lag};
