@@ -118,6 +118,51 @@
 #define GRPO_PREDICTOR_WINDOW 256
 
 /**
+ * `grpo_prediction.advice`: not enough data yet (counts as continue).
+ */
+#define GRPO_ADVICE_NOT_READY 0
+
+/**
+ * `grpo_prediction.advice`: continue training.
+ */
+#define GRPO_ADVICE_CONTINUE 1
+
+/**
+ * `grpo_prediction.advice`: stop, the remaining gain to the horizon is not worth it.
+ */
+#define GRPO_ADVICE_STOP_PLATEAU 2
+
+/**
+ * `grpo_prediction.advice`: stop, the run is collapsing (regime collapsing, dynamics unstable).
+ */
+#define GRPO_ADVICE_STOP_COLLAPSING 3
+
+/**
+ * `grpo_prediction.regime`: not fitted yet.
+ */
+#define GRPO_REGIME_UNKNOWN 0
+
+/**
+ * `grpo_prediction.regime`: flat.
+ */
+#define GRPO_REGIME_FLAT 1
+
+/**
+ * `grpo_prediction.regime`: saturating (damped).
+ */
+#define GRPO_REGIME_SATURATING 2
+
+/**
+ * `grpo_prediction.regime`: oscillating (zeta < 1).
+ */
+#define GRPO_REGIME_OSCILLATING 3
+
+/**
+ * `grpo_prediction.regime`: collapsing.
+ */
+#define GRPO_REGIME_COLLAPSING 4
+
+/**
  * The run's known settings. Field names and order are part of the ABI.
  */
 typedef struct grpo_calibrate_settings {
@@ -703,6 +748,52 @@ typedef struct grpo_fit_result {
 } grpo_fit_result;
 
 /**
+ * Predictor settings for `grpo_predictor_init_config`; fill with
+ * `grpo_predictor_config_default()` and change what you need. The stop rule: stop when the
+ * upper `confidence` bound of the gain to the horizon is below
+ * `min_gain + min_gain_share * (observed p90 - p10 spread)`, at `confirmations` consecutive
+ * predictions (with new points in between), after at least `min_points` points.
+ */
+typedef struct grpo_predictor_config {
+  /**
+   * Lowest possible reward (may be -INFINITY; default -INFINITY).
+   */
+  double reward_min;
+  /**
+   * Highest possible reward (may be +INFINITY; default +INFINITY).
+   */
+  double reward_max;
+  /**
+   * Absolute minimum gain (reward units, >= 0; default 0).
+   */
+  double min_gain;
+  /**
+   * Minimum gain as a share of the observed p90 - p10 spread (>= 0; default 0.05).
+   */
+  double min_gain_share;
+  /**
+   * Confidence of a stop, in (0.5, 1) (default 0.8).
+   */
+  double confidence;
+  /**
+   * Fewest points seen before any stop (>= 0; default 20).
+   */
+  double min_points;
+  /**
+   * Weight of the power-law component of the forecast, in [0, 1] (default 0.5).
+   */
+  double power_weight;
+  /**
+   * Interval factor of the forecast (> 0; default 0.24, calibrated).
+   */
+  double interval_k;
+  /**
+   * Consecutive predictions at which the stop criterion must hold (>= 1; default 1).
+   */
+  uint32_t confirmations;
+} grpo_predictor_config;
+
+/**
  * Everything the predictor says for one horizon. Intervals are clipped to the reward bounds given
  * to `grpo_predictor_init`.
  */
@@ -1006,6 +1097,11 @@ void grpo_fit_options_default(struct grpo_fit_options *o);
 int32_t grpo_fit(const double *t, const double *y, const double *w_or_null, size_t n, const struct grpo_fit_options *o, struct grpo_fit_result *out);
 
 /**
+ * The default predictor settings (unbounded rewards).
+ */
+struct grpo_predictor_config grpo_predictor_config_default(void);
+
+/**
  * Bytes of caller memory one predictor needs.
  */
 size_t grpo_predictor_size(void);
@@ -1025,6 +1121,16 @@ size_t grpo_predictor_align(void);
  * `mem` must be NULL or point to `mem_len` writable bytes owned by the caller.
  */
 int32_t grpo_predictor_init(void *mem, size_t mem_len, double reward_min, double reward_max);
+
+/**
+ * Initialise a predictor like `grpo_predictor_init`, with the settings `cfg` (see
+ * `grpo_predictor_config`; a bad setting gives `GRPO_ERR_OUT_OF_RANGE` / `GRPO_ERR_NON_FINITE`
+ * and leaves the memory untouched).
+ *
+ * # Safety
+ * `mem` as for `grpo_predictor_init`; `cfg` NULL or readable.
+ */
+int32_t grpo_predictor_init_config(void *mem, size_t mem_len, const struct grpo_predictor_config *cfg);
 
 /**
  * Feed one point. NaN/infinite values (`GRPO_ERR_NON_FINITE`) and steps not above the last one

@@ -264,36 +264,46 @@ params! {
     Status = 63 => "status",
     /// Predictor setting `drift` (allowed level drift).
     Drift = 64 => "drift",
-    /// Predictor setting `stop_gain` (smallest worthwhile gain).
-    StopGain = 65 => "stop_gain",
     /// Predictor setting `collapse_drop` (drop that counts as a collapse).
-    CollapseDrop = 66 => "collapse_drop",
+    CollapseDrop = 65 => "collapse_drop",
     /// Predictor setting `level_half_life`.
-    LevelHalfLife = 67 => "level_half_life",
+    LevelHalfLife = 66 => "level_half_life",
     /// Predictor setting `gain_shrink`.
-    GainShrink = 68 => "gain_shrink",
+    GainShrink = 67 => "gain_shrink",
     /// Diagnostics threshold `phi_hacking`.
-    PhiHacking = 69 => "phi_hacking",
+    PhiHacking = 68 => "phi_hacking",
     /// Diagnostics threshold `phi_suspect`.
-    PhiSuspect = 70 => "phi_suspect",
+    PhiSuspect = 69 => "phi_suspect",
     /// Diagnostics threshold `min_late_train_gain`.
-    MinLateTrainGain = 71 => "min_late_train_gain",
+    MinLateTrainGain = 70 => "min_late_train_gain",
     /// Diagnostics threshold `warn`.
-    Warn = 72 => "warn",
+    Warn = 71 => "warn",
     /// Diagnostics threshold `critical`.
-    Critical = 73 => "critical",
+    Critical = 72 => "critical",
     /// Diagnostics threshold `heterogeneity`.
-    Heterogeneity = 74 => "heterogeneity",
+    Heterogeneity = 73 => "heterogeneity",
     /// Diagnostics threshold `collapse_ratio`.
-    CollapseRatio = 75 => "collapse_ratio",
+    CollapseRatio = 74 => "collapse_ratio",
     /// Diagnostics threshold `premature_gap`.
-    PrematureGap = 76 => "premature_gap",
+    PrematureGap = 75 => "premature_gap",
+    /// Absolute minimum gain of the predictor's stop rule.
+    MinGain = 76 => "min_gain",
+    /// Minimum gain of the stop rule as a share of the observed spread.
+    MinGainShare = 77 => "min_gain_share",
+    /// Confidence of the stop rule.
+    Confidence = 78 => "confidence",
+    /// Confirmations of the stop rule.
+    Confirmations = 79 => "confirmations",
+    /// Weight of the power-law component of the forecast combination.
+    PowerWeight = 80 => "power_weight",
+    /// Interval factor of the forecast combination.
+    IntervalK = 81 => "interval_k",
     /// The optimizer's learning rate setting (or per-step column) of a calibration.
-    Lr = 77 => "lr",
+    Lr = 82 => "lr",
     /// Adam's `beta1` (momentum) setting of a calibration.
-    Beta1 = 78 => "beta1",
+    Beta1 = 83 => "beta1",
     /// The gain of a reward curve (plateau minus first reward).
-    Gain = 79 => "gain",
+    Gain = 84 => "gain",
 }
 
 /// An error: what went wrong ([`ErrorKind`]) and with which input ([`Param`]).

@@ -239,7 +239,7 @@ static void stream(size_t n, double lo, double hi) {
     check(s, "grpo_predictor_predict");
     if (p.advice != last_advice) {
       print_prediction("advice-change", steps[i], &p);
-      if (p.advice != 1 && !stopped) {
+      if ((p.advice == GRPO_ADVICE_STOP_PLATEAU || p.advice == GRPO_ADVICE_STOP_COLLAPSING) && !stopped) {
         printf("would stop at step=%.6g (point %zu of %zu)\n", steps[i], i + 1, n);
         stopped = 1;
       }

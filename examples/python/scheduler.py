@@ -105,6 +105,8 @@ def num(x):
     return "%.6f" % x
 
 
+# grpo_dynamics.h: GRPO_ADVICE_CONTINUE 1, GRPO_ADVICE_STOP_PLATEAU 2, GRPO_ADVICE_STOP_COLLAPSING 3
+GRPO_ADVICE_STOP_PLATEAU, GRPO_ADVICE_STOP_COLLAPSING = 2, 3
 ADVICE = {1: "continue", 2: "stop-plateau", 3: "stop-unstable"}
 REGIME = {1: "flat", 2: "saturating", 3: "oscillating", 4: "collapsing"}
 MODEL = {1: "constant", 2: "saturation", 3: "critical", 4: "oscillator"}
@@ -216,7 +218,7 @@ def stream(steps, rewards, lo, hi):
         check(s, "grpo_predictor_predict")
         if p.advice != last_advice:
             print_prediction("advice-change", steps[i], p)
-            if p.advice != 1 and not stopped:
+            if p.advice in (GRPO_ADVICE_STOP_PLATEAU, GRPO_ADVICE_STOP_COLLAPSING) and not stopped:
                 print("would stop at step=%.6g (point %d of %d)" % (steps[i], i + 1, n))
                 stopped = True
             last_advice = p.advice

@@ -504,7 +504,7 @@ class Predictor:
 
     Feed ``(step, reward)`` points as they are logged (:meth:`push`, :meth:`push_many`), ask
     :meth:`predict` for the plateau, the reward at a horizon step and the advice. Fixed memory:
-    ``window`` points (64, 256 = the C ABI's, 1024 or 4096); longer histories are compacted
+    ``window`` points (64, 256 = the Rust default and the C ABI's, 1024 or 4096); longer histories are compacted
     pairwise. Refits are lazy (on the first question after new points) and run with the GIL
     released. Settings left ``None`` take the Rust defaults.
 
@@ -522,7 +522,7 @@ class Predictor:
         reward_min: float = 0.0,
         reward_max: float = 1.0,
         *,
-        window: int = 256,
+        window: int = _core.DEFAULT_WINDOW,
         refit_every: Optional[int] = None,
         min_points: Optional[int] = None,
         interval_scale: Optional[float] = None,

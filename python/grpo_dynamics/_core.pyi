@@ -14,6 +14,8 @@ F64 = npt.NDArray[np.float64]
 P5 = Tuple[float, float, float, float, float]
 F6 = Tuple[float, float, float, float, float, float]
 
+DEFAULT_WINDOW: int
+
 def version() -> str: ...
 def error_tables() -> Tuple[List[Tuple[int, str, str]], List[Tuple[int, str]]]: ...
 

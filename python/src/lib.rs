@@ -27,6 +27,7 @@ fn version() -> &'static str {
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add("DEFAULT_WINDOW", grpo_dynamics::predict::DEFAULT_WINDOW)?;
     m.add_function(wrap_pyfunction!(error::error_tables, m)?)?;
     trajectory::register(m)?;
     fit::register(m)?;

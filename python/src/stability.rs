@@ -4,7 +4,7 @@
 use crate::error::{err, vec, IntoPy};
 use grpo_dynamics::bandit::{Bandit, Kl, Lag, Normalization};
 use grpo_dynamics::noise;
-use grpo_dynamics::stability::{largest_stable_eta, Hyper, Regime};
+use grpo_dynamics::stability::{largest_stable_eta, CurveClass, Hyper};
 use grpo_dynamics::{ErrorKind, Param};
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
@@ -24,11 +24,11 @@ pub fn lag(s: &str) -> PyResult<Lag> {
 }
 
 /// Snake-case name of a linear / trajectory regime.
-pub fn regime_name(r: Regime) -> &'static str {
+pub fn regime_name(r: CurveClass) -> &'static str {
     match r {
-        Regime::Monotone => "monotone",
-        Regime::Overshooting => "overshooting",
-        Regime::Oscillatory => "oscillatory",
+        CurveClass::Monotone => "monotone",
+        CurveClass::Overshooting => "overshooting",
+        CurveClass::Oscillatory => "oscillatory",
     }
 }
 

@@ -1,8 +1,10 @@
 //! The online predictor: a [`Window`] of points, refitted into a [`Snapshot`] of candidate fits.
 
 use super::candidates::{anchor, fit_candidate, Candidate, ParamBox};
+use super::combine::{self, Confirmations, CURRENT_FRACTION};
 use super::config::Config;
-use super::snapshot::{Advice, Forecast, Prediction, RunRegime, Snapshot};
+use super::power::PowerLaw;
+use super::snapshot::{Advice, AdviceKind, Forecast, Prediction, RunRegime, Snapshot};
 use super::window::{Point, Rejected, Window};
 use super::ModelKind;
 use crate::error::{Error, ErrorKind, Param};
@@ -64,6 +66,8 @@ pub struct Predictor<T: Real, const N: usize = DEFAULT_WINDOW> {
     fitted: bool,
     /// The last refit (and the settings).
     snap: Snapshot<T>,
+    /// Consecutive evaluations at which the stop criterion held.
+    confirm: Confirmations<T>,
 }
 
 /// Default window capacity of [`Predictor`]: 256 points (6 KiB of window in `f64`), the
@@ -94,6 +98,7 @@ impl<T: Real, const N: usize> Predictor<T, N> {
             since_fit: 0,
             fitted: false,
             snap: Snapshot::empty(cfg),
+            confirm: Confirmations::default(),
         })
     }
 
@@ -299,6 +304,15 @@ impl<T: Real, const N: usize> Predictor<T, N> {
         snap.origin = origin;
         snap.last_step = pts.last().map_or(origin, |p| p.step);
         snap.evidence = pts.iter().fold(T::ZERO, |a, p| (a + p.weight).min(T::MAX));
+        // the combination's own figures (raw steps, relative weights)
+        for (i, p) in pts.iter().enumerate() {
+            tb[i] = p.step;
+        }
+        snap.power = PowerLaw::fit(&tb[..n], &yb[..n], &wb[..n]);
+        let mut buf = [(T::ZERO, T::ZERO); N];
+        snap.spread = combine::spread(pts, &mut buf);
+        snap.noise = combine::noise_sd(pts, &mut buf);
+        snap.recent = combine::tail_level(pts, c(CURRENT_FRACTION));
         self.fitted = true;
         self.stale = false;
         self.since_fit = 0;
@@ -378,14 +392,24 @@ impl<T: Real, const N: usize> Predictor<T, N> {
     }
 
     /// Early-stop advice for training on until `horizon_step` ([`Snapshot::advice`] of
-    /// [`Predictor::fit`]).
+    /// [`Predictor::fit`], a stop confirmed at [`Config::confirmations`] consecutive
+    /// evaluations with new points in between).
     pub fn advice(&mut self, horizon_step: T) -> Result<Advice<T>, Error> {
-        self.fit()?.advice(horizon_step)
+        Ok(self.predict(horizon_step)?.advice)
     }
 
-    /// Everything at once for `horizon_step` ([`Snapshot::predict`] of [`Predictor::fit`]).
+    /// Everything at once for `horizon_step` ([`Snapshot::predict`] of [`Predictor::fit`], the
+    /// advice confirmed as in [`Predictor::advice`]).
     pub fn predict(&mut self, horizon_step: T) -> Result<Prediction<T>, Error> {
-        self.fit()?.predict(horizon_step)
+        let mut pr = self.fit()?.predict(horizon_step)?;
+        let evidence = self.snap.evidence;
+        let holds = pr.advice.confirmed > 0;
+        let run = self.confirm.record(evidence, holds);
+        pr.advice.confirmed = run;
+        if holds && run < self.snap.cfg.confirmations {
+            pr.advice.kind = AdviceKind::Continue;
+        }
+        Ok(pr)
     }
 }
 

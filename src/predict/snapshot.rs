@@ -5,7 +5,9 @@
 //! same fit cost one refit (see [`Predictor::fit`]).
 
 use super::candidates::{not_ready, ModelKind, Table};
+use super::combine::{self, normal_quantile};
 use super::config::Config;
+use super::power::PowerLaw;
 use crate::diagnostics::CurveFit;
 use crate::error::{check, Error, ErrorKind, Param};
 use crate::numerics::roots::first_passage;
@@ -80,7 +82,7 @@ pub struct Forecast<T> {
 pub struct Advice<T> {
     /// What to do.
     pub kind: AdviceKind,
-    /// Local level at the last observed step ([`Snapshot::current`]).
+    /// Current level: the mean reward of the last 5 % of the raw points seen (at least 3).
     pub current: T,
     /// Predicted plateau.
     pub plateau: T,
@@ -88,6 +90,15 @@ pub struct Advice<T> {
     pub expected_gain: T,
     /// The step the expected gain refers to (the horizon asked for).
     pub at_step: T,
+    /// Lower end of the 80 % interval of the gain (before clipping to the reward bounds).
+    pub gain_lo80: T,
+    /// Upper end of the 80 % interval of the gain.
+    pub gain_hi80: T,
+    /// The minimum gain the stop rule tests against (`min_gain + min_gain_share * spread`).
+    pub min_gain: T,
+    /// Consecutive evaluations at which the stop criterion held, this one included (a
+    /// [`Snapshot`] alone sees one evaluation: 0 or 1; the [`Predictor`] counts across pushes).
+    pub confirmed: u32,
 }
 
 /// Everything the predictor says at once (the C `grpo_prediction`).
@@ -142,6 +153,14 @@ pub struct Snapshot<T: Real> {
     pub(super) evidence: T,
     /// The level-drop test on the window detected a collapse ([`Predictor::level_drop`]).
     pub(super) collapsed: bool,
+    /// Power-law component of the combination.
+    pub(super) power: Option<PowerLaw<T>>,
+    /// Weighted p90 - p10 spread of the window's rewards.
+    pub(super) spread: T,
+    /// Noise level of the window (median absolute first difference).
+    pub(super) noise: T,
+    /// Current level (mean of the last 5 % of the raw points) and the raw points behind it.
+    pub(super) recent: (T, T),
 }
 
 impl<T: Real> Snapshot<T> {
@@ -161,6 +180,10 @@ impl<T: Real> Snapshot<T> {
             last_step: T::ZERO,
             evidence: T::ZERO,
             collapsed: false,
+            power: None,
+            spread: T::ZERO,
+            noise: T::ZERO,
+            recent: (T::NAN, T::ZERO),
         }
     }
 
@@ -304,8 +327,44 @@ impl<T: Real> Snapshot<T> {
         if t < T::ZERO {
             return Err(Error::out_of_range(Param::Horizon));
         }
+        Ok(self.combine(self.oscillator_at(t)?, step))
+    }
+
+    /// The oscillator family's forecast (Akaike-best candidate, anchored, clipped) at `t` since
+    /// the first point.
+    fn oscillator_at(&self, t: T) -> Result<T, Error> {
         let parts = self.anchored_parts(Some(t));
-        self.mixture(&parts, t - self.t_last)
+        Ok(self.mixture(&parts, t - self.t_last)?.value)
+    }
+
+    /// The forecast combination at `step` given the oscillator family's forecast `osc` (see
+    /// `src/predict/combine.rs`).
+    fn combine(&self, osc: T, step: T) -> Forecast<T> {
+        let clip = |x: T| x.max(self.cfg.reward_min).min(self.cfg.reward_max);
+        let wp = self.cfg.power_weight;
+        let pow = self.power.map(|l| l.at(step)).filter(|v| v.is_finite());
+        let m = match pow {
+            Some(p) if wp > T::ZERO => (T::ONE - wp) * clip(osc) + wp * clip(p),
+            _ => osc,
+        };
+        let h80 = combine::half_width80(
+            self.cfg.interval_k,
+            self.spread,
+            step - self.last_step,
+            self.last_step - self.origin,
+            self.noise,
+            self.recent.1,
+        );
+        let sd = h80 / c::<T>(Z80);
+        let z95: T = c(Z95);
+        Forecast {
+            value: clip(m),
+            sd,
+            lo80: clip(m - h80),
+            hi80: clip(m + h80),
+            lo95: clip(m - z95 * sd),
+            hi95: clip(m + z95 * sd),
+        }
     }
 
     /// Local level at the last observed step: the best model's fitted reward there plus its
@@ -361,6 +420,10 @@ impl<T: Real> Snapshot<T> {
 
     /// RunRegime of the run (see [`RunRegime`]).
     pub fn regime(&self) -> RunRegime {
+        if self.collapsed {
+            // the level-drop test on the window confirmed a collapse
+            return RunRegime::Collapsing;
+        }
         let plateau = self.best_plateau();
         if plateau < self.best_level - self.cfg.collapse_drop * self.scale {
             // a damped oscillation overshoots its plateau by design: the drop is a collapse only
@@ -431,12 +494,24 @@ impl<T: Real> Snapshot<T> {
         })
     }
 
-    /// Early-stop advice for training on until `horizon_step`: `StopDiverging` when the
-    /// instability verdict is `Unstable` (a collapse confirmed by the level-drop test; a
-    /// `Collapsing` regime alone, a forecast, is not enough and gives `Continue`); `StopPlateau`
-    /// when `plateau - current` is below `stop_gain * scale` and at least
-    /// [`Config::min_stop_points`] raw points were seen (a flat start of a few points is not
-    /// evidence of a plateau); `Continue` otherwise.
+    /// Early-stop advice for training on until `horizon_step`, from the predictive distribution
+    /// of the remaining gain `G = f(horizon) - current` (combination forecast `f` with its
+    /// standard deviation `sd`, current level of the last 5 % of the points):
+    ///
+    /// ```text
+    /// g_min = min_gain + min_gain_share * s                  (s: observed p90 - p10 spread)
+    /// stop  <=> G + z_c sd < g_min, i.e. P(G > g_min) < 1 - c,  c = confidence, z_c its quantile
+    /// ```
+    ///
+    /// with at least [`Config::min_stop_points`] raw points seen; such a stop is `StopPlateau`.
+    /// `StopDiverging` when the level-drop test on the window confirmed a collapse (the regime is
+    /// then [`RunRegime::Collapsing`] and the instability verdict `Unstable`). When the regime is
+    /// `Collapsing` without a confirmed drop, the same gain test is made with the oscillator
+    /// family's forecast alone (the power law cannot fall); it stops only as a plateau and only
+    /// when the combination's own test holds too, so a plateau stop always implies that the lower
+    /// 80 % bound of the gain ([`Advice::gain_lo80`]) is below `g_min` (`c > 1/2`). `Continue`
+    /// otherwise. A snapshot answers for one evaluation; [`Predictor::advice`] also requires
+    /// [`Config::confirmations`] consecutive evaluations.
     pub fn advice(&self, horizon_step: T) -> Result<Advice<T>, Error> {
         Ok(self.predict(horizon_step)?.advice)
     }
@@ -445,20 +520,24 @@ impl<T: Real> Snapshot<T> {
     pub fn predict(&self, horizon_step: T) -> Result<Prediction<T>, Error> {
         let at_horizon = self.reward_at(horizon_step)?;
         let plateau = self.plateau()?;
-        let current = self.current()?;
         let regime = self.regime();
         let instability = self.instability()?;
-        let kind = if instability == InstabilityVerdict::Unstable {
-            AdviceKind::StopDiverging
-        } else if regime == RunRegime::Collapsing {
-            AdviceKind::Continue
-        } else if plateau.value - current < self.cfg.stop_gain * self.scale
-            && self.evidence >= self.cfg.min_stop_points
-        {
-            AdviceKind::StopPlateau
-        } else {
-            AdviceKind::Continue
+        let current = self.recent.0;
+        let gain = at_horizon.value - current;
+        let z: T = c(normal_quantile(self.cfg.confidence.to_f64()));
+        let min_gain = self.cfg.min_gain + self.cfg.min_gain_share * self.spread;
+        let enough = self.evidence >= self.cfg.min_stop_points;
+        let plateau_test = gain + z * at_horizon.sd < min_gain;
+        // a collapse confirmed by the level-drop test (regime Collapsing, verdict Unstable)
+        let confirmed =
+            regime == RunRegime::Collapsing && instability == InstabilityVerdict::Unstable;
+        let holds = enough && (confirmed || plateau_test);
+        let kind = match (holds, confirmed) {
+            (false, _) => AdviceKind::Continue,
+            (true, true) => AdviceKind::StopDiverging,
+            (true, false) => AdviceKind::StopPlateau,
         };
+        let z80: T = c(Z80);
         Ok(Prediction {
             plateau,
             horizon: horizon_step,
@@ -470,8 +549,12 @@ impl<T: Real> Snapshot<T> {
                 kind,
                 current,
                 plateau: plateau.value,
-                expected_gain: at_horizon.value - current,
+                expected_gain: gain,
                 at_step: horizon_step,
+                gain_lo80: gain - z80 * at_horizon.sd,
+                gain_hi80: gain + z80 * at_horizon.sd,
+                min_gain,
+                confirmed: holds as u32,
             },
             r2: self.r2(),
         })

@@ -66,6 +66,14 @@ class TrialForecast:
         self.best: Optional[float] = None
         self.last_prediction: Dict[Any, Prediction] = {}
 
+    def __getstate__(self) -> Dict[str, Any]:
+        # Ray pickles stoppers and schedulers into its experiment checkpoints: the settings and
+        # the best value travel, the per-trial predictors (compiled objects) do not; a restored
+        # sweep rebuilds each trial's forecast from the reports that follow.
+        state = self.__dict__.copy()
+        state["_trials"], state["_last"], state["last_prediction"] = {}, {}, {}
+        return state
+
     def _sign(self) -> float:
         return 1.0 if self.mode == "max" else -1.0
 
