@@ -108,6 +108,11 @@
 #define GRPO_ERR_PANIC 18
 
 /**
+ * A quantity the data cannot determine (e.g. a calibrated `K`).
+ */
+#define GRPO_ERR_UNDETERMINED 19
+
+/**
  * Window capacity of the C predictor (points; longer histories are compacted pairwise).
  */
 #define GRPO_PREDICTOR_WINDOW 256
@@ -156,6 +161,117 @@
  * `grpo_prediction.regime`: collapsing.
  */
 #define GRPO_REGIME_COLLAPSING 4
+
+/**
+ * The run's known settings. Field names and order are part of the ABI.
+ */
+typedef struct grpo_calibrate_settings {
+  /**
+   * The optimizer's learning rate `> 0` (ignored when `lr_column` is not NULL).
+   */
+  double lr;
+  /**
+   * NULL, or a per-step learning rate of the curve's length (time then runs on the
+   * cumulative learning rate).
+   */
+  const double *lr_column;
+  /**
+   * Adam `beta1` (momentum) in `[0, 1)`.
+   */
+  double beta1;
+  /**
+   * Refresh interval `Kref >= 1` (TRL `steps_per_generation * num_iterations`).
+   */
+  uint32_t kref;
+  /**
+   * 0 constant lag, 1 periodic refresh (TRL, verl).
+   */
+  uint32_t lag;
+  /**
+   * Centred moving-average window for the level crossings (`>= 1`, 1 = raw).
+   */
+  uint32_t smooth;
+} grpo_calibrate_settings;
+
+/**
+ * A value with its 80 % interval.
+ */
+typedef struct grpo_estimate {
+  /**
+   * Central value.
+   */
+  double value;
+  /**
+   * Lower end.
+   */
+  double lo;
+  /**
+   * Upper end.
+   */
+  double hi;
+} grpo_estimate;
+
+/**
+ * A calibration (see `calibrate::Calibration`). Field names and order are part of the ABI.
+ */
+typedef struct grpo_calibration {
+  /**
+   * First (smoothed) reward.
+   */
+  double r0;
+  /**
+   * Plateau.
+   */
+  struct grpo_estimate r_star;
+  /**
+   * Curvature scale `K` (effective, per unit learning rate); valid when `k_determined`.
+   */
+  struct grpo_estimate k;
+  /**
+   * 1 when the tail determined `K`, else 0.
+   */
+  uint32_t k_determined;
+  /**
+   * Refresh interval.
+   */
+  uint32_t kref;
+  /**
+   * 0 constant lag, 1 periodic refresh.
+   */
+  uint32_t lag;
+  /**
+   * Padding (0).
+   */
+  uint32_t reserved;
+  /**
+   * Observed per-step contraction of the approach to the plateau.
+   */
+  double rho;
+  /**
+   * Learning rate of the tail.
+   */
+  double eta;
+  /**
+   * Momentum (= beta1).
+   */
+  double mu;
+  /**
+   * Momentum and lag delay `D` (steps).
+   */
+  double delay;
+  /**
+   * Flow time (cumulative learning rate) to 50 % of the gain.
+   */
+  struct grpo_estimate flow50;
+  /**
+   * Flow time to 90 % of the gain.
+   */
+  struct grpo_estimate flow90;
+  /**
+   * First data time.
+   */
+  double t0;
+} grpo_calibration;
 
 /**
  * Thresholds of `grpo_diagnose` (fill with `grpo_diagnose_options_default`).
@@ -859,6 +975,67 @@ const char *grpo_version(void);
  * infinite", ...). Unknown codes give "unknown status". Never NULL.
  */
 const char *grpo_status_message(int32_t status);
+
+/**
+ * Calibrate on the curve `(t, r)` of `n` points with the run's settings (see
+ * `calibrate::calibrate`; errors name the setting: `lr`, `beta1`, `kref`, `gain`). Cost
+ * `O(n smooth)` plus one or two tail fits and about 200 exact spectra at the run's `Kref`.
+ *
+ * # Safety
+ * `t`, `r` must be NULL or point to `n` doubles; `settings` to a valid struct whose
+ * `lr_column` is NULL or points to `n` doubles; `out` NULL or writable.
+ */
+int32_t grpo_calibrate(const double *t, const double *r, size_t n, const struct grpo_calibrate_settings *settings, struct grpo_calibration *out);
+
+/**
+ * First-order damping ratio at refresh interval `kref >= 1`.
+ *
+ * # Safety
+ * `cal` must be NULL or point to a valid struct; `out` NULL or writable.
+ */
+int32_t grpo_whatif_zeta(const struct grpo_calibration *cal, uint32_t kref, struct grpo_estimate *out);
+
+/**
+ * Exact linear regime (0 monotone, 1 overshooting, 2 oscillatory) at refresh interval
+ * `kref >= 1`: `out[0]` at the calibrated `K`, `out[1]`, `out[2]` at the ends of its interval.
+ *
+ * # Safety
+ * `cal` must be NULL or point to a valid struct; `out` NULL or point to 3 writable `uint32_t`.
+ */
+int32_t grpo_whatif_regime(const struct grpo_calibration *cal, uint32_t kref, uint32_t *out);
+
+/**
+ * Critical refresh interval at the run's learning rate: exact `d_c` and Proposition 9.
+ *
+ * # Safety
+ * `cal` must be NULL or point to a valid struct; `exact`, `prop9` NULL or writable.
+ */
+int32_t grpo_whatif_critical_kref(const struct grpo_calibration *cal, struct grpo_estimate *exact, struct grpo_estimate *prop9);
+
+/**
+ * Largest exactly stable learning rate at the run's `Kref` and lag.
+ *
+ * # Safety
+ * `cal` must be NULL or point to a valid struct; `out` NULL or writable.
+ */
+int32_t grpo_whatif_largest_stable_lr(const struct grpo_calibration *cal, struct grpo_estimate *out);
+
+/**
+ * Largest learning rate with a monotone exact spectrum at the run's `Kref` and lag.
+ *
+ * # Safety
+ * `cal` must be NULL or point to a valid struct; `out` NULL or writable.
+ */
+int32_t grpo_whatif_largest_monotone_lr(const struct grpo_calibration *cal, struct grpo_estimate *out);
+
+/**
+ * Predicted steps (from the first logged step) to 50 % (`percent` = 50) or 90 % (`percent` =
+ * 90) of the gain for the same run at constant learning rate `lr > 0`.
+ *
+ * # Safety
+ * `cal` must be NULL or point to a valid struct; `out` NULL or writable.
+ */
+int32_t grpo_whatif_steps(const struct grpo_calibration *cal, double lr, uint32_t percent, struct grpo_estimate *out);
 
 /**
  * Write the default thresholds (docs/model.md E) into `out`.

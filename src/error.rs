@@ -52,11 +52,14 @@ pub enum ErrorKind {
     UnknownCode = 17,
     /// A Rust panic was caught at the C boundary (a bug; please report it).
     Panic = 18,
+    /// A quantity the data cannot determine (e.g. a calibrated curvature `K` whose tail is too
+    /// short, too noisy or faster than any monotone approach allows).
+    Undetermined = 19,
 }
 
 impl ErrorKind {
     /// Every kind, in code order.
-    pub const ALL: [ErrorKind; 18] = [
+    pub const ALL: [ErrorKind; 19] = [
         ErrorKind::NonFinite,
         ErrorKind::OutOfRange,
         ErrorKind::Empty,
@@ -75,6 +78,7 @@ impl ErrorKind {
         ErrorKind::BadBuffer,
         ErrorKind::UnknownCode,
         ErrorKind::Panic,
+        ErrorKind::Undetermined,
     ];
 
     /// Short English description.
@@ -98,6 +102,7 @@ impl ErrorKind {
             ErrorKind::BadBuffer => "buffer too small or misaligned",
             ErrorKind::UnknownCode => "unknown code",
             ErrorKind::Panic => "internal panic caught at the C boundary",
+            ErrorKind::Undetermined => "not determined by the data",
         }
     }
 }
@@ -293,6 +298,12 @@ params! {
     PowerWeight = 80 => "power_weight",
     /// Interval factor of the forecast combination.
     IntervalK = 81 => "interval_k",
+    /// The optimizer's learning rate setting (or per-step column) of a calibration.
+    Lr = 82 => "lr",
+    /// Adam's `beta1` (momentum) setting of a calibration.
+    Beta1 = 83 => "beta1",
+    /// The gain of a reward curve (plateau minus first reward).
+    Gain = 84 => "gain",
 }
 
 /// An error: what went wrong ([`ErrorKind`]) and with which input ([`Param`]).

@@ -39,6 +39,7 @@ pub mod error;
 pub mod real;
 
 pub mod bandit;
+pub mod calibrate;
 pub mod diagnostics;
 pub mod fit;
 pub mod noise;
@@ -82,4 +83,6 @@ pub mod docs_doctests {
     pub struct CUsage;
     #[doc = include_str!("../docs/fuzzing.md")]
     pub struct Fuzzing;
+    #[doc = include_str!("../docs/calibration.md")]
+    pub struct Calibration;
 }

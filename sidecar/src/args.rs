@@ -29,6 +29,8 @@ pub struct Args {
     pub input_format: Option<Format>,
     pub style: Style,
     pub name: Option<String>,
+    /// `--lr` given: the calibrated `hyper` object in the summary.
+    pub hyper: Option<crate::hyper::HyperArgs>,
 }
 
 impl Default for Args {
@@ -50,6 +52,7 @@ impl Default for Args {
             input_format: None,
             style: Style::Json,
             name: None,
+            hyper: None,
         }
     }
 }
@@ -75,6 +78,12 @@ pub const OPTIONS: &[(&str, &str, &str, &str)] = &[
     ("--eval-max", "Y", "1", "highest possible eval reward (inf: unbounded, skips the hacking check)"),
     ("--group-size", "G", "none", "GRPO group size (TRL num_generations); enables the degeneracy check"),
     ("--horizon", "STEP", "the last step plus the span logged so far", "step the forecast and the advice look ahead to"),
+    ("--lr", "ETA", "none", "the optimizer's learning rate; adds the calibrated \"hyper\" object (K, damping, regime, critical Kref, largest stable / monotone lr) to the summary"),
+    ("--beta1", "MU", "0.9", "Adam beta1 (momentum), in [0, 1)"),
+    ("--kref", "K", "1", "refresh interval: optimizer steps per generated batch (or give the two TRL settings below)"),
+    ("--num-iterations", "N", "1", "TRL num_iterations (Kref = num_iterations x steps_per_generation)"),
+    ("--steps-per-generation", "S", "1", "TRL steps_per_generation"),
+    ("--whatif-lr", "X", "none", "with --lr: predicted steps to 50 % / 90 % of the gain at learning rate X (\"whatif\" in \"hyper\")"),
     ("-h, --help", "", "", "print this help and exit"),
     ("-V, --version", "", "", "print the version and exit"),
 ];
@@ -128,9 +137,19 @@ fn finite(flag: &str, v: Option<String>) -> Result<f64, String> {
     Ok(x)
 }
 
+fn positive_int(flag: &str, v: Option<String>) -> Result<u32, String> {
+    let k: u32 = value(flag, v)?;
+    if k < 1 {
+        return Err(format!("{flag}: must be at least 1 (got {k})"));
+    }
+    Ok(k)
+}
+
 pub fn parse(mut it: impl Iterator<Item = String>) -> Result<Command, String> {
     let mut a = Args::default();
     let mut every_given = false;
+    let (mut lr, mut beta1, mut kref, mut whatif) = (None, 0.9, None, None);
+    let (mut iters, mut spg) = (None::<u32>, None::<u32>);
     while let Some(arg) = it.next() {
         // --flag=value is accepted too
         let (flag, inline) = match arg.split_once('=') {
@@ -186,6 +205,27 @@ pub fn parse(mut it: impl Iterator<Item = String>) -> Result<Command, String> {
                 a.group_size = Some(g);
             }
             "--horizon" => a.horizon = Some(finite(&flag, next())?),
+            "--lr" | "--whatif-lr" => {
+                let x = finite(&flag, next())?;
+                if !(x > 0.0 && x.is_finite()) {
+                    return Err(format!("{flag}: must be > 0 (got {x})"));
+                }
+                if flag == "--lr" {
+                    lr = Some(x);
+                } else {
+                    whatif = Some(x);
+                }
+            }
+            "--beta1" => {
+                let x = finite(&flag, next())?;
+                if !(0.0..1.0).contains(&x) {
+                    return Err(format!("{flag}: must be in [0, 1) (got {x})"));
+                }
+                beta1 = x;
+            }
+            "--kref" => kref = Some(positive_int(&flag, next())?),
+            "--num-iterations" => iters = Some(positive_int(&flag, next())?),
+            "--steps-per-generation" => spg = Some(positive_int(&flag, next())?),
             "--select" => {
                 let v: String = value(&flag, next())?;
                 let Some((k, val)) = v.split_once('=') else {
@@ -235,6 +275,26 @@ pub fn parse(mut it: impl Iterator<Item = String>) -> Result<Command, String> {
     }
     if a.follow && a.input.is_none() {
         return Err("--follow needs an input (FILE or -)".into());
+    }
+    let trl = iters.unwrap_or(1).checked_mul(spg.unwrap_or(1));
+    let kref = match (kref, iters.or(spg)) {
+        (Some(_), Some(_)) => {
+            return Err("--kref and --num-iterations / --steps-per-generation: give one".into())
+        }
+        (Some(k), None) => k,
+        (None, _) => trl.ok_or("--num-iterations x --steps-per-generation: too large")?,
+    };
+    match lr {
+        Some(lr) => {
+            a.hyper = Some(crate::hyper::HyperArgs {
+                lr,
+                beta1,
+                kref,
+                whatif_lr: whatif,
+            })
+        }
+        None if whatif.is_some() => return Err("--whatif-lr needs --lr".into()),
+        None => {}
     }
     if !every_given && a.follow {
         a.every = Some(1);

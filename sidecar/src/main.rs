@@ -17,6 +17,7 @@ mod args;
 mod demo;
 mod follow;
 mod formats;
+mod hyper;
 mod keys;
 mod run;
 mod svg;
@@ -261,6 +262,15 @@ pub fn conclude(
         (_, None) => "empty",
     };
     let mut summary = run.summary(&p, format);
+    if let Some(h) = &a.hyper {
+        let (t, r): (Vec<f64>, Vec<f64>) = run
+            .history
+            .rows
+            .iter()
+            .filter_map(|row| row.get(keys::Field::Reward).map(|y| (row.step, y)))
+            .unzip();
+        summary.insert("hyper".into(), hyper::hyper_json(&t, &r, h));
+    }
     if let Some(path) = &a.svg {
         let doc = svg::plot(&mut run, &p).map_err(|e| format!("svg: {e}"))?;
         // written whole or not at all: a temporary file beside it, renamed into place

@@ -17,12 +17,14 @@ use crate::error::{Error, ErrorKind, Param, Result};
 use core::ffi::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+mod calibrate;
 mod diagnostics;
 mod fit;
 mod predict;
 mod stability;
 mod trajectory;
 #[allow(unused_imports)]
+pub use calibrate::*;
 pub use diagnostics::*;
 #[allow(unused_imports)]
 pub use fit::*;
@@ -71,6 +73,8 @@ pub const GRPO_ERR_BAD_BUFFER: i32 = 16;
 pub const GRPO_ERR_UNKNOWN_CODE: i32 = 17;
 /// Error kind: a Rust panic was caught at the boundary (a bug).
 pub const GRPO_ERR_PANIC: i32 = 18;
+/// A quantity the data cannot determine (e.g. a calibrated `K`).
+pub const GRPO_ERR_UNDETERMINED: i32 = 19;
 
 /// Run `f` behind the panic boundary and turn its result into a status code.
 pub(crate) fn guard<F: FnOnce() -> Result<()>>(f: F) -> i32 {
@@ -252,6 +256,7 @@ mod tests {
             GRPO_ERR_BAD_BUFFER,
             GRPO_ERR_UNKNOWN_CODE,
             GRPO_ERR_PANIC,
+            GRPO_ERR_UNDETERMINED,
         ];
         assert_eq!(consts.len(), ErrorKind::ALL.len());
         for (c, k) in consts.iter().zip(ErrorKind::ALL) {

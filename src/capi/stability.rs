@@ -84,7 +84,7 @@ fn to_bandit(b: &grpo_bandit) -> Result<Bandit<f64>> {
     )
 }
 
-fn to_lag(code: u32) -> Result<Lag> {
+pub(crate) fn to_lag(code: u32) -> Result<Lag> {
     match code {
         0 => Ok(Lag::Constant),
         1 => Ok(Lag::Periodic),
