@@ -97,9 +97,9 @@ fn advice_is_consistent_on_every_prefix_of_every_shared_curve() {
                     collapsing += 1;
                     assert_eq!(pr.regime, RunRegime::Collapsing, "{name} @{i}: {pr:?}");
                     assert_eq!(pr.instability, InstabilityVerdict::Unstable, "{name} @{i}");
-                    // and the failure-mode diagnosis of the same prefix, from the same fit, is
-                    // not Healthy
-                    let rewards: Vec<f64> = pts[..=i].iter().map(|q| q.1).collect();
+                    // and the failure-mode diagnosis of the data the predictor holds (its window:
+                    // compacted past 256 points), from the same fit, is not Healthy
+                    let rewards: Vec<f64> = p.window().points().iter().map(|q| q.reward).collect();
                     let mut input = DiagnoseInput::new(&rewards);
                     input.r_min = lo;
                     input.r_max = hi;

@@ -769,8 +769,11 @@ fn the_readme_plot_is_current_and_shows_every_element() {
     assert_eq!(doc.matches("<polygon").count(), 2, "80 % and 95 % bands");
     assert!(doc.contains("fitted law Saturation"));
     assert!(doc.contains("fill=\"#f4a261\""), "plateau band");
-    let stop = s["first_stop"]["step"].as_f64().unwrap();
-    assert!(doc.contains(&format!("first stop advice: step {stop}")));
+    // the first stop advice is drawn when there is one, and only then
+    match s["first_stop"]["step"].as_f64() {
+        Some(stop) => assert!(doc.contains(&format!("first stop advice: step {stop}"))),
+        None => assert!(!doc.contains("first stop advice: step")),
+    }
     assert!(doc.contains(">halflearned-qwen3-1.7b-gsm8k-grpo-lr1e5<"));
     let kept = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/sidecar-example.svg");
     assert_eq!(
