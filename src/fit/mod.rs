@@ -430,6 +430,7 @@ pub fn correlation<T: Real, const P: usize>(cov: &[[T; P]; P]) -> [[T; P]; P] {
 }
 
 pub mod integral;
+mod restart;
 mod sets;
 pub mod start;
 pub use sets::{
