@@ -98,7 +98,7 @@ def test_diagnose_with_optimizer():
         (lambda: gd.Oscillator(0.8, 0.2, 0.0, 0.1, 0.5).value([-1.0]), "out_of_range", "t"),
         (lambda: gd.Oscillator(0.8, 0.2, 0.0, 0.1, 0.5).time_to_fraction(1.5), "out_of_range", "f"),
         (lambda: gd.fit([0, 1, 2, 3], [1, 2, 3]), "length_mismatch", "y"),
-        (lambda: gd.fit([0, 1, 1, 3, 4, 5], [1, 2, 3, 4, 5, 6]), "not_increasing", "t"),
+        (lambda: gd.fit([0, 1, math.inf, 3, 4, 5], [1, 2, 3, 4, 5, 6]), "non_finite", "t"),  # repeated t are valid
         (lambda: gd.fit([0, 1, 2], [0.1, 0.2, 0.3], model="full"), "too_few_points", "n"),
         (lambda: gd.fit(range(8), range(8), model="nope"), "unknown_code", "model"),  # type: ignore[arg-type]
         (lambda: gd.fit(range(8), range(8), loss="l1"), "unknown_code", "loss"),  # type: ignore[arg-type]
