@@ -113,6 +113,52 @@
 #define GRPO_PREDICTOR_WINDOW 256
 
 /**
+ * The reduced softmax bandit (spec C.2). Field names and order are part of the ABI.
+ */
+typedef struct grpo_bandit {
+  /**
+   * Learning rate `eta > 0`.
+   */
+  double eta;
+  /**
+   * Momentum `mu` in `[0, 1)`.
+   */
+  double mu;
+  /**
+   * KL coefficient `beta > 0`.
+   */
+  double beta;
+  /**
+   * Reference success probability in `(0, 1)`.
+   */
+  double p_ref;
+  /**
+   * Logit gain `c > 0`.
+   */
+  double c;
+  /**
+   * Advantage regulariser `eps >= 0`.
+   */
+  double eps;
+  /**
+   * Refresh interval / lag (`>= 1` for periodic refresh).
+   */
+  uint32_t kref;
+  /**
+   * 0 mean, 1 std.
+   */
+  uint32_t normalization;
+  /**
+   * 0 direct, 1 reverse.
+   */
+  uint32_t kl;
+  /**
+   * 0 constant, 1 periodic.
+   */
+  uint32_t lag;
+} grpo_bandit;
+
+/**
  * Thresholds of `grpo_diagnose` (fill with `grpo_diagnose_options_default`).
  */
 typedef struct grpo_diagnose_options {
@@ -458,6 +504,36 @@ typedef struct grpo_fit_result {
 } grpo_fit_result;
 
 /**
+ * Finite-group-size stationary prediction (spec D.1, D.2).
+ */
+typedef struct grpo_group_noise {
+  /**
+   * Finite-G fixed point `p_star_G`.
+   */
+  double p_star;
+  /**
+   * Finite-G stiffness `K_G`.
+   */
+  double stiffness;
+  /**
+   * Per-step variance of the drift estimate `Var[g]`.
+   */
+  double drift_var;
+  /**
+   * Stationary variance of the logit.
+   */
+  double var_x;
+  /**
+   * Stationary variance of `p`.
+   */
+  double var_p;
+  /**
+   * Degeneracy probability `p^G + (1 - p)^G` at `p_star_G`.
+   */
+  double degeneracy;
+} grpo_group_noise;
+
+/**
  * Everything the predictor says for one horizon. Intervals are clipped to the reward bounds given
  * to `grpo_predictor_init`.
  */
@@ -518,82 +594,6 @@ typedef struct grpo_prediction {
 } grpo_prediction;
 
 /**
- * The reduced softmax bandit (spec C.2). Field names and order are part of the ABI.
- */
-typedef struct grpo_bandit {
-  /**
-   * Learning rate `eta > 0`.
-   */
-  double eta;
-  /**
-   * Momentum `mu` in `[0, 1)`.
-   */
-  double mu;
-  /**
-   * KL coefficient `beta > 0`.
-   */
-  double beta;
-  /**
-   * Reference success probability in `(0, 1)`.
-   */
-  double p_ref;
-  /**
-   * Logit gain `c > 0`.
-   */
-  double c;
-  /**
-   * Advantage regulariser `eps >= 0`.
-   */
-  double eps;
-  /**
-   * Refresh interval / lag (`>= 1` for periodic refresh).
-   */
-  uint32_t kref;
-  /**
-   * 0 mean, 1 std.
-   */
-  uint32_t normalization;
-  /**
-   * 0 direct, 1 reverse.
-   */
-  uint32_t kl;
-  /**
-   * 0 constant, 1 periodic.
-   */
-  uint32_t lag;
-} grpo_bandit;
-
-/**
- * Finite-group-size stationary prediction (spec D.1, D.2).
- */
-typedef struct grpo_group_noise {
-  /**
-   * Finite-G fixed point `p_star_G`.
-   */
-  double p_star;
-  /**
-   * Finite-G stiffness `K_G`.
-   */
-  double stiffness;
-  /**
-   * Per-step variance of the drift estimate `Var[g]`.
-   */
-  double drift_var;
-  /**
-   * Stationary variance of the logit.
-   */
-  double var_x;
-  /**
-   * Stationary variance of `p`.
-   */
-  double var_p;
-  /**
-   * Degeneracy probability `p^G + (1 - p)^G` at `p_star_G`.
-   */
-  double degeneracy;
-} grpo_group_noise;
-
-/**
  * The damped-oscillator trajectory model
  * `r'' + 2 zeta omega r' + omega^2 (r - r_star) = 0`, `r(0) = r0`, `r'(0) = v0`.
  * Valid: all finite, `omega > 0`, `zeta >= 0`.
@@ -641,6 +641,43 @@ const char *grpo_version(void);
 const char *grpo_status_message(int32_t status);
 
 /**
+ * Fixed point `p_star` and stiffness `K` (formula of spec C.5) of a bandit.
+ *
+ * Cost: at most 4000 drift evaluations (root scan) plus a Brent refinement (< 200 iterations);
+ * under 1 ms.
+ *
+ * # Safety
+ * `b` must be NULL or point to a valid `grpo_bandit`; the outputs NULL or writable.
+ */
+int32_t grpo_bandit_fixed_point(const struct grpo_bandit *b, double *p_star_out, double *stiffness_out);
+
+/**
+ * Deterministic (mean-field) trajectory `p_0..p_steps` (`steps + 1` values) into `p_out`.
+ * `GRPO_ERR_DIVERGED` (param `steps`) on divergence, with the valid prefix followed by NaN.
+ *
+ * Cost: `O(steps)` (one drift evaluation per step) plus the fixed-point cost of
+ * `grpo_bandit_fixed_point`.
+ *
+ * # Safety
+ * `b` must be NULL or valid; `p_out` NULL or writable for `steps + 1` doubles.
+ */
+int32_t grpo_bandit_simulate(const struct grpo_bandit *b, size_t steps, double *p_out);
+
+/**
+ * Finite-group-size stochastic trajectory (`steps + 1` values) with binomial draws from a
+ * xoshiro256++ generator seeded with `seed`; `bessel != 0` applies the `G / (G - 1)` factor.
+ * `group_size >= 2` (else `GRPO_ERR_OUT_OF_RANGE`, param `G`). Divergence as for
+ * `grpo_bandit_simulate`.
+ *
+ * Cost: `O(steps)`, independent of `group_size`: each draw is exact, by inversion (expected
+ * `O(1 + G p)` with `G p < 10`) or by transformed rejection (expected < 1.2 trials).
+ *
+ * # Safety
+ * As [`grpo_bandit_simulate`].
+ */
+int32_t grpo_bandit_simulate_stochastic(const struct grpo_bandit *b, uint32_t group_size, uint32_t bessel, uint64_t seed, size_t steps, double *p_out);
+
+/**
  * Write the default thresholds (spec E) into `out`.
  *
  * # Safety
@@ -680,6 +717,52 @@ void grpo_fit_options_default(struct grpo_fit_options *o);
  * `out` must point to writable memory for one `grpo_fit_result`.
  */
 int32_t grpo_fit(const double *t, const double *y, const double *w_or_null, size_t n, const struct grpo_fit_options *o, struct grpo_fit_result *out);
+
+/**
+ * Stationary fluctuation prediction at group size `group_size` (`>= 2`; constant lag only).
+ *
+ * Cost: independent of `group_size`: a root scan of at most 4000 + 200 evaluations of the
+ * finite-G drift, each a binomial expectation over at most ~400 lattice points (exact sum while
+ * `G p (1 - p) <= 256`, a spectrally accurate strided sum beyond), plus for `kref >= 1` the
+ * impulse-response energy of the linearised map (`kref <= 1024`; at most `10^8 / (8 kref + 72)`
+ * blocks, typically a few thousand steps).
+ *
+ * # Safety
+ * `b` must be NULL or valid; `out` NULL or writable.
+ */
+int32_t grpo_bandit_group_noise(const struct grpo_bandit *b, uint32_t group_size, uint32_t bessel, struct grpo_group_noise *out);
+
+/**
+ * Transient band: deterministic path `p_out` and variance `var_p_out` of `p_k` at group size
+ * `group_size` (`steps + 1` values each; constant lag `kref <= 31`). The band is
+ * `p_out[k] -+ z sqrt(var_p_out[k])`. Both outputs are written only on success (the path is
+ * computed twice: once to validate, once to write); `GRPO_ERR_DIVERGED` (param `steps`) when the
+ * path diverges or a variance is not finite.
+ *
+ * Cost: `O(steps)`, independent of `group_size`: per step one binomial expectation (as in
+ * `grpo_bandit_group_noise`) and a `(kref + 2)^2` covariance update, twice.
+ *
+ * # Safety
+ * `b` must be NULL or valid; `p_out` and `var_p_out` NULL or writable for `steps + 1` doubles.
+ */
+int32_t grpo_bandit_transient_variance(const struct grpo_bandit *b, uint32_t group_size, uint32_t bessel, size_t steps, double *p_out, double *var_p_out);
+
+/**
+ * Degeneracy probability `p^G + (1 - p)^G`. Cost: O(1).
+ *
+ * # Safety
+ * `out` must be NULL or point to a writable `double`.
+ */
+int32_t grpo_degeneracy(double p, uint32_t group_size, double *out);
+
+/**
+ * Heterogeneous-prompt degeneracy `mean_q [p_q^G + (1 - p_q)^G]` over `n` success rates.
+ * Cost: `O(n)`.
+ *
+ * # Safety
+ * `ps` must be NULL or point to `n` doubles; `out` NULL or writable.
+ */
+int32_t grpo_degeneracy_heterogeneous(const double *ps, size_t n, uint32_t group_size, double *out);
 
 /**
  * Bytes of caller memory one predictor needs.
@@ -791,66 +874,6 @@ int32_t grpo_largest_stable_eta(uint32_t kref, uint32_t lag, double mu, double k
  * `regime_out` and `rho_out` must be NULL or point to writable memory.
  */
 int32_t grpo_linear_regime(double eta, double mu, double k, uint32_t kref, uint32_t lag, uint32_t *regime_out, double *rho_out);
-
-/**
- * Fixed point `p_star` and stiffness `K` (formula of spec C.5) of a bandit.
- *
- * # Safety
- * `b` must be NULL or point to a valid `grpo_bandit`; the outputs NULL or writable.
- */
-int32_t grpo_bandit_fixed_point(const struct grpo_bandit *b, double *p_star_out, double *stiffness_out);
-
-/**
- * Deterministic (mean-field) trajectory `p_0..p_steps` (`steps + 1` values) into `p_out`.
- * `GRPO_ERR_DIVERGED` (param `steps`) on divergence, with the valid prefix followed by NaN.
- *
- * # Safety
- * `b` must be NULL or valid; `p_out` NULL or writable for `steps + 1` doubles.
- */
-int32_t grpo_bandit_simulate(const struct grpo_bandit *b, size_t steps, double *p_out);
-
-/**
- * Finite-group-size stochastic trajectory (`steps + 1` values) with binomial draws from a
- * xoshiro256++ generator seeded with `seed`; `bessel != 0` applies the `G / (G - 1)` factor.
- *
- * # Safety
- * As [`grpo_bandit_simulate`].
- */
-int32_t grpo_bandit_simulate_stochastic(const struct grpo_bandit *b, uint32_t group_size, uint32_t bessel, uint64_t seed, size_t steps, double *p_out);
-
-/**
- * Stationary fluctuation prediction at group size `group_size` (constant lag only).
- *
- * # Safety
- * `b` must be NULL or valid; `out` NULL or writable.
- */
-int32_t grpo_bandit_group_noise(const struct grpo_bandit *b, uint32_t group_size, uint32_t bessel, struct grpo_group_noise *out);
-
-/**
- * Transient band: deterministic path `p_out` and variance `var_p_out` of `p_k` at group size
- * `group_size` (`steps + 1` values each; constant lag `kref <= 31`). The band is
- * `p_out[k] -+ z sqrt(var_p_out[k])`.
- *
- * # Safety
- * `b` must be NULL or valid; `p_out` and `var_p_out` NULL or writable for `steps + 1` doubles.
- */
-int32_t grpo_bandit_transient_variance(const struct grpo_bandit *b, uint32_t group_size, uint32_t bessel, size_t steps, double *p_out, double *var_p_out);
-
-/**
- * Degeneracy probability `p^G + (1 - p)^G`.
- *
- * # Safety
- * `out` must be NULL or point to a writable `double`.
- */
-int32_t grpo_degeneracy(double p, uint32_t group_size, double *out);
-
-/**
- * Heterogeneous-prompt degeneracy `mean_q [p_q^G + (1 - p_q)^G]` over `n` success rates.
- *
- * # Safety
- * `ps` must be NULL or point to `n` doubles; `out` NULL or writable.
- */
-int32_t grpo_degeneracy_heterogeneous(const double *ps, size_t n, uint32_t group_size, double *out);
 
 /**
  * Trajectory classifier of spec C.9 (window `W = max(10, floor(n / 10))`): regime (0 monotone,

@@ -32,6 +32,7 @@ pub mod error;
 pub mod real;
 
 pub mod bandit;
+pub(crate) mod binomial;
 pub mod diagnostics;
 pub mod fit;
 pub mod noise;

@@ -1,12 +1,12 @@
 //! C ABI of the failure-mode diagnostics (spec E): `grpo_diagnose` over plain structs.
 
-use super::{guard, in_ref, in_slice, out_ref};
-use crate::bandit::Lag;
+use super::bandit::to_lag;
+use super::{disjoint, guard, input_one, out_ref, output_one, Buf};
 use crate::diagnostics::{
     diagnose, ConcentrationOptions, DegeneracyOptions, DiagnoseInput, DiagnoseOptions,
     HackingOptions, Optimizer,
 };
-use crate::error::{Error, ErrorKind, Param, Result};
+use crate::error::{Param, Result};
 use crate::stability::Hyper;
 
 /// Inputs of `grpo_diagnose`. Every series has `n` entries (one per checkpoint); optional series
@@ -180,7 +180,8 @@ fn options_from_c(o: &grpo_diagnose_options) -> DiagnoseOptions<f64> {
 #[no_mangle]
 pub unsafe extern "C" fn grpo_diagnose_options_default(out: *mut grpo_diagnose_options) -> i32 {
     guard(|| {
-        let out = out_ref(out, Param::Output)?;
+        // SAFETY: `out` is NULL or writable (caller contract); the only pointer of the call
+        let out = unsafe { out_ref(out, Param::Output)? };
         let d = DiagnoseOptions::<f64>::default();
         *out = grpo_diagnose_options {
             phi_hacking: d.hacking.phi_hacking,
@@ -199,12 +200,22 @@ pub unsafe extern "C" fn grpo_diagnose_options_default(out: *mut grpo_diagnose_o
     })
 }
 
-unsafe fn opt_slice<'a>(ptr: *const f64, n: usize, p: Param) -> Result<Option<&'a [f64]>> {
+/// An optional series: NULL = absent.
+fn opt_series(ptr: *const f64, n: usize, p: Param) -> Result<Option<Buf<f64>>> {
     if ptr.is_null() {
         Ok(None)
     } else {
-        Ok(Some(in_slice(ptr, n, p)?))
+        super::input(ptr, n, p).map(Some)
     }
+}
+
+/// Borrow an optional series.
+///
+/// # Safety
+/// As [`Buf::get`].
+unsafe fn opt_get<'a>(b: Option<Buf<f64>>) -> Option<&'a [f64]> {
+    // SAFETY: forwarded to the caller
+    b.map(|b| unsafe { b.get() })
 }
 
 /// Run every diagnostic the inputs allow (spec E) and pick the headline. `options` NULL = the
@@ -220,21 +231,42 @@ pub unsafe extern "C" fn grpo_diagnose(
     out: *mut grpo_diagnosis,
 ) -> i32 {
     guard(|| {
-        let inp = in_ref(input, Param::Options)?;
-        let opts = if options.is_null() {
-            DiagnoseOptions::default()
+        let inp_buf = input_one(input, Param::Options)?;
+        // SAFETY: `input` is a valid struct (caller contract); copied at once
+        let inp = unsafe { *inp_buf.one() };
+        let opt_buf = if options.is_null() {
+            None
         } else {
-            options_from_c(in_ref(options, Param::Options)?)
+            Some(input_one(options, Param::Options)?)
         };
-        let out = out_ref(out, Param::Output)?;
+        let out_buf = output_one(out, Param::Output)?;
         let n = inp.n;
-        let reward = in_slice(inp.reward, n, Param::Reward)?;
+        let reward = super::input(inp.reward, n, Param::Reward)?;
+        let steps = opt_series(inp.steps, n, Param::Step)?;
+        let eval_reward = opt_series(inp.eval_reward, n, Param::EvalReward)?;
+        let entropy = opt_series(inp.entropy, n, Param::Entropy)?;
+        let zero_std = opt_series(inp.zero_std_frac, n, Param::ZeroStdFrac)?;
+        let mut spans = [inp_buf.span(); 8];
+        let others = [steps, eval_reward, entropy, zero_std]
+            .into_iter()
+            .flatten()
+            .map(|b| b.span())
+            .chain(opt_buf.map(|b| b.span()))
+            .chain([reward.span(), out_buf.span()]);
+        let mut k = 1;
+        for (slot, sp) in spans.iter_mut().skip(1).zip(others) {
+            *slot = sp;
+            k += 1;
+        }
+        // the output last: an overlap with it is reported as about `out`
+        disjoint(spans.get(..k).unwrap_or(&[]))?;
+        let opts = match opt_buf {
+            None => DiagnoseOptions::default(),
+            // SAFETY: `options` is a valid struct (caller contract), not the output (disjoint)
+            Some(b) => options_from_c(unsafe { b.one() }),
+        };
         let optimizer = if inp.has_hyper != 0 {
-            let lag = match inp.lag {
-                0 => Lag::Constant,
-                1 => Lag::Periodic,
-                _ => return Err(Error::new(ErrorKind::UnknownCode, Param::Lag)),
-            };
+            let lag = to_lag(inp.lag)?;
             Some(Optimizer {
                 hyper: Hyper::new(inp.eta, inp.mu, inp.k_hat)?,
                 kref: inp.kref,
@@ -243,18 +275,21 @@ pub unsafe extern "C" fn grpo_diagnose(
         } else {
             None
         };
-        let di = DiagnoseInput {
-            steps: opt_slice(inp.steps, n, Param::Step)?,
-            reward,
-            eval_reward: opt_slice(inp.eval_reward, n, Param::EvalReward)?,
-            entropy: opt_slice(inp.entropy, n, Param::Entropy)?,
-            zero_std_frac: opt_slice(inp.zero_std_frac, n, Param::ZeroStdFrac)?,
-            group_size: (inp.group_size != 0).then_some(inp.group_size),
-            r_min: inp.r_min,
-            r_max: inp.r_max,
-            r_max_eval: inp.r_max_eval,
-            optimizer,
-            expected_plateau: (!inp.expected_plateau.is_nan()).then_some(inp.expected_plateau),
+        // SAFETY: every series holds n doubles (caller contract) and none overlaps the output
+        let di = unsafe {
+            DiagnoseInput {
+                steps: opt_get(steps),
+                reward: reward.get(),
+                eval_reward: opt_get(eval_reward),
+                entropy: opt_get(entropy),
+                zero_std_frac: opt_get(zero_std),
+                group_size: (inp.group_size != 0).then_some(inp.group_size),
+                r_min: inp.r_min,
+                r_max: inp.r_max,
+                r_max_eval: inp.r_max_eval,
+                optimizer,
+                expected_plateau: (!inp.expected_plateau.is_nan()).then_some(inp.expected_plateau),
+            }
         };
         let d = diagnose(&di, &opts)?;
         let mut o = grpo_diagnosis {
@@ -301,7 +336,8 @@ pub unsafe extern "C" fn grpo_diagnose(
             o.entropy_ratio = c.entropy_ratio;
             o.gap_fraction = c.gap_fraction;
         }
-        *out = o;
+        // SAFETY: `out` is writable (caller contract) and overlaps no input
+        unsafe { *out_buf.one_mut() = o };
         Ok(())
     })
 }

@@ -10,22 +10,33 @@
 //! * outputs are written only on success; the caller owns all memory;
 //! * NULL pointers, bad lengths and misaligned buffers are statuses, never crashes;
 //! * a panic is caught at the boundary and reported as `GRPO_ERR_PANIC`; nothing unwinds into C;
+//! * buffers must not overlap an output of the same call: overlap is detected and rejected with
+//!   `GRPO_ERR_BAD_BUFFER` naming the later argument, before anything is read or written
+//!   (read-only inputs may share memory with each other);
 //! * every function is reentrant and thread safe: no global state (the predictor's state lives in
 //!   caller memory; one predictor must not be used from two threads at once).
+
+#![deny(unsafe_op_in_unsafe_fn)]
 
 use crate::error::{Error, ErrorKind, Param, Result};
 use core::ffi::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+mod bandit;
 mod diagnostics;
 mod fit;
+mod noise;
 mod predict;
 mod stability;
 mod trajectory;
 #[allow(unused_imports)]
+pub use bandit::*;
+#[allow(unused_imports)]
 pub use diagnostics::*;
 #[allow(unused_imports)]
 pub use fit::*;
+#[allow(unused_imports)]
+pub use noise::*;
 #[allow(unused_imports)]
 pub use predict::*;
 #[allow(unused_imports)]
@@ -89,7 +100,11 @@ fn bad_buffer(p: Param) -> Error {
     Error::new(ErrorKind::BadBuffer, p)
 }
 
+/// NULL, alignment and byte-size checks of a caller array of `n` `T`s (`n = 0` accepts anything).
 fn check_ptr<T>(ptr: *const T, n: usize, p: Param) -> Result<()> {
+    if n == 0 {
+        return Ok(());
+    }
     if ptr.is_null() {
         return Err(null(p));
     }
@@ -102,46 +117,153 @@ fn check_ptr<T>(ptr: *const T, n: usize, p: Param) -> Result<()> {
     }
 }
 
-/// Borrow a caller struct (NULL and misalignment are errors naming `p`).
-///
-/// # Safety
-/// `ptr` must be NULL or point to a valid `T` for the returned lifetime.
-pub(crate) unsafe fn in_ref<'a, T>(ptr: *const T, p: Param) -> Result<&'a T> {
-    check_ptr(ptr, 1, p)?;
-    Ok(&*ptr)
+/// A caller array of `n` `T`s that passed the NULL / alignment / size checks but is not borrowed
+/// yet. Every export first turns each pointer into a `Buf`, then checks with [`disjoint`] that no
+/// output overlaps another buffer, and only then creates the Rust references (so overlapping
+/// caller buffers never become aliased `&mut`, which would be undefined behaviour in Rust).
+#[derive(Clone, Copy)]
+pub(crate) struct Buf<T> {
+    ptr: *mut T,
+    n: usize,
+    param: Param,
+    writable: bool,
 }
 
-/// Borrow a caller output struct.
+/// The byte range `[start, end)` a [`Buf`] covers, whether it is written, and its parameter.
+#[derive(Clone, Copy)]
+pub(crate) struct Span {
+    start: usize,
+    end: usize,
+    writable: bool,
+    param: Param,
+}
+
+impl<T> Buf<T> {
+    /// The bytes this buffer covers (empty for `n = 0` or zero-sized `T`).
+    pub(crate) fn span(&self) -> Span {
+        let start = self.ptr as usize;
+        // `check_ptr` bounded n * size_of::<T>() by isize::MAX; the end saturates for addresses
+        // at the top of the address space (no real buffer ends there)
+        let bytes = self.n.saturating_mul(core::mem::size_of::<T>());
+        Span {
+            start,
+            end: start.saturating_add(bytes),
+            writable: self.writable,
+            param: self.param,
+        }
+    }
+
+    /// Borrow the `n` elements read-only (`n = 0`: an empty slice, whatever the pointer).
+    ///
+    /// # Safety
+    /// The pointer given to [`input`] / [`output`] must point to `n` initialised `T`s that stay
+    /// valid and are not written through another pointer for `'a`.
+    pub(crate) unsafe fn get<'a>(&self) -> &'a [T] {
+        if self.n == 0 {
+            return &[];
+        }
+        // SAFETY: non-NULL, aligned and at most isize::MAX bytes (check_ptr); the caller
+        // guarantees the elements are valid and not mutated for 'a
+        unsafe { core::slice::from_raw_parts(self.ptr, self.n) }
+    }
+
+    /// Borrow the `n` elements for writing (`n = 0`: an empty slice, whatever the pointer).
+    ///
+    /// # Safety
+    /// The pointer given to [`output`] must point to `n` writable `T`s that no other live
+    /// reference or pointer accesses for `'a` (checked among this call's buffers by
+    /// [`disjoint`]).
+    pub(crate) unsafe fn get_mut<'a>(&self) -> &'a mut [T] {
+        if self.n == 0 {
+            return &mut [];
+        }
+        // SAFETY: as for `get`, plus exclusive access guaranteed by the caller
+        unsafe { core::slice::from_raw_parts_mut(self.ptr, self.n) }
+    }
+}
+
+/// A caller input array (`n = 0` accepts NULL).
+pub(crate) fn input<T>(ptr: *const T, n: usize, p: Param) -> Result<Buf<T>> {
+    check_ptr(ptr, n, p)?;
+    Ok(Buf {
+        ptr: ptr as *mut T,
+        n,
+        param: p,
+        writable: false,
+    })
+}
+
+/// A caller output array (`n = 0` accepts NULL).
+pub(crate) fn output<T>(ptr: *mut T, n: usize, p: Param) -> Result<Buf<T>> {
+    check_ptr(ptr, n, p)?;
+    Ok(Buf {
+        ptr,
+        n,
+        param: p,
+        writable: true,
+    })
+}
+
+/// A required single input struct (NULL is an error even though `n = 1`).
+pub(crate) fn input_one<T>(ptr: *const T, p: Param) -> Result<Buf<T>> {
+    if ptr.is_null() {
+        return Err(null(p));
+    }
+    input(ptr, 1, p)
+}
+
+/// A required single output.
+pub(crate) fn output_one<T>(ptr: *mut T, p: Param) -> Result<Buf<T>> {
+    if ptr.is_null() {
+        return Err(null(p));
+    }
+    output(ptr, 1, p)
+}
+
+/// No written buffer may overlap another buffer of the same call: `GRPO_ERR_BAD_BUFFER` naming
+/// the later of the two (in argument order). Read-only buffers may overlap each other. Cost:
+/// `O(k^2)` for `k` buffers (at most 8 per call).
+pub(crate) fn disjoint(spans: &[Span]) -> Result<()> {
+    for (i, a) in spans.iter().enumerate() {
+        for b in spans.iter().skip(i + 1) {
+            let overlap = a.start < b.end && b.start < a.end;
+            if overlap && (a.writable || b.writable) {
+                return Err(bad_buffer(b.param));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Borrow a caller output struct. For exports with a single pointer argument.
 ///
 /// # Safety
-/// `ptr` must be NULL or point to writable memory for one `T`, not aliased during the call.
+/// `ptr` must be NULL or point to writable memory for one `T`, not accessed otherwise during the
+/// call.
 pub(crate) unsafe fn out_ref<'a, T>(ptr: *mut T, p: Param) -> Result<&'a mut T> {
-    check_ptr(ptr, 1, p)?;
-    Ok(&mut *ptr)
+    let b = output_one(ptr, p)?;
+    // SAFETY: checked non-NULL and aligned; exclusivity is the caller's contract
+    Ok(unsafe { &mut *b.ptr })
 }
 
-/// Borrow a caller array of `n` elements (`n = 0` gives an empty slice even for NULL).
-///
-/// # Safety
-/// `ptr` must be NULL or point to `n` valid `T`s for the returned lifetime.
-pub(crate) unsafe fn in_slice<'a, T>(ptr: *const T, n: usize, p: Param) -> Result<&'a [T]> {
-    if n == 0 {
-        return Ok(&[]);
+impl<T> Buf<T> {
+    /// The single element of a buffer made by [`input_one`].
+    ///
+    /// # Safety
+    /// As [`Buf::get`].
+    pub(crate) unsafe fn one<'a>(&self) -> &'a T {
+        // SAFETY: `input_one` checked non-NULL and alignment; the rest is the caller's contract
+        unsafe { &*self.ptr }
     }
-    check_ptr(ptr, n, p)?;
-    Ok(core::slice::from_raw_parts(ptr, n))
-}
 
-/// Borrow a caller output array of `n` elements (`n = 0` gives an empty slice even for NULL).
-///
-/// # Safety
-/// `ptr` must be NULL or point to `n` writable `T`s, not aliased during the call.
-pub(crate) unsafe fn out_slice<'a, T>(ptr: *mut T, n: usize, p: Param) -> Result<&'a mut [T]> {
-    if n == 0 {
-        return Ok(&mut []);
+    /// The single element of a buffer made by [`output_one`], for writing.
+    ///
+    /// # Safety
+    /// As [`Buf::get_mut`].
+    pub(crate) unsafe fn one_mut<'a>(&self) -> &'a mut T {
+        // SAFETY: `output_one` checked non-NULL and alignment; the rest is the caller's contract
+        unsafe { &mut *self.ptr }
     }
-    check_ptr(ptr, n, p)?;
-    Ok(core::slice::from_raw_parts_mut(ptr, n))
 }
 
 /// Width of one message slot (bytes, including the NUL).

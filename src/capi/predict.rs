@@ -7,7 +7,7 @@
 //! grpo_prediction p; grpo_predictor_predict(mem, 1000.0, &p);
 //! ```
 
-use super::{guard, out_ref};
+use super::{disjoint, guard, output, output_one};
 use crate::error::{Error, ErrorKind, Param, Result};
 use crate::predict::Predictor;
 
@@ -86,11 +86,14 @@ unsafe fn predictor<'a>(mem: *mut core::ffi::c_void) -> Result<&'a mut CPredicto
         return Err(bad_mem());
     }
     // the tag sits at offset 0 (repr(C)); uninitialised memory fails this check
-    let tag = core::ptr::read_volatile(mem as *const u64);
+    // SAFETY: non-NULL, aligned (checked) and at least 8 bytes (caller contract)
+    let tag = unsafe { core::ptr::read_volatile(mem as *const u64) };
     if tag != MAGIC {
         return Err(bad_mem());
     }
-    Ok(&mut *(mem as *mut CPredictor))
+    // SAFETY: aligned, `grpo_predictor_size()` bytes owned by the caller and not used elsewhere
+    // during the call (caller contract), initialised by `grpo_predictor_init` (tag)
+    Ok(unsafe { &mut *(mem as *mut CPredictor) })
 }
 
 /// Initialise a predictor in caller memory `mem` of `mem_len` bytes (at least
@@ -117,13 +120,17 @@ pub unsafe extern "C" fn grpo_predictor_init(
             return Err(bad_mem());
         }
         let inner = Predictor::new(reward_min, reward_max)?;
-        core::ptr::write(
-            mem as *mut CPredictor,
-            CPredictor {
-                magic: MAGIC,
-                inner,
-            },
-        );
+        // SAFETY: `mem` is non-NULL, aligned and at least `size_of::<CPredictor>()` writable
+        // bytes (checked above, caller contract)
+        unsafe {
+            core::ptr::write(
+                mem as *mut CPredictor,
+                CPredictor {
+                    magic: MAGIC,
+                    inner,
+                },
+            )
+        };
         Ok(())
     })
 }
@@ -141,7 +148,8 @@ pub unsafe extern "C" fn grpo_predictor_push(
     step: f64,
     reward: f64,
 ) -> i32 {
-    guard(|| predictor(pred)?.inner.push(step, reward))
+    // SAFETY: `pred` is NULL or caller memory of `grpo_predictor_size()` bytes (caller contract)
+    guard(|| unsafe { predictor(pred)? }.inner.push(step, reward))
 }
 
 /// Refit if needed and predict for `horizon_step` (any finite step at or after the first point).
@@ -156,10 +164,15 @@ pub unsafe extern "C" fn grpo_predictor_predict(
     out: *mut grpo_prediction,
 ) -> i32 {
     guard(|| {
-        let p = predictor(pred)?;
-        let out = out_ref(out, Param::Output)?;
+        // SAFETY: `pred` is NULL or caller memory of `grpo_predictor_size()` bytes (caller
+        // contract)
+        let p = unsafe { predictor(pred)? };
+        let out = output_one(out, Param::Output)?;
+        // `out` must not overlap the predictor's bytes (checked non-NULL and aligned above)
+        let mem = output(pred as *mut u8, grpo_predictor_size(), Param::Memory)?;
+        disjoint(&[mem.span(), out.span()])?;
         let r = p.inner.predict(horizon_step)?;
-        *out = grpo_prediction {
+        let answer = grpo_prediction {
             plateau: r.plateau.value,
             plateau_lo80: r.plateau.lo80,
             plateau_hi80: r.plateau.hi80,
@@ -174,6 +187,8 @@ pub unsafe extern "C" fn grpo_predictor_predict(
             advice: r.advice.kind as u32,
             r2: r.r2,
         };
+        // SAFETY: `out` is writable (caller contract) and outside the predictor's memory
+        unsafe { *out.one_mut() = answer };
         Ok(())
     })
 }
