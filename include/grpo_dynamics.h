@@ -11,6 +11,12 @@
 /* Status codes: status & 0xff is the error kind (GRPO_ERR_*), status >> 8 the parameter. */
 #define GRPO_STATUS_KIND(status) ((status) & 0xff)
 #define GRPO_STATUS_PARAM(status) ((status) >> 8)
+/* Buffers: no output may overlap another buffer of the same call (an input or another output,
+ * including the predictor's memory). Overlap is detected and rejected with GRPO_ERR_BAD_BUFFER
+ * naming the output (in argument order, the later of the two buffers), before anything is read or
+ * written: in-place calls such as grpo_trajectory_eval(m, t, n, t) are refused, not supported.
+ * Read-only inputs may share memory with each other. Every function documents its worst-case
+ * cost; none depends on the group size G. */
 
 /**
  * Success.
@@ -106,6 +112,12 @@
  * Error kind: a Rust panic was caught at the boundary (a bug).
  */
 #define GRPO_ERR_PANIC 18
+
+/**
+ * Error kind: caller-held state (the predictor's memory) was changed outside the library; nothing
+ * was written.
+ */
+#define GRPO_ERR_CORRUPTED 19
 
 /**
  * Window capacity of the C predictor (points; longer histories are compacted pairwise).
@@ -631,12 +643,14 @@ extern "C" {
 
 /**
  * The library version as a NUL-terminated string ("major.minor.patch"), static storage.
+ * Cost: O(1).
  */
 const char *grpo_version(void);
 
 /**
  * A static, NUL-terminated English message for a status code ("ok", "r_star: value is NaN or
- * infinite", ...). Unknown codes give "unknown status". Never NULL.
+ * infinite", ...). Unknown codes give "unknown status". Never NULL. Cost: O(1) (a table
+ * built at compile time).
  */
 const char *grpo_status_message(int32_t status);
 
@@ -678,7 +692,7 @@ int32_t grpo_bandit_simulate(const struct grpo_bandit *b, size_t steps, double *
 int32_t grpo_bandit_simulate_stochastic(const struct grpo_bandit *b, uint32_t group_size, uint32_t bessel, uint64_t seed, size_t steps, double *p_out);
 
 /**
- * Write the default thresholds (spec E) into `out`.
+ * Write the default thresholds (spec E) into `out`. Cost: O(1).
  *
  * # Safety
  * `out` must be NULL or point to a writable `grpo_diagnose_options`.
@@ -688,6 +702,10 @@ int32_t grpo_diagnose_options_default(struct grpo_diagnose_options *out);
 /**
  * Run every diagnostic the inputs allow (spec E) and pick the headline. `options` NULL = the
  * defaults. `out` is written only on success.
+ * Cost: `O(n)` for the series statistics plus the fits of the reward curve (a predictor with a
+ * 256-point window fed the `n` points: `O(n)` pushes and one refit of bounded iteration count),
+ * and for the instability verdict the stability predicates (at most one exact spectrum of lag
+ * `<= 1024`); independent of `group_size`.
  *
  * # Safety
  * `input` must point to a valid `grpo_diagnose_input` whose non-NULL series hold `n` doubles;
@@ -697,7 +715,7 @@ int32_t grpo_diagnose(const struct grpo_diagnose_input *input, const struct grpo
 
 /**
  * Fill `o` with the defaults: auto model, least squares, `loss_scale = 1`, budget 0 (= 100 (P+1)),
- * `ftol = xtol = 1.49012e-8`, `gtol = 0`. NULL-safe (does nothing).
+ * `ftol = xtol = 1.49012e-8`, `gtol = 0`. NULL-safe (does nothing). Cost: O(1).
  *
  * # Safety
  * `o` must be NULL or point to writable memory for one `grpo_fit_options`.
@@ -711,6 +729,9 @@ void grpo_fit_options_default(struct grpo_fit_options *o);
  * defaults. Writes `out` only on success. Returns `GRPO_OK` or a status (bad data, unknown model
  * or loss code, ...). A fit that stops on its budget or on a non-finite model is still a success
  * status: read `out->termination`.
+ * Cost: `O(max_evaluations x n)` model passes per start, at most 3 starts per parameter set and 5
+ * sets for auto: bounded by the evaluation budget (default `100 (P + 1)` per start), linear in
+ * `n`.
  *
  * # Safety
  * `t`, `y` (and `w_or_null` if not NULL) must point to `n` doubles; `o` must be NULL or valid;
@@ -722,8 +743,9 @@ int32_t grpo_fit(const double *t, const double *y, const double *w_or_null, size
  * Stationary fluctuation prediction at group size `group_size` (`>= 2`; constant lag only).
  *
  * Cost: independent of `group_size`: a root scan of at most 4000 + 200 evaluations of the
- * finite-G drift, each a binomial expectation over at most ~400 lattice points (exact sum while
- * `G p (1 - p) <= 256`, a spectrally accurate strided sum beyond), plus for `kref >= 1` the
+ * finite-G drift, each a binomial expectation over at most ~700 terms (exact sum while
+ * `G p (1 - p) <= 64`, a strided lattice of at most 128 points beyond, relative error below
+ * 1e-27), plus for `kref >= 1` the
  * impulse-response energy of the linearised map (`kref <= 1024`; at most `10^8 / (8 kref + 72)`
  * blocks, typically a few thousand steps).
  *
@@ -765,12 +787,12 @@ int32_t grpo_degeneracy(double p, uint32_t group_size, double *out);
 int32_t grpo_degeneracy_heterogeneous(const double *ps, size_t n, uint32_t group_size, double *out);
 
 /**
- * Bytes of caller memory one predictor needs.
+ * Bytes of caller memory one predictor needs. Cost: O(1).
  */
 size_t grpo_predictor_size(void);
 
 /**
- * Alignment (bytes) the predictor memory needs.
+ * Alignment (bytes) the predictor memory needs. Cost: O(1).
  */
 size_t grpo_predictor_align(void);
 
@@ -778,7 +800,9 @@ size_t grpo_predictor_align(void);
  * Initialise a predictor in caller memory `mem` of `mem_len` bytes (at least
  * `grpo_predictor_size()`, aligned to `grpo_predictor_align()`, else `GRPO_ERR_BAD_BUFFER`).
  * Rewards are bounded by `[reward_min, reward_max]`; either may be -INFINITY / +INFINITY.
- * On error the memory is left untouched.
+ * On success every byte of the first `grpo_predictor_size()` bytes is written (no padding, unused
+ * window slots zero: nothing of the caller's old memory or of the library's stack remains); on
+ * error the memory is left untouched. Cost: O(`GRPO_PREDICTOR_WINDOW`).
  *
  * # Safety
  * `mem` must be NULL or point to `mem_len` writable bytes owned by the caller.
@@ -786,9 +810,14 @@ size_t grpo_predictor_align(void);
 int32_t grpo_predictor_init(void *mem, size_t mem_len, double reward_min, double reward_max);
 
 /**
- * Feed one point. NaN/infinite values (`GRPO_ERR_NON_FINITE`) and steps not above the last one
- * (`GRPO_ERR_NOT_INCREASING`) are rejected and never enter the window. Memory not initialised by
- * `grpo_predictor_init` gives `GRPO_ERR_BAD_BUFFER`.
+ * Feed one point. NaN/infinite values (`GRPO_ERR_NON_FINITE`), steps not above the last one
+ * (`GRPO_ERR_NOT_INCREASING`) and rewards outside `[reward_min, reward_max]`
+ * (`GRPO_ERR_OUT_OF_RANGE`, param `reward`) are rejected and never enter the window. Memory not
+ * initialised by `grpo_predictor_init` gives `GRPO_ERR_BAD_BUFFER`; memory whose state fails the
+ * consistency checks (window length against capacity, every flag and model code, step order,
+ * point values) gives `GRPO_ERR_CORRUPTED`. Nothing is written on error.
+ * Cost: O(`GRPO_PREDICTOR_WINDOW`) (state validation, a compaction when the window is full), plus
+ * a refit when `refit_every` is due (never with the defaults).
  *
  * # Safety
  * `pred` must be NULL or point to memory of at least `grpo_predictor_size()` bytes, not used
@@ -798,7 +827,12 @@ int32_t grpo_predictor_push(void *pred, double step, double reward);
 
 /**
  * Refit if needed and predict for `horizon_step` (any finite step at or after the first point).
- * `GRPO_ERR_NOT_READY` before 6 points. `out` is written only on success.
+ * `GRPO_ERR_NOT_READY` before 6 points; `GRPO_ERR_CORRUPTED` as for `grpo_predictor_push`;
+ * `GRPO_ERR_BAD_BUFFER` (param `out`) when `out` overlaps the predictor's memory;
+ * `GRPO_ERR_DIVERGED` (param `horizon`) rather than a non-finite answer. `out` (and the refit
+ * state) are written only on success.
+ * Cost: a refit of the candidate models when points arrived since the last one: a bounded number
+ * of Levenberg-Marquardt iterations per candidate over at most `GRPO_PREDICTOR_WINDOW` points.
  *
  * # Safety
  * `pred` as for `grpo_predictor_push`; `out` NULL or writable.
@@ -806,7 +840,7 @@ int32_t grpo_predictor_push(void *pred, double step, double reward);
 int32_t grpo_predictor_predict(void *pred, double horizon_step, struct grpo_prediction *out);
 
 /**
- * Proposition 9 threshold `Kref* = (1 - mu) / (eta K)`.
+ * Proposition 9 threshold `Kref* = (1 - mu) / (eta K)`. Cost: O(1).
  *
  * # Safety
  * `kref_out` must be NULL or point to a writable `double`.
@@ -814,7 +848,7 @@ int32_t grpo_predictor_predict(void *pred, double horizon_step, struct grpo_pred
 int32_t grpo_prop9_threshold(double eta, double mu, double k, double *kref_out);
 
 /**
- * First-order `zeta = 1` onset (0 when already underdamped at `Kref = 0`).
+ * First-order `zeta = 1` onset (0 when already underdamped at `Kref = 0`). Cost: O(1).
  *
  * # Safety
  * `kref_out` must be NULL or point to a writable `double`.
@@ -823,7 +857,7 @@ int32_t grpo_zeta_one_onset(double eta, double mu, double k, double *kref_out);
 
 /**
  * Exact critical lag `d_c` of the constant-lag map (unstable iff `Kref >= d_c`); 0 when the
- * on-policy map is already unstable.
+ * on-policy map is already unstable. Cost: one Brent solve (at most 200 iterations).
  *
  * # Safety
  * `kref_out` must be NULL or point to a writable `double`.
@@ -831,7 +865,7 @@ int32_t grpo_zeta_one_onset(double eta, double mu, double k, double *kref_out);
 int32_t grpo_critical_lag(double eta, double mu, double k, double *kref_out);
 
 /**
- * First-order damping ratio `zeta(Kref)` (spec C.7).
+ * First-order damping ratio `zeta(Kref)` (spec C.7). Cost: O(1).
  *
  * # Safety
  * `zeta_out` must be NULL or point to a writable `double`.
@@ -841,7 +875,9 @@ int32_t grpo_zeta(double eta, double mu, double k, double kref, double *zeta_out
 /**
  * Largest exactly stable lag for lag mode `lag` (0 constant: `ceil(d_c) - 1`; 1 periodic: largest
  * stable refresh period); `GRPO_ERR_NOT_REACHED` (param `kref`) when even the on-policy map is
- * unstable.
+ * unstable. Cost: constant lag, one Brent solve; periodic, at most `2 log2(2^24) = 48`
+ * monodromy products of at most `2^24` steps each (doubling then bisection up to the period
+ * limit `2^24`, else `GRPO_ERR_CAPACITY`).
  *
  * # Safety
  * `kref_out` must be NULL or point to a writable `uint32_t`.
@@ -850,7 +886,11 @@ int32_t grpo_largest_stable_kref(double eta, double mu, double k, uint32_t lag, 
 
 /**
  * Largest lag (lag mode `lag`: 0 constant, 1 periodic) with an exactly monotone linear regime;
- * `GRPO_ERR_NOT_REACHED` (param `kref`) when the on-policy map is not monotone.
+ * `GRPO_ERR_NOT_REACHED` (param `kref`) when the on-policy map is not monotone;
+ * `GRPO_ERR_CAPACITY` (param `kref`) when the lag 1024 is still monotone (the answer lies beyond
+ * the exact spectrum; never a capped value). Cost: constant lag, at most 22 exact spectra
+ * (Aberth iteration, degree `<= 1025`) by bracketing and bisection; periodic, as
+ * `grpo_largest_stable_kref`.
  *
  * # Safety
  * `kref_out` must be NULL or point to a writable `uint32_t`.
@@ -859,7 +899,9 @@ int32_t grpo_largest_monotone_kref(double eta, double mu, double k, uint32_t lag
 
 /**
  * Supremum of the stable learning rates at lag `kref` with lag mode `lag` (0 constant,
- * 1 periodic): stable iff `eta < *eta_out`.
+ * 1 periodic): stable iff `eta < *eta_out`. Cost: constant lag, one Brent solve of at most 200
+ * steps, each a critical-lag solve; periodic, at most 400 monodromy products of `kref` steps
+ * (`O(kref)` each).
  *
  * # Safety
  * `eta_out` must be NULL or point to a writable `double`.
@@ -868,7 +910,12 @@ int32_t grpo_largest_stable_eta(uint32_t kref, uint32_t lag, double mu, double k
 
 /**
  * Exact linear regime (0 monotone, 1 overshooting, 2 oscillatory) and per-step spectral radius
- * for lag `kref` with lag mode `lag` (0 constant, 1 periodic).
+ * for lag `kref` with lag mode `lag` (0 constant, 1 periodic). Constant lag: the regime follows
+ * the exact criterion `kref < d_c`; `rho` is rounded below 1 for a stable map even when
+ * `1 - rho < 1e-16`. Periodic: `GRPO_ERR_OUT_OF_RANGE` (param `K`) when the monodromy radius is
+ * within `64 DBL_EPSILON` of 1 (its rounding cannot decide). Cost: constant lag `kref <= 1024`
+ * (else `GRPO_ERR_CAPACITY`): one Aberth iteration over `kref + 1` roots (at most 500 sweeps of
+ * `O(kref^2)`) and one Brent solve; periodic: `O(kref)`.
  *
  * # Safety
  * `regime_out` and `rho_out` must be NULL or point to writable memory.
@@ -878,7 +925,8 @@ int32_t grpo_linear_regime(double eta, double mu, double k, uint32_t kref, uint3
 /**
  * Trajectory classifier of spec C.9 (window `W = max(10, floor(n / 10))`): regime (0 monotone,
  * 1 overshooting, 2 oscillatory) and overshoot fraction. `target` is the fixed point, or a fitted
- * plateau for an observed reward curve; spec default `tol = 0.01`.
+ * plateau for an observed reward curve; spec default `tol = 0.01`. `GRPO_ERR_OUT_OF_RANGE`
+ * (param `p`) when the overshoot ratio exceeds the largest double. Cost: `O(n)`.
  *
  * # Safety
  * `p` must be NULL or point to `n` doubles; the outputs NULL or writable.
@@ -890,6 +938,7 @@ int32_t grpo_classify(const double *p, size_t n, double target, double tol, uint
  *
  * Returns `GRPO_OK`, or a status naming the bad input (`model`, `t`, `out`, or a field of `*m`);
  * `out` is written only on success. `n = 0` is a no-op (pointers may then be NULL).
+ * Cost: `O(n)` (two passes over `t`, one closed-form evaluation per point).
  *
  * # Safety
  * `m` must be NULL or valid; `t` and `out` must be NULL or point to `n` doubles.
@@ -900,6 +949,7 @@ int32_t grpo_trajectory_eval(const struct grpo_oscillator *m, const double *t, s
  * Evaluate the trajectory on the uniform grid `t_i = t0 + i dt`, `i = 0..n` (recurrences with
  * exact re-anchoring every 64 points; agrees with `grpo_trajectory_eval` to ~1e-14).
  * Requires `t0 >= 0`, `dt > 0`, both finite. `out` is written only on success.
+ * Cost: `O(n)`.
  *
  * # Safety
  * `m` must be NULL or valid; `out` must be NULL or point to `n` doubles.
@@ -909,6 +959,7 @@ int32_t grpo_trajectory_eval_grid(const struct grpo_oscillator *m, double t0, do
 /**
  * Value and analytic gradient at one time `t >= 0`: `*value_out = r(t)`,
  * `grad5_out[0..5] = d r / d(r_star, r0, v0, omega, zeta)`. Outputs written only on success.
+ * Cost: O(1).
  *
  * # Safety
  * `m` must be NULL or valid; `value_out` NULL or one double; `grad5_out` NULL or 5 doubles.
@@ -919,6 +970,7 @@ int32_t grpo_trajectory_jacobian(const struct grpo_oscillator *m, double t, doub
  * First time at which the trajectory reaches the fraction `f` (0 < f < 1) of its gain,
  * `r(t) = r0 + f (r_star - r0)` (Lambert W for the critical slow start, bracketed root otherwise,
  * first passage when `zeta < 1`). `GRPO_ERR_NOT_REACHED` (about `f`) when `r0 = r_star`.
+ * Cost: O(1) closed forms plus a bracketed root find of bounded iteration count.
  *
  * # Safety
  * `m` must be NULL or valid; `t_out` NULL or one double.

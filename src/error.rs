@@ -52,11 +52,14 @@ pub enum ErrorKind {
     UnknownCode = 17,
     /// A Rust panic was caught at the C boundary (a bug; please report it).
     Panic = 18,
+    /// Caller-held state (e.g. the C predictor's memory) fails its consistency checks: it was
+    /// changed outside the library since the library last wrote it.
+    Corrupted = 19,
 }
 
 impl ErrorKind {
     /// Every kind, in code order.
-    pub const ALL: [ErrorKind; 18] = [
+    pub const ALL: [ErrorKind; 19] = [
         ErrorKind::NonFinite,
         ErrorKind::OutOfRange,
         ErrorKind::Empty,
@@ -75,6 +78,7 @@ impl ErrorKind {
         ErrorKind::BadBuffer,
         ErrorKind::UnknownCode,
         ErrorKind::Panic,
+        ErrorKind::Corrupted,
     ];
 
     /// Short English description.
@@ -98,6 +102,7 @@ impl ErrorKind {
             ErrorKind::BadBuffer => "buffer too small or misaligned",
             ErrorKind::UnknownCode => "unknown code",
             ErrorKind::Panic => "internal panic caught at the C boundary",
+            ErrorKind::Corrupted => "corrupted state",
         }
     }
 }

@@ -35,6 +35,9 @@ use crate::fit::{
 use crate::real::{c, Real};
 use crate::trajectory::SlowStart;
 
+mod image;
+pub use image::PredictorImage;
+
 /// One observation: a training step, its reward and a weight (the number of raw points it stands
 /// for; 1 for a raw point).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -940,14 +943,23 @@ impl<T: Real, const N: usize> Predictor<T, N> {
         }
     }
 
-    /// Feed one point. NaN/infinite values and steps not above the last one are rejected with an
-    /// error and never enter the window. A full window is compacted first (see [`Window::compact`]).
+    /// Feed one point. NaN/infinite values, steps not above the last one and rewards outside
+    /// `[reward_min, reward_max]` (`OutOfRange`, param `reward`) are rejected with an error and
+    /// never enter the window. A full window is compacted first (see [`Window::compact`]).
     pub fn push(&mut self, step: T, reward: T) -> Result<(), Error> {
         self.push_point(Point::new(step, reward))
     }
 
     /// Feed one weighted point (weight > 0, e.g. the number of samples behind the mean reward).
     pub fn push_point(&mut self, p: Point<T>) -> Result<(), Error> {
+        // a finite reward outside the declared bounds is refused: one such point would otherwise
+        // capture every fit (plateau at the bound, "collapsing") for the rest of the run
+        if p.reward.is_finite()
+            && !(p.reward >= self.cfg.reward_min && p.reward <= self.cfg.reward_max)
+        {
+            check::finite(p.step, Param::Step)?;
+            return Err(Error::out_of_range(Param::Reward));
+        }
         match self.window.push_or_merge(p, self.block) {
             Ok(()) => {}
             Err(Rejected { point, error }) if error.kind() == ErrorKind::CapacityExceeded => {

@@ -80,7 +80,7 @@ fn defaults() -> grpo_fit_options {
 }
 
 /// Fill `o` with the defaults: auto model, least squares, `loss_scale = 1`, budget 0 (= 100 (P+1)),
-/// `ftol = xtol = 1.49012e-8`, `gtol = 0`. NULL-safe (does nothing).
+/// `ftol = xtol = 1.49012e-8`, `gtol = 0`. NULL-safe (does nothing). Cost: O(1).
 ///
 /// # Safety
 /// `o` must be NULL or point to writable memory for one `grpo_fit_options`.
@@ -145,6 +145,9 @@ fn to_result(f: &Fit<f64>) -> grpo_fit_result {
 /// defaults. Writes `out` only on success. Returns `GRPO_OK` or a status (bad data, unknown model
 /// or loss code, ...). A fit that stops on its budget or on a non-finite model is still a success
 /// status: read `out->termination`.
+/// Cost: `O(max_evaluations x n)` model passes per start, at most 3 starts per parameter set and 5
+/// sets for auto: bounded by the evaluation budget (default `100 (P + 1)` per start), linear in
+/// `n`.
 ///
 /// # Safety
 /// `t`, `y` (and `w_or_null` if not NULL) must point to `n` doubles; `o` must be NULL or valid;

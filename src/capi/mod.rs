@@ -82,6 +82,9 @@ pub const GRPO_ERR_BAD_BUFFER: i32 = 16;
 pub const GRPO_ERR_UNKNOWN_CODE: i32 = 17;
 /// Error kind: a Rust panic was caught at the boundary (a bug).
 pub const GRPO_ERR_PANIC: i32 = 18;
+/// Error kind: caller-held state (the predictor's memory) was changed outside the library; nothing
+/// was written.
+pub const GRPO_ERR_CORRUPTED: i32 = 19;
 
 /// Run `f` behind the panic boundary and turn its result into a status code.
 pub(crate) fn guard<F: FnOnce() -> Result<()>>(f: F) -> i32 {
@@ -303,13 +306,15 @@ const fn build_messages() -> [[u8; MSG_W]; N_KINDS * N_PARAMS] {
 static MESSAGES: [[u8; MSG_W]; N_KINDS * N_PARAMS] = build_messages();
 
 /// The library version as a NUL-terminated string ("major.minor.patch"), static storage.
+/// Cost: O(1).
 #[no_mangle]
 pub extern "C" fn grpo_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
 }
 
 /// A static, NUL-terminated English message for a status code ("ok", "r_star: value is NaN or
-/// infinite", ...). Unknown codes give "unknown status". Never NULL.
+/// infinite", ...). Unknown codes give "unknown status". Never NULL. Cost: O(1) (a table
+/// built at compile time).
 #[no_mangle]
 pub extern "C" fn grpo_status_message(status: i32) -> *const c_char {
     if status == GRPO_OK {
@@ -374,6 +379,7 @@ mod tests {
             GRPO_ERR_BAD_BUFFER,
             GRPO_ERR_UNKNOWN_CODE,
             GRPO_ERR_PANIC,
+            GRPO_ERR_CORRUPTED,
         ];
         assert_eq!(consts.len(), ErrorKind::ALL.len());
         for (c, k) in consts.iter().zip(ErrorKind::ALL) {

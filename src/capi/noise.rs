@@ -29,8 +29,9 @@ pub struct grpo_group_noise {
 /// Stationary fluctuation prediction at group size `group_size` (`>= 2`; constant lag only).
 ///
 /// Cost: independent of `group_size`: a root scan of at most 4000 + 200 evaluations of the
-/// finite-G drift, each a binomial expectation over at most ~400 lattice points (exact sum while
-/// `G p (1 - p) <= 256`, a spectrally accurate strided sum beyond), plus for `kref >= 1` the
+/// finite-G drift, each a binomial expectation over at most ~700 terms (exact sum while
+/// `G p (1 - p) <= 64`, a strided lattice of at most 128 points beyond, relative error below
+/// 1e-27), plus for `kref >= 1` the
 /// impulse-response energy of the linearised map (`kref <= 1024`; at most `10^8 / (8 kref + 72)`
 /// blocks, typically a few thousand steps).
 ///

@@ -9,7 +9,7 @@
 
 use super::{disjoint, guard, output, output_one};
 use crate::error::{Error, ErrorKind, Param, Result};
-use crate::predict::Predictor;
+use crate::predict::{Predictor, PredictorImage};
 
 /// Window capacity of the C predictor (points; longer histories are compacted pairwise).
 pub const GRPO_PREDICTOR_WINDOW: usize = 256;
@@ -17,10 +17,13 @@ pub const GRPO_PREDICTOR_WINDOW: usize = 256;
 /// Tag written by `grpo_predictor_init` at offset 0 ("GRPOPRED").
 const MAGIC: u64 = 0x4752_504F_5052_4544;
 
+/// The caller's memory: the tag, then the predictor as plain data (every field a `u64` or `f64`:
+/// any bit pattern is a valid value, every byte is written by init, and every discriminant,
+/// flag and length is converted back with a check on each call).
 #[repr(C)]
 struct CPredictor {
     magic: u64,
-    inner: Predictor<f64, GRPO_PREDICTOR_WINDOW>,
+    image: PredictorImage<GRPO_PREDICTOR_WINDOW>,
 }
 
 /// Everything the predictor says for one horizon. Intervals are clipped to the reward bounds given
@@ -58,13 +61,13 @@ pub struct grpo_prediction {
     pub r2: f64,
 }
 
-/// Bytes of caller memory one predictor needs.
+/// Bytes of caller memory one predictor needs. Cost: O(1).
 #[no_mangle]
 pub extern "C" fn grpo_predictor_size() -> usize {
     core::mem::size_of::<CPredictor>()
 }
 
-/// Alignment (bytes) the predictor memory needs.
+/// Alignment (bytes) the predictor memory needs. Cost: O(1).
 #[no_mangle]
 pub extern "C" fn grpo_predictor_align() -> usize {
     core::mem::align_of::<CPredictor>()
@@ -74,32 +77,57 @@ fn bad_mem() -> Error {
     Error::new(ErrorKind::BadBuffer, Param::Memory)
 }
 
-/// Check `mem` (NULL, alignment) and the tag; return the initialised predictor.
+/// Check `mem` (NULL, alignment, tag) and return a pointer to the predictor's bytes.
 ///
 /// # Safety
 /// `mem` must be NULL or point to at least `grpo_predictor_size()` bytes the caller owns.
-unsafe fn predictor<'a>(mem: *mut core::ffi::c_void) -> Result<&'a mut CPredictor> {
+unsafe fn tagged(mem: *mut core::ffi::c_void) -> Result<*mut CPredictor> {
     if mem.is_null() {
         return Err(Error::new(ErrorKind::NullPointer, Param::Memory));
     }
     if !(mem as usize).is_multiple_of(core::mem::align_of::<CPredictor>()) {
         return Err(bad_mem());
     }
-    // the tag sits at offset 0 (repr(C)); uninitialised memory fails this check
+    // the tag sits at offset 0 (repr(C)); memory never initialised fails this check
     // SAFETY: non-NULL, aligned (checked) and at least 8 bytes (caller contract)
     let tag = unsafe { core::ptr::read_volatile(mem as *const u64) };
     if tag != MAGIC {
         return Err(bad_mem());
     }
-    // SAFETY: aligned, `grpo_predictor_size()` bytes owned by the caller and not used elsewhere
-    // during the call (caller contract), initialised by `grpo_predictor_init` (tag)
-    Ok(unsafe { &mut *(mem as *mut CPredictor) })
+    Ok(mem as *mut CPredictor)
+}
+
+/// Run `op` on the predictor stored at `mem`: the stored state is validated and copied out
+/// (`GRPO_ERR_CORRUPTED` if any field is one the library cannot have written), `op` runs on the
+/// copy, and the state is written back only when `op` succeeds.
+///
+/// # Safety
+/// `mem` must be NULL or point to at least `grpo_predictor_size()` bytes the caller owns, not
+/// accessed otherwise during the call.
+unsafe fn with_predictor<R>(
+    mem: *mut core::ffi::c_void,
+    op: impl FnOnce(&mut Predictor<f64, GRPO_PREDICTOR_WINDOW>) -> Result<R>,
+) -> Result<R> {
+    // SAFETY: forwarded contract
+    let c = unsafe { tagged(mem)? };
+    // SAFETY: `c` is aligned and points to `size_of::<CPredictor>()` caller bytes; every field
+    // is a u64 or f64, so any initialised bytes are a valid value; the copy ends the borrow
+    let image = unsafe { core::ptr::addr_of!((*c).image).read() };
+    let mut p = image.restore()?;
+    let r = op(&mut p)?;
+    let new = PredictorImage::capture(&p);
+    // SAFETY: as above, for writing (the caller owns the bytes and does not access them during
+    // the call)
+    unsafe { core::ptr::addr_of_mut!((*c).image).write(new) };
+    Ok(r)
 }
 
 /// Initialise a predictor in caller memory `mem` of `mem_len` bytes (at least
 /// `grpo_predictor_size()`, aligned to `grpo_predictor_align()`, else `GRPO_ERR_BAD_BUFFER`).
 /// Rewards are bounded by `[reward_min, reward_max]`; either may be -INFINITY / +INFINITY.
-/// On error the memory is left untouched.
+/// On success every byte of the first `grpo_predictor_size()` bytes is written (no padding, unused
+/// window slots zero: nothing of the caller's old memory or of the library's stack remains); on
+/// error the memory is left untouched. Cost: O(`GRPO_PREDICTOR_WINDOW`).
 ///
 /// # Safety
 /// `mem` must be NULL or point to `mem_len` writable bytes owned by the caller.
@@ -119,15 +147,16 @@ pub unsafe extern "C" fn grpo_predictor_init(
         {
             return Err(bad_mem());
         }
-        let inner = Predictor::new(reward_min, reward_max)?;
+        let image = PredictorImage::capture(&Predictor::new(reward_min, reward_max)?);
         // SAFETY: `mem` is non-NULL, aligned and at least `size_of::<CPredictor>()` writable
-        // bytes (checked above, caller contract)
+        // bytes (checked above, caller contract). `CPredictor` has no padding (u64 / f64 fields
+        // only, checked at compile time), so this writes every byte.
         unsafe {
             core::ptr::write(
                 mem as *mut CPredictor,
                 CPredictor {
                     magic: MAGIC,
-                    inner,
+                    image,
                 },
             )
         };
@@ -135,9 +164,14 @@ pub unsafe extern "C" fn grpo_predictor_init(
     })
 }
 
-/// Feed one point. NaN/infinite values (`GRPO_ERR_NON_FINITE`) and steps not above the last one
-/// (`GRPO_ERR_NOT_INCREASING`) are rejected and never enter the window. Memory not initialised by
-/// `grpo_predictor_init` gives `GRPO_ERR_BAD_BUFFER`.
+/// Feed one point. NaN/infinite values (`GRPO_ERR_NON_FINITE`), steps not above the last one
+/// (`GRPO_ERR_NOT_INCREASING`) and rewards outside `[reward_min, reward_max]`
+/// (`GRPO_ERR_OUT_OF_RANGE`, param `reward`) are rejected and never enter the window. Memory not
+/// initialised by `grpo_predictor_init` gives `GRPO_ERR_BAD_BUFFER`; memory whose state fails the
+/// consistency checks (window length against capacity, every flag and model code, step order,
+/// point values) gives `GRPO_ERR_CORRUPTED`. Nothing is written on error.
+/// Cost: O(`GRPO_PREDICTOR_WINDOW`) (state validation, a compaction when the window is full), plus
+/// a refit when `refit_every` is due (never with the defaults).
 ///
 /// # Safety
 /// `pred` must be NULL or point to memory of at least `grpo_predictor_size()` bytes, not used
@@ -149,11 +183,16 @@ pub unsafe extern "C" fn grpo_predictor_push(
     reward: f64,
 ) -> i32 {
     // SAFETY: `pred` is NULL or caller memory of `grpo_predictor_size()` bytes (caller contract)
-    guard(|| unsafe { predictor(pred)? }.inner.push(step, reward))
+    guard(|| unsafe { with_predictor(pred, |p| p.push(step, reward)) })
 }
 
 /// Refit if needed and predict for `horizon_step` (any finite step at or after the first point).
-/// `GRPO_ERR_NOT_READY` before 6 points. `out` is written only on success.
+/// `GRPO_ERR_NOT_READY` before 6 points; `GRPO_ERR_CORRUPTED` as for `grpo_predictor_push`;
+/// `GRPO_ERR_BAD_BUFFER` (param `out`) when `out` overlaps the predictor's memory;
+/// `GRPO_ERR_DIVERGED` (param `horizon`) rather than a non-finite answer. `out` (and the refit
+/// state) are written only on success.
+/// Cost: a refit of the candidate models when points arrived since the last one: a bounded number
+/// of Levenberg-Marquardt iterations per candidate over at most `GRPO_PREDICTOR_WINDOW` points.
 ///
 /// # Safety
 /// `pred` as for `grpo_predictor_push`; `out` NULL or writable.
@@ -166,26 +205,47 @@ pub unsafe extern "C" fn grpo_predictor_predict(
     guard(|| {
         // SAFETY: `pred` is NULL or caller memory of `grpo_predictor_size()` bytes (caller
         // contract)
-        let p = unsafe { predictor(pred)? };
+        unsafe { tagged(pred)? };
         let out = output_one(out, Param::Output)?;
         // `out` must not overlap the predictor's bytes (checked non-NULL and aligned above)
         let mem = output(pred as *mut u8, grpo_predictor_size(), Param::Memory)?;
         disjoint(&[mem.span(), out.span()])?;
-        let r = p.inner.predict(horizon_step)?;
-        let answer = grpo_prediction {
-            plateau: r.plateau.value,
-            plateau_lo80: r.plateau.lo80,
-            plateau_hi80: r.plateau.hi80,
-            plateau_lo95: r.plateau.lo95,
-            plateau_hi95: r.plateau.hi95,
-            horizon: r.horizon,
-            reward_at_horizon: r.at_horizon.value,
-            horizon_lo80: r.at_horizon.lo80,
-            horizon_hi80: r.at_horizon.hi80,
-            model: r.model as u32,
-            regime: r.regime as u32,
-            advice: r.advice.kind as u32,
-            r2: r.r2,
+        // SAFETY: as above; `out` is outside the predictor's memory
+        let answer = unsafe {
+            with_predictor(pred, |p| {
+                let r = p.predict(horizon_step)?;
+                let answer = grpo_prediction {
+                    plateau: r.plateau.value,
+                    plateau_lo80: r.plateau.lo80,
+                    plateau_hi80: r.plateau.hi80,
+                    plateau_lo95: r.plateau.lo95,
+                    plateau_hi95: r.plateau.hi95,
+                    horizon: r.horizon,
+                    reward_at_horizon: r.at_horizon.value,
+                    horizon_lo80: r.at_horizon.lo80,
+                    horizon_hi80: r.at_horizon.hi80,
+                    model: r.model as u32,
+                    regime: r.regime as u32,
+                    advice: r.advice.kind as u32,
+                    r2: r.r2,
+                };
+                let fields = [
+                    answer.plateau,
+                    answer.plateau_lo80,
+                    answer.plateau_hi80,
+                    answer.plateau_lo95,
+                    answer.plateau_hi95,
+                    answer.horizon,
+                    answer.reward_at_horizon,
+                    answer.horizon_lo80,
+                    answer.horizon_hi80,
+                ];
+                // never OK with a non-finite answer (r2 may be NaN: a window without variance)
+                if !fields.iter().all(|x| x.is_finite()) {
+                    return Err(Error::new(ErrorKind::Diverged, Param::Horizon));
+                }
+                Ok(answer)
+            })?
         };
         // SAFETY: `out` is writable (caller contract) and outside the predictor's memory
         unsafe { *out.one_mut() = answer };
@@ -194,7 +254,7 @@ pub unsafe extern "C" fn grpo_predictor_predict(
 }
 
 // Compile-time bound of the caller-allocated predictor storage (`grpo_predictor_size()`, issue 7):
-// the tag plus a `Predictor<f64, GRPO_PREDICTOR_WINDOW>`, i.e. 24 bytes per window point and at
-// most 2 KiB of fixed state.
+// the tag plus the plain-data image of a `Predictor<f64, GRPO_PREDICTOR_WINDOW>`, i.e. 24 bytes
+// per window point and at most 2 KiB of fixed state.
 const _: () =
     assert!(core::mem::size_of::<CPredictor>() <= 8 + GRPO_PREDICTOR_WINDOW * 3 * 8 + 2048);

@@ -21,7 +21,7 @@ unsafe fn answer<T>(out: *mut T, f: impl FnOnce() -> Result<T>) -> i32 {
     })
 }
 
-/// Proposition 9 threshold `Kref* = (1 - mu) / (eta K)`.
+/// Proposition 9 threshold `Kref* = (1 - mu) / (eta K)`. Cost: O(1).
 ///
 /// # Safety
 /// `kref_out` must be NULL or point to a writable `double`.
@@ -36,7 +36,7 @@ pub unsafe extern "C" fn grpo_prop9_threshold(
     unsafe { answer(kref_out, || Hyper::new(eta, mu, k)?.prop9_threshold()) }
 }
 
-/// First-order `zeta = 1` onset (0 when already underdamped at `Kref = 0`).
+/// First-order `zeta = 1` onset (0 when already underdamped at `Kref = 0`). Cost: O(1).
 ///
 /// # Safety
 /// `kref_out` must be NULL or point to a writable `double`.
@@ -47,7 +47,7 @@ pub unsafe extern "C" fn grpo_zeta_one_onset(eta: f64, mu: f64, k: f64, kref_out
 }
 
 /// Exact critical lag `d_c` of the constant-lag map (unstable iff `Kref >= d_c`); 0 when the
-/// on-policy map is already unstable.
+/// on-policy map is already unstable. Cost: one Brent solve (at most 200 iterations).
 ///
 /// # Safety
 /// `kref_out` must be NULL or point to a writable `double`.
@@ -57,7 +57,7 @@ pub unsafe extern "C" fn grpo_critical_lag(eta: f64, mu: f64, k: f64, kref_out: 
     unsafe { answer(kref_out, || Hyper::new(eta, mu, k)?.critical_lag()) }
 }
 
-/// First-order damping ratio `zeta(Kref)` (spec C.7).
+/// First-order damping ratio `zeta(Kref)` (spec C.7). Cost: O(1).
 ///
 /// # Safety
 /// `zeta_out` must be NULL or point to a writable `double`.
@@ -75,7 +75,9 @@ pub unsafe extern "C" fn grpo_zeta(
 
 /// Largest exactly stable lag for lag mode `lag` (0 constant: `ceil(d_c) - 1`; 1 periodic: largest
 /// stable refresh period); `GRPO_ERR_NOT_REACHED` (param `kref`) when even the on-policy map is
-/// unstable.
+/// unstable. Cost: constant lag, one Brent solve; periodic, at most `2 log2(2^24) = 48`
+/// monodromy products of at most `2^24` steps each (doubling then bisection up to the period
+/// limit `2^24`, else `GRPO_ERR_CAPACITY`).
 ///
 /// # Safety
 /// `kref_out` must be NULL or point to a writable `uint32_t`.
@@ -114,7 +116,11 @@ unsafe fn kref_answer(
 }
 
 /// Largest lag (lag mode `lag`: 0 constant, 1 periodic) with an exactly monotone linear regime;
-/// `GRPO_ERR_NOT_REACHED` (param `kref`) when the on-policy map is not monotone.
+/// `GRPO_ERR_NOT_REACHED` (param `kref`) when the on-policy map is not monotone;
+/// `GRPO_ERR_CAPACITY` (param `kref`) when the lag 1024 is still monotone (the answer lies beyond
+/// the exact spectrum; never a capped value). Cost: constant lag, at most 22 exact spectra
+/// (Aberth iteration, degree `<= 1025`) by bracketing and bisection; periodic, as
+/// `grpo_largest_stable_kref`.
 ///
 /// # Safety
 /// `kref_out` must be NULL or point to a writable `uint32_t`.
@@ -131,7 +137,9 @@ pub unsafe extern "C" fn grpo_largest_monotone_kref(
 }
 
 /// Supremum of the stable learning rates at lag `kref` with lag mode `lag` (0 constant,
-/// 1 periodic): stable iff `eta < *eta_out`.
+/// 1 periodic): stable iff `eta < *eta_out`. Cost: constant lag, one Brent solve of at most 200
+/// steps, each a critical-lag solve; periodic, at most 400 monodromy products of `kref` steps
+/// (`O(kref)` each).
 ///
 /// # Safety
 /// `eta_out` must be NULL or point to a writable `double`.
@@ -148,7 +156,12 @@ pub unsafe extern "C" fn grpo_largest_stable_eta(
 }
 
 /// Exact linear regime (0 monotone, 1 overshooting, 2 oscillatory) and per-step spectral radius
-/// for lag `kref` with lag mode `lag` (0 constant, 1 periodic).
+/// for lag `kref` with lag mode `lag` (0 constant, 1 periodic). Constant lag: the regime follows
+/// the exact criterion `kref < d_c`; `rho` is rounded below 1 for a stable map even when
+/// `1 - rho < 1e-16`. Periodic: `GRPO_ERR_OUT_OF_RANGE` (param `K`) when the monodromy radius is
+/// within `64 DBL_EPSILON` of 1 (its rounding cannot decide). Cost: constant lag `kref <= 1024`
+/// (else `GRPO_ERR_CAPACITY`): one Aberth iteration over `kref + 1` roots (at most 500 sweeps of
+/// `O(kref^2)`) and one Brent solve; periodic: `O(kref)`.
 ///
 /// # Safety
 /// `regime_out` and `rho_out` must be NULL or point to writable memory.
@@ -178,7 +191,8 @@ pub unsafe extern "C" fn grpo_linear_regime(
 
 /// Trajectory classifier of spec C.9 (window `W = max(10, floor(n / 10))`): regime (0 monotone,
 /// 1 overshooting, 2 oscillatory) and overshoot fraction. `target` is the fixed point, or a fitted
-/// plateau for an observed reward curve; spec default `tol = 0.01`.
+/// plateau for an observed reward curve; spec default `tol = 0.01`. `GRPO_ERR_OUT_OF_RANGE`
+/// (param `p`) when the overshoot ratio exceeds the largest double. Cost: `O(n)`.
 ///
 /// # Safety
 /// `p` must be NULL or point to `n` doubles; the outputs NULL or writable.

@@ -75,6 +75,7 @@ fn no_overflow(o: &Oscillator<f64>, t_max: f64) -> Result<()> {
 ///
 /// Returns `GRPO_OK`, or a status naming the bad input (`model`, `t`, `out`, or a field of `*m`);
 /// `out` is written only on success. `n = 0` is a no-op (pointers may then be NULL).
+/// Cost: `O(n)` (two passes over `t`, one closed-form evaluation per point).
 ///
 /// # Safety
 /// `m` must be NULL or valid; `t` and `out` must be NULL or point to `n` doubles.
@@ -112,6 +113,7 @@ pub unsafe extern "C" fn grpo_trajectory_eval(
 /// Evaluate the trajectory on the uniform grid `t_i = t0 + i dt`, `i = 0..n` (recurrences with
 /// exact re-anchoring every 64 points; agrees with `grpo_trajectory_eval` to ~1e-14).
 /// Requires `t0 >= 0`, `dt > 0`, both finite. `out` is written only on success.
+/// Cost: `O(n)`.
 ///
 /// # Safety
 /// `m` must be NULL or valid; `out` must be NULL or point to `n` doubles.
@@ -140,6 +142,7 @@ pub unsafe extern "C" fn grpo_trajectory_eval_grid(
 
 /// Value and analytic gradient at one time `t >= 0`: `*value_out = r(t)`,
 /// `grad5_out[0..5] = d r / d(r_star, r0, v0, omega, zeta)`. Outputs written only on success.
+/// Cost: O(1).
 ///
 /// # Safety
 /// `m` must be NULL or valid; `value_out` NULL or one double; `grad5_out` NULL or 5 doubles.
@@ -169,6 +172,7 @@ pub unsafe extern "C" fn grpo_trajectory_jacobian(
 /// First time at which the trajectory reaches the fraction `f` (0 < f < 1) of its gain,
 /// `r(t) = r0 + f (r_star - r0)` (Lambert W for the critical slow start, bracketed root otherwise,
 /// first passage when `zeta < 1`). `GRPO_ERR_NOT_REACHED` (about `f`) when `r0 = r_star`.
+/// Cost: O(1) closed forms plus a bracketed root find of bounded iteration count.
 ///
 /// # Safety
 /// `m` must be NULL or valid; `t_out` NULL or one double.
