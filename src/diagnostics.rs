@@ -17,7 +17,6 @@
 use crate::bandit::Lag;
 use crate::error::{check, Error, ErrorKind, Param, Result};
 use crate::noise::degeneracy;
-use crate::predict::Predictor;
 use crate::real::{c, Real};
 use crate::stability::{classify, Hyper};
 
@@ -491,58 +490,7 @@ pub fn entropy_ratio<T: Real>(
 /// Shape class of a reward trajectory (spec C.9): the stability module's classifier output.
 pub use crate::stability::Regime as CurveClass;
 
-/// Verdict of the dynamical-instability diagnostic.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[repr(u32)]
-pub enum InstabilityVerdict {
-    /// Damped, monotone.
-    Stable = 0,
-    /// Underdamped (`zeta_hat < 1`) or overshooting trajectory.
-    Overshooting = 1,
-    /// First-order unstable (`M <= 0`) but exactly stable: close to the edge.
-    AtRisk = 2,
-    /// Exactly unstable (`Kref >= d_c`) or oscillatory trajectory.
-    Unstable = 3,
-}
-
-/// The numbers behind the instability decision (E4); `None` = not available.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct InstabilityEvidence<T> {
-    /// Prop-9 margin `M = 1 - eta K Kref / (1 - mu)`.
-    pub margin: Option<T>,
-    /// Exact criterion `Kref >= d_c(eta K, mu)` (spec C.8).
-    pub exactly_unstable: Option<bool>,
-    /// Fitted damping ratio `zeta_hat` of the reward curve.
-    pub zeta_hat: Option<T>,
-    /// Trajectory class of the reward curve.
-    pub class: Option<CurveClass>,
-}
-
-/// Decision of E4 from the numbers:
-/// unstable if (exact criterion holds) or class = Oscillatory; at risk if `M <= 0` but exactly
-/// stable (or exactness unknown); overshooting if `zeta_hat < 1` or class = Overshooting; else
-/// stable.
-pub fn instability_verdict<T: Real>(ev: &InstabilityEvidence<T>) -> Result<InstabilityVerdict> {
-    if let Some(m) = ev.margin {
-        check::finite(m, Param::Kref)?;
-    }
-    if let Some(z) = ev.zeta_hat {
-        check::finite(z, Param::Zeta)?;
-    }
-    let v = if ev.exactly_unstable == Some(true) || ev.class == Some(CurveClass::Oscillatory) {
-        InstabilityVerdict::Unstable
-    } else if ev.margin.is_some_and(|m| m <= T::ZERO) {
-        InstabilityVerdict::AtRisk
-    } else if ev.zeta_hat.is_some_and(|z| z < T::ONE) || ev.class == Some(CurveClass::Overshooting)
-    {
-        InstabilityVerdict::Overshooting
-    } else {
-        InstabilityVerdict::Stable
-    };
-    Ok(v)
-}
+pub use crate::stability::{instability_verdict, InstabilityEvidence, InstabilityVerdict};
 
 impl InstabilityVerdict {
     /// Severity: Overshooting is a warning, AtRisk and Unstable are critical.
@@ -685,19 +633,24 @@ pub fn instability_report<T: Real>(
         let kref = check::non_negative(o.kref, Param::Kref)?;
         prop9 = o.hyper.prop9_threshold()?;
         margin = Some(T::ONE - kref / prop9);
-        exactly_unstable = Some(match o.lag {
+        exactly_unstable = match o.lag {
             Lag::Constant => {
                 d_c = o.hyper.critical_lag()?;
-                kref >= d_c
+                Some(kref >= d_c)
             }
             Lag::Periodic => {
                 let k = kref.to_f64();
                 if kref < T::ONE || kref.floor() != kref || k > u32::MAX as f64 {
                     return Err(Error::out_of_range(Param::Kref));
                 }
-                o.hyper.linear_regime(k as u32, Lag::Periodic)?.rho >= T::ONE
+                match o.hyper.linear_regime(k as u32, Lag::Periodic) {
+                    Ok(sp) => Some(sp.rho >= T::ONE),
+                    // the monodromy radius rounds to 1 (eta K too small to resolve): unknown
+                    Err(e) if e == Error::out_of_range(Param::K) => None,
+                    Err(e) => return Err(e),
+                }
             }
-        });
+        };
     }
     let evidence = InstabilityEvidence {
         margin,
@@ -829,15 +782,21 @@ pub fn classify_observed<T: Real>(reward: &[T], plateau: T) -> Result<CurveClass
     Ok(classify(reward, plateau, tol)?.regime)
 }
 
-/// Run every diagnostic the inputs allow and pick the headline (see [`headline`]).
-///
-/// The reward curve is fitted by a [`Predictor`] (window 256, compacted for longer curves) with
-/// bounds `[r_min, r_max]`; its plateau feeds E3 (`gap`) and the trajectory classifier, its damping
-/// `zeta_hat` E4.
-pub fn diagnose<T: Real>(
-    input: &DiagnoseInput<'_, T>,
-    opts: &DiagnoseOptions<T>,
-) -> Result<Diagnosis<T>> {
+/// What [`diagnose`] needs from a fit of the reward curve (the predictor's
+/// `Snapshot::curve_fit`, or any other fit of the caller's).
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct CurveFit<T> {
+    /// Fitted plateau of the reward curve (the predictor's model-averaged plateau): feeds E3
+    /// (`gap`) and the trajectory classifier.
+    pub plateau: T,
+    /// Fitted damping ratio `zeta_hat` when the data support one: feeds E4.
+    pub zeta_hat: Option<T>,
+}
+
+/// The checks [`diagnose`] runs on its input before anything else: a non-empty finite reward
+/// series, steps of the same length, a maximum eval reward that is not NaN.
+pub fn check_input<T: Real>(input: &DiagnoseInput<'_, T>) -> Result<()> {
     let r = input.reward;
     check::non_empty(r, Param::Reward)?;
     check::all_finite(r, Param::Reward)?;
@@ -848,20 +807,23 @@ pub fn diagnose<T: Real>(
         // an infinite maximum means "unbounded" (E1 skipped), NaN means nothing
         return Err(Error::non_finite(Param::RMax));
     }
-    // fit the reward curve
-    let mut pred = Predictor::<T, 256>::new(input.r_min, input.r_max)?;
-    if r.len() < pred.config().min_points {
-        return Err(Error::new(ErrorKind::TooFewPoints, Param::Reward));
-    }
-    for (i, &ri) in r.iter().enumerate() {
-        let step = match input.steps {
-            Some(s) => s.get(i).copied().unwrap_or(T::NAN),
-            None => T::from_usize(i),
-        };
-        pred.push(step, ri)?;
-    }
-    let plateau = pred.plateau()?.value;
-    let zeta_hat = pred.zeta_hat()?;
+    Ok(())
+}
+
+/// Run every diagnostic the inputs allow and pick the headline (see [`headline`]).
+///
+/// `fit` is the caller's fit of the reward curve: its plateau feeds E3 (`gap`) and the trajectory
+/// classifier, its damping `zeta_hat` E4. (`predict::fit_and_diagnose` fits the series with a
+/// predictor first, as the C `grpo_diagnose` does.)
+pub fn diagnose<T: Real>(
+    input: &DiagnoseInput<'_, T>,
+    fit: &CurveFit<T>,
+    opts: &DiagnoseOptions<T>,
+) -> Result<Diagnosis<T>> {
+    check_input(input)?;
+    let r = input.reward;
+    let plateau = check::finite(fit.plateau, Param::RStar)?;
+    let zeta_hat = fit.zeta_hat;
     let class = classify_observed(r, plateau).ok();
     let instability = instability_report(input.optimizer, zeta_hat, class)?;
     // E1 and the premature-concentration test normalise by the headroom `r_max - R(0)`, E2 by

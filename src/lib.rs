@@ -54,3 +54,25 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+/// The documentation under `docs/`: any Rust code block in it is compiled and run as a doctest
+/// (formulas and other languages are fenced as `text`, `sh`, `c`, `python`).
+#[cfg(doctest)]
+pub mod docs_doctests {
+    #[doc = include_str!("../docs/model.md")]
+    pub struct Model;
+    #[doc = include_str!("../docs/accuracy.md")]
+    pub struct Accuracy;
+    #[doc = include_str!("../docs/speed.md")]
+    pub struct Speed;
+    #[doc = include_str!("../docs/prediction.md")]
+    pub struct Prediction;
+    #[doc = include_str!("../docs/fitting.md")]
+    pub struct Fitting;
+    #[doc = include_str!("../docs/embedded.md")]
+    pub struct Embedded;
+    #[doc = include_str!("../docs/c.md")]
+    pub struct CUsage;
+    #[doc = include_str!("../docs/fuzzing.md")]
+    pub struct Fuzzing;
+}

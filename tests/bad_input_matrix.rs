@@ -6,8 +6,9 @@
 //! Hostile inputs: NULL pointers, zero and huge lengths, NaN, +-inf, subnormals, negative and
 //! reversed times, duplicate steps, constant curves, values outside the reward bounds.
 
-use grpo_dynamics::diagnostics::{diagnose, DiagnoseInput, DiagnoseOptions};
+use grpo_dynamics::diagnostics::{DiagnoseInput, DiagnoseOptions};
 use grpo_dynamics::fit::{self, Bounds, Curve, Options, ParamSet, Start};
+use grpo_dynamics::predict::fit_and_diagnose;
 use grpo_dynamics::predict::Predictor;
 use grpo_dynamics::trajectory::Oscillator;
 use grpo_dynamics::{Error, ErrorKind, ErrorKind as K, Param, Param as P};
@@ -434,31 +435,32 @@ fn predictor_rows() -> Vec<Row> {
             e(K::NonFinite, P::Target),
         ),
     ];
-    // a subnormal step increment and a reward outside the bounds are accepted (the bounds clip
-    // predictions, not data); a constant curve predicts its level
+    // a subnormal step increment is accepted; a finite reward outside the bounds is refused
+    // (issue 14: one such point captured every later fit); a constant curve predicts its level
     rows.push((
         "subnormal step increment accepted",
         p.push(10.0 + 2e-15, 0.5),
         ACCEPTED,
     ));
     rows.push((
-        "reward above reward_max accepted",
+        "reward above reward_max refused",
         p.push(12.0, 3.0),
-        ACCEPTED,
+        e(K::OutOfRange, P::Reward),
     ));
     let f = flat
         .plateau()
         .map(|f| assert!((f.value - 0.5).abs() < 1e-9 && f.lo95 <= 0.5 && 0.5 <= f.hi95));
     rows.push(("constant curve predicts its level", f, ACCEPTED));
-    // after the refused points the window holds exactly what was accepted
-    assert_eq!(p.window().len(), 3);
+    // after the refused points the window holds exactly what was accepted (the out-of-bounds
+    // reward is one of the refused points)
+    assert_eq!(p.window().len(), 2);
     rows
 }
 
 fn diagnose_rows() -> Vec<Row> {
     let y = y10();
     let o = DiagnoseOptions::<f64>::default();
-    let run = |inp: DiagnoseInput<'_, f64>| diagnose(&inp, &o).map(drop);
+    let run = |inp: DiagnoseInput<'_, f64>| fit_and_diagnose(&inp, &o).map(drop);
     let mut y_nan = y;
     y_nan[3] = NAN;
     let mut y_out = y;
@@ -519,11 +521,11 @@ fn diagnose_rows() -> Vec<Row> {
             }),
             e(K::LengthMismatch, P::Entropy),
         ),
-        // a reward outside [r_min, r_max] is data, not an error
+        // a reward outside [r_min, r_max] is refused by the fit (issue 14)
         (
-            "reward above r_max accepted",
+            "reward above r_max refused",
             run(DiagnoseInput::new(&y_out)),
-            ACCEPTED,
+            e(K::OutOfRange, P::Reward),
         ),
     ]
 }
@@ -1026,8 +1028,11 @@ mod c_abi {
                 e(K::NullPointer, P::Memory),
                 &p,
             ));
-            // a reward far outside the bounds is data; predictions stay inside the bounds
-            assert_eq!(grpo_predictor_push(base, 10.0, 5.0), GRPO_OK);
+            // a reward far outside the bounds is refused (issue 14); predictions stay inside
+            assert_eq!(
+                grpo_predictor_push(base, 10.0, 5.0),
+                e(K::OutOfRange, P::Reward).code()
+            );
             assert_eq!(grpo_predictor_predict(base, 20.0, pp), GRPO_OK);
             let r = *pp;
             assert!(r.plateau_hi95 <= 1.0 && r.horizon_hi80 <= 1.0, "{r:?}");

@@ -258,7 +258,7 @@ fn classify_with_huge_points() {
 
 /// Every scalar output overlapping another output or an input is refused untouched.
 #[test]
-fn aliased_outputs_are_rejected() {
+fn miri_aliased_outputs_are_rejected() {
     let bad = code(ErrorKind::BadBuffer, Param::Output);
     let b = preset_b(0);
     let mut two = [SENT; 2];

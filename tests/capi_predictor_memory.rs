@@ -24,7 +24,8 @@ const FLIPS: usize = if cfg!(miri) { 6 } else { 3000 };
 /// the window length, the "last step present" flag, the chosen model code.
 const LEN_AT: usize = 8 + 12 * 8;
 const HAS_LAST_AT: usize = LEN_AT + 8;
-const BEST_AT: usize = 8 + (12 + 3 + 3 * GRPO_PREDICTOR_WINDOW + 4 + 17 + 17 + 25 + 3) * 8;
+/// (after the window: block, stale, since_fit, fitted and a table of 4 candidates of 26 words)
+const BEST_AT: usize = 8 + (12 + 3 + 3 * GRPO_PREDICTOR_WINDOW + 4 + 4 * 26) * 8;
 
 fn corrupted() -> i32 {
     Error::new(ErrorKind::Corrupted, Param::Memory).code()
@@ -107,7 +108,7 @@ fn poke(buf: &mut [u64]) -> (i32, i32) {
 /// The attack's images: the window-length word (1000; 2^61 - 9), the model word (5), the option
 /// tag (2). Each is refused as corrupted, with nothing written.
 #[test]
-fn attack_images_are_corrupted() {
+fn miri_attack_images_are_corrupted() {
     let clean = fed();
     let mut probe = clean.clone();
     // the layout this test pokes at is the real one
@@ -148,7 +149,7 @@ fn attack_images_are_corrupted() {
 /// `out` inside the predictor's memory: refused, nothing written (it used to overwrite the
 /// length word and crash the next push).
 #[test]
-fn out_inside_the_predictor_is_refused() {
+fn miri_out_inside_the_predictor_is_refused() {
     let mut m = fed();
     let before = m.clone();
     let mem = m.as_mut_ptr() as *mut c_void;
@@ -165,7 +166,7 @@ fn out_inside_the_predictor_is_refused() {
 /// (every 8-byte word is a value the library chose), and two inits over different garbage give
 /// identical bytes.
 #[test]
-fn init_writes_every_byte() {
+fn miri_init_writes_every_byte() {
     let size = grpo_predictor_size();
     let mut a = vec![0xA5A5_A5A5_A5A5_A5A5u64; size / 8 + 1];
     let mut b = vec![0x5A5A_5A5A_5A5A_5A5Au64; size / 8 + 1];
@@ -186,7 +187,7 @@ fn init_writes_every_byte() {
 /// One flipped bit anywhere: push and predict never crash, never answer OK with a non-finite
 /// value, never write on CORRUPTED. Deterministic xorshift positions.
 #[test]
-fn random_bit_flips() {
+fn miri_random_bit_flips() {
     let clean = fed();
     let nbits = (grpo_predictor_size() * 8) as u64;
     let mut x = 0x9E37_79B9_7F4A_7C15u64;
@@ -211,7 +212,7 @@ fn random_bit_flips() {
 /// "collapsing", "stop" after 200,000 clean points); one huge reward leaves the predictor as good
 /// as one that never saw it.
 #[test]
-fn out_of_bounds_reward_cannot_capture_the_predictor() {
+fn miri_out_of_bounds_reward_cannot_capture_the_predictor() {
     let mut clean = fed();
     let mut hit = clean.clone();
     let mem = hit.as_mut_ptr() as *mut c_void;

@@ -207,7 +207,7 @@ fn nan_and_range_statuses_and_nothing_is_written() {
 /// In-place evaluation (`out == t`) and partially overlapping buffers are rejected before
 /// anything is read or written (they would be aliased `&[f64]` / `&mut [f64]` in Rust).
 #[test]
-fn overlapping_buffers_are_rejected_untouched() {
+fn miri_overlapping_buffers_are_rejected_untouched() {
     let bad = status(GRPO_ERR_BAD_BUFFER, Param::Output);
     let mut buf = [1.0, 2.0, 3.0, 4.0];
     let p = buf.as_mut_ptr();

@@ -3,6 +3,7 @@
 
 use grpo_dynamics::bandit::{Bandit, Lag};
 use grpo_dynamics::diagnostics::*;
+use grpo_dynamics::predict::{fit_and_diagnose, Predictor, DIAGNOSE_WINDOW};
 use grpo_dynamics::trajectory::SlowStart;
 
 fn curve(r_star: f64, r0: f64, omega: f64, zeta: f64, n: usize) -> Vec<f64> {
@@ -50,7 +51,7 @@ fn input<'a>(h: &'a Healthy) -> DiagnoseInput<'a, f64> {
 #[test]
 fn healthy_run() {
     let h = healthy();
-    let d = diagnose(&input(&h), &DiagnoseOptions::default()).unwrap();
+    let d = fit_and_diagnose(&input(&h), &DiagnoseOptions::default()).unwrap();
     assert_eq!(d.headline, Headline::Healthy, "{d:?}");
     assert_eq!(d.severity, Severity::Ok);
     assert_eq!(d.hacking.unwrap().verdict, HackingVerdict::Healthy);
@@ -83,7 +84,7 @@ fn hacking_run() {
             }
         })
         .collect();
-    let d = diagnose(&input(&h), &DiagnoseOptions::default()).unwrap();
+    let d = fit_and_diagnose(&input(&h), &DiagnoseOptions::default()).unwrap();
     assert_eq!(d.headline, Headline::RewardHacking, "{d:?}");
     assert_eq!(d.severity, Severity::Critical);
     assert!(d.hacking.unwrap().phi < 0.25);
@@ -96,7 +97,7 @@ fn degenerate_run() {
     // the logged zero-std fraction sits at 0.9 while p ~ 0.8 predicts 0.03: critical and
     // heterogeneous (bimodal prompt difficulty)
     h.zero_std = vec![0.9; 300];
-    let d = diagnose(&input(&h), &DiagnoseOptions::default()).unwrap();
+    let d = fit_and_diagnose(&input(&h), &DiagnoseOptions::default()).unwrap();
     let deg = d.degeneracy.unwrap();
     assert_eq!(deg.severity, Severity::Critical, "{deg:?}");
     assert!(deg.heterogeneous);
@@ -123,7 +124,7 @@ fn entropy_collapse_run() {
         expected_plateau: Some(0.8),
         ..input(&h)
     };
-    let d = diagnose(&inp, &DiagnoseOptions::default()).unwrap();
+    let d = fit_and_diagnose(&inp, &DiagnoseOptions::default()).unwrap();
     let c = d.concentration.unwrap();
     assert_eq!(c.verdict, ConcentrationVerdict::Premature, "{c:?}");
     assert!(c.entropy_ratio < 0.2);
@@ -148,7 +149,7 @@ fn unstable_run() {
         }),
         ..input(&h)
     };
-    let d = diagnose(&inp, &DiagnoseOptions::default()).unwrap();
+    let d = fit_and_diagnose(&inp, &DiagnoseOptions::default()).unwrap();
     let ins = d.instability;
     assert_eq!(ins.verdict, InstabilityVerdict::Unstable, "{ins:?}");
     // spec C.10, Preset A: Prop 9 at 35.35, ceil(d_c) = 52
@@ -185,20 +186,21 @@ fn diagnose_rejects_bad_input() {
     let h = healthy();
     let mut bad = h.train.clone();
     bad[10] = f64::NAN;
-    assert!(diagnose(&DiagnoseInput::new(&bad), &DiagnoseOptions::default()).is_err());
+    assert!(fit_and_diagnose(&DiagnoseInput::new(&bad), &DiagnoseOptions::default()).is_err());
     let short = &h.eval[..10];
     let inp = DiagnoseInput {
         eval_reward: Some(short),
         ..DiagnoseInput::new(&h.train)
     };
-    assert!(diagnose(&inp, &DiagnoseOptions::default()).is_err());
+    assert!(fit_and_diagnose(&inp, &DiagnoseOptions::default()).is_err());
 }
 
 /// An unbounded reward (TRL sums reward functions: any finite range): the diagnostics that need
 /// a headroom are skipped, the others still run.
 #[test]
 fn unbounded_reward_skips_headroom_diagnostics() {
-    use grpo_dynamics::diagnostics::{diagnose, DiagnoseInput, DiagnoseOptions};
+    use grpo_dynamics::diagnostics::{DiagnoseInput, DiagnoseOptions};
+    use grpo_dynamics::predict::fit_and_diagnose;
     let reward: Vec<f64> = (0..60)
         .map(|k| 8.0 - 14.0 * (-(k as f64) / 12.0).exp())
         .collect();
@@ -209,7 +211,8 @@ fn unbounded_reward_skips_headroom_diagnostics() {
     input.r_max = f64::INFINITY;
     input.eval_reward = Some(&eval);
     input.entropy = Some(&entropy);
-    let d = diagnose(&input, &DiagnoseOptions::default()).expect("unbounded reward is fine");
+    let d =
+        fit_and_diagnose(&input, &DiagnoseOptions::default()).expect("unbounded reward is fine");
     assert!(d.hacking.is_none());
     let c = d.concentration.expect("entropy ratio still computed");
     assert!(
@@ -223,10 +226,11 @@ fn unbounded_reward_skips_headroom_diagnostics() {
 /// Fewer points than the fit needs: its own typed error, not the predictor's "not ready".
 #[test]
 fn too_few_points_is_named() {
-    use grpo_dynamics::diagnostics::{diagnose, DiagnoseInput, DiagnoseOptions};
+    use grpo_dynamics::diagnostics::{DiagnoseInput, DiagnoseOptions};
+    use grpo_dynamics::predict::fit_and_diagnose;
     use grpo_dynamics::{ErrorKind, Param};
     let r = [0.1, 0.2, 0.3, 0.35, 0.38];
-    let e = diagnose(&DiagnoseInput::new(&r), &DiagnoseOptions::default()).unwrap_err();
+    let e = fit_and_diagnose(&DiagnoseInput::new(&r), &DiagnoseOptions::default()).unwrap_err();
     assert_eq!(
         (e.kind(), e.param()),
         (ErrorKind::TooFewPoints, Param::Reward)
@@ -242,7 +246,7 @@ fn nan_eval_maximum_is_an_error_infinite_skips_e1() {
         r_max_eval: f64::NAN,
         ..input(&h)
     };
-    let e = diagnose(&nan, &DiagnoseOptions::default()).unwrap_err();
+    let e = fit_and_diagnose(&nan, &DiagnoseOptions::default()).unwrap_err();
     assert_eq!(
         (e.kind(), e.param()),
         (
@@ -254,6 +258,48 @@ fn nan_eval_maximum_is_an_error_infinite_skips_e1() {
         r_max_eval: f64::INFINITY,
         ..input(&h)
     };
-    let d = diagnose(&inf, &DiagnoseOptions::default()).unwrap();
+    let d = fit_and_diagnose(&inf, &DiagnoseOptions::default()).unwrap();
     assert!(d.hacking.is_none());
+}
+
+/// `diagnose` reads the caller's fit: fed the snapshot of a predictor like the one
+/// `fit_and_diagnose` builds, it gives the same diagnosis; fed another predictor's fit (a larger
+/// window, as the sidecar's), it reports that fit's plateau.
+#[test]
+fn diagnose_reads_the_callers_fit() {
+    let h = healthy();
+    let inp = input(&h);
+    let opts = DiagnoseOptions::default();
+    let mut p = Predictor::<f64, DIAGNOSE_WINDOW>::new(0.0, 1.0).unwrap();
+    for (i, &r) in h.train.iter().enumerate() {
+        p.push(i as f64, r).unwrap();
+    }
+    let fit = p.fit().unwrap().curve_fit().unwrap();
+    assert_eq!(fit.plateau, p.plateau().unwrap().value);
+    assert_eq!(fit.zeta_hat, p.zeta_hat().unwrap());
+    let d = diagnose(&inp, &fit, &opts).unwrap();
+    // (Debug: the reports carry NaN fields, which `==` never equates; `{:?}` prints every f64
+    // to the bit)
+    let want = fit_and_diagnose(&inp, &opts).unwrap();
+    assert_eq!(format!("{d:?}"), format!("{want:?}"));
+    // a different fit: its plateau is the one reported and compared against
+    let other = CurveFit {
+        plateau: fit.plateau + 0.05,
+        zeta_hat: Some(0.5),
+    };
+    let d2 = diagnose(&inp, &other, &opts).unwrap();
+    assert_eq!(d2.plateau, other.plateau);
+    assert_eq!(d2.instability.evidence.zeta_hat, Some(0.5));
+    // zeta_hat < 1 makes the run at least overshooting
+    assert!(
+        d2.instability.verdict.severity() >= Severity::Warning,
+        "{d2:?}"
+    );
+    // a fit without a finite plateau is refused, naming it
+    let bad = CurveFit {
+        plateau: f64::NAN,
+        zeta_hat: None,
+    };
+    let e = diagnose(&inp, &bad, &opts).unwrap_err();
+    assert_eq!(e.param(), grpo_dynamics::Param::RStar);
 }

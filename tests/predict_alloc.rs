@@ -1,7 +1,8 @@
 //! The predictor and `diagnose` never allocate: a counting global allocator sees zero
 //! allocations while they run (the test's own vectors are built before counting starts).
 
-use grpo_dynamics::diagnostics::{diagnose, DiagnoseInput, DiagnoseOptions};
+use grpo_dynamics::diagnostics::{DiagnoseInput, DiagnoseOptions};
+use grpo_dynamics::predict::fit_and_diagnose;
 use grpo_dynamics::predict::Predictor;
 #[path = "common/counting_alloc.rs"]
 mod counting_alloc;
@@ -40,7 +41,7 @@ fn predictor_and_diagnose_allocate_nothing() {
                 ok += p.step_to_fraction(0.5).is_ok() as usize;
             }
         }
-        (ok, diagnose(&input, &opts))
+        (ok, fit_and_diagnose(&input, &opts))
     });
 
     assert_eq!(allocs, 0, "heap allocations in the predictor or diagnose");

@@ -3,7 +3,8 @@
 #![cfg(feature = "capi")]
 
 use grpo_dynamics::capi::*;
-use grpo_dynamics::diagnostics::{diagnose, DiagnoseInput, DiagnoseOptions};
+use grpo_dynamics::diagnostics::{DiagnoseInput, DiagnoseOptions};
+use grpo_dynamics::predict::fit_and_diagnose;
 use grpo_dynamics::predict::Predictor;
 use grpo_dynamics::{Error, ErrorKind, Param};
 use std::ffi::c_void;
@@ -191,7 +192,7 @@ fn c_diagnose_matches_rust() {
         );
     }
     let hyper = grpo_dynamics::stability::Hyper::new(0.3, 0.8, 0.2 / (0.3 * 35.35)).unwrap();
-    let rd = diagnose(
+    let rd = fit_and_diagnose(
         &DiagnoseInput {
             eval_reward: Some(&eval),
             optimizer: Some(grpo_dynamics::diagnostics::Optimizer {

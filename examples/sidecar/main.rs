@@ -219,7 +219,12 @@ fn run(args: Args) -> Result<(), String> {
     din.entropy = entropy.as_deref();
     din.zero_std_frac = zero_std.as_deref();
     din.group_size = args.group_size;
-    let diagnosis = match diagnose(&din, &DiagnoseOptions::default()) {
+    // the diagnostics read the fit of the predictor that made the predictions above (one fit)
+    let diagnosis = match pred
+        .fit()
+        .and_then(|f| f.curve_fit())
+        .and_then(|fit| diagnose(&din, &fit, &DiagnoseOptions::default()))
+    {
         Ok(d) => diagnosis_json(&d),
         Err(e) => json!({"status": e.to_string()}),
     };

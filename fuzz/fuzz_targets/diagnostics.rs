@@ -1,4 +1,4 @@
-//! `diagnose` on arbitrary slices (lengths, NaN/inf/huge values, steps in any order), optional
+//! `fit_and_diagnose` (the predictor's fit, then `diagnose`) on arbitrary slices (lengths, NaN/inf/huge values, steps in any order), optional
 //! series, reward bounds, group sizes, optimizer settings and thresholds.
 //! Properties: a typed error of an expected kind or a diagnosis whose headline severity is the
 //! worst severity of the reports, whose plateau is a number inside the reward bounds, and whose
@@ -8,7 +8,8 @@
 #![allow(clippy::needless_range_loop)]
 use arbitrary::Arbitrary;
 use grpo_dynamics::bandit::Lag;
-use grpo_dynamics::diagnostics::{diagnose, DiagnoseInput, DiagnoseOptions, Optimizer, Severity};
+use grpo_dynamics::predict::fit_and_diagnose;
+use grpo_dynamics::diagnostics::{DiagnoseInput, DiagnoseOptions, Optimizer, Severity};
 use grpo_dynamics::stability::Hyper;
 use grpo_dynamics::ErrorKind;
 use libfuzzer_sys::fuzz_target;
@@ -128,7 +129,7 @@ fuzz_target!(|inp: Input| {
         opts.degeneracy.warn = c.get();
         opts.concentration.collapse_ratio = d.get();
     }
-    match diagnose(&input, &opts) {
+    match fit_and_diagnose(&input, &opts) {
         Ok(d) => {
             assert!(n > 0);
             assert!(!d.plateau.is_nan(), "NaN plateau");

@@ -3,10 +3,11 @@
 use super::bandit::to_lag;
 use super::{disjoint, guard, input_one, out_ref, output_one, Buf};
 use crate::diagnostics::{
-    diagnose, ConcentrationOptions, DegeneracyOptions, DiagnoseInput, DiagnoseOptions,
-    HackingOptions, Optimizer,
+    ConcentrationOptions, DegeneracyOptions, DiagnoseInput, DiagnoseOptions, HackingOptions,
+    Optimizer,
 };
 use crate::error::{Param, Result};
+use crate::predict::fit_and_diagnose;
 use crate::stability::Hyper;
 
 /// Inputs of `grpo_diagnose`. Every series has `n` entries (one per checkpoint); optional series
@@ -295,7 +296,7 @@ pub unsafe extern "C" fn grpo_diagnose(
                 expected_plateau: (!inp.expected_plateau.is_nan()).then_some(inp.expected_plateau),
             }
         };
-        let d = diagnose(&di, &opts)?;
+        let d = fit_and_diagnose(&di, &opts)?;
         let mut o = grpo_diagnosis {
             headline: d.headline as u32,
             severity: d.severity as u32,

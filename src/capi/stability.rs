@@ -76,8 +76,8 @@ pub unsafe extern "C" fn grpo_zeta(
 /// Largest exactly stable lag for lag mode `lag` (0 constant: `ceil(d_c) - 1`; 1 periodic: largest
 /// stable refresh period); `GRPO_ERR_NOT_REACHED` (param `kref`) when even the on-policy map is
 /// unstable. Cost: constant lag, one Brent solve; periodic, at most `2 log2(2^24) = 48`
-/// monodromy products of at most `2^24` steps each (doubling then bisection up to the period
-/// limit `2^24`, else `GRPO_ERR_CAPACITY`).
+/// monodromy spectra (doubling then bisection up to the period limit `2^24`, else
+/// `GRPO_ERR_CAPACITY`), each at most 4096 steps or 64 3x3 matrix products.
 ///
 /// # Safety
 /// `kref_out` must be NULL or point to a writable `uint32_t`.
@@ -138,8 +138,8 @@ pub unsafe extern "C" fn grpo_largest_monotone_kref(
 
 /// Supremum of the stable learning rates at lag `kref` with lag mode `lag` (0 constant,
 /// 1 periodic): stable iff `eta < *eta_out`. Cost: constant lag, one Brent solve of at most 200
-/// steps, each a critical-lag solve; periodic, at most 400 monodromy products of `kref` steps
-/// (`O(kref)` each).
+/// steps, each a critical-lag solve; periodic, at most 400 monodromy spectra, each at most 4096
+/// steps or 64 3x3 matrix products whatever `kref`.
 ///
 /// # Safety
 /// `eta_out` must be NULL or point to a writable `double`.
@@ -161,7 +161,8 @@ pub unsafe extern "C" fn grpo_largest_stable_eta(
 /// `1 - rho < 1e-16`. Periodic: `GRPO_ERR_OUT_OF_RANGE` (param `K`) when the monodromy radius is
 /// within `64 DBL_EPSILON` of 1 (its rounding cannot decide). Cost: constant lag `kref <= 1024`
 /// (else `GRPO_ERR_CAPACITY`): one Aberth iteration over `kref + 1` roots (at most 500 sweeps of
-/// `O(kref^2)`) and one Brent solve; periodic: `O(kref)`.
+/// `O(kref^2)`) and one Brent solve; periodic: at most 4096 steps (`kref <= 4096`) or 64 3x3
+/// matrix products (repeated squaring).
 ///
 /// # Safety
 /// `regime_out` and `rho_out` must be NULL or point to writable memory.

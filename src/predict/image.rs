@@ -6,16 +6,19 @@
 //! writes every byte. Discriminants, flags and lengths are stored as plain integers and converted
 //! back with a check: [`PredictorImage::restore`] validates the whole state it will trust
 //! (configuration, window length against capacity, every flag and discriminant, step order,
-//! point values and weights, fitted parameters of the slots the model choice relies on) and
-//! answers `Corrupted` (param `mem`) for anything a [`Predictor`] could not have written.
+//! point values and weights, the candidate table and the fitted entry the model choice relies
+//! on) and answers `Corrupted` (param `mem`) for anything a [`Predictor`] could not have written.
 
-use super::{Config, ModelKind, Point, Predictor, Slot, Window};
+use super::candidates::{Candidate, Table, P};
+use super::snapshot::Snapshot;
+use super::{Config, ModelKind, Point, Predictor, Window};
 use crate::error::{Error, ErrorKind, Param, Result};
 
-/// One candidate slot as plain data.
+/// One candidate of the table as plain data.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct SlotImage<const P: usize> {
+pub struct CandidateImage {
+    kind: u64,
     valid: u64,
     params: [f64; P],
     cov: [[f64; P]; P],
@@ -50,26 +53,23 @@ pub struct PredictorImage<const N: usize> {
     stale: u64,
     since_fit: u64,
     fitted: u64,
-    sat: SlotImage<3>,
-    crit: SlotImage<3>,
-    slow: SlotImage<4>,
-    level: f64,
-    level_var: f64,
-    level_aicc: f64,
+    table: [CandidateImage; 4],
     best: u64,
-    r2: f64,
     inflation: f64,
     s2: f64,
     span: f64,
     best_level: f64,
     scale: f64,
     t_last: f64,
+    origin: f64,
+    snap_last_step: f64,
+    evidence: f64,
 }
 
 /// Number of 8-byte words of an image of capacity `n`: the layout has no padding iff the size is
 /// exactly this.
 const fn words(n: usize) -> usize {
-    12 + 3 + 3 * n + 4 + (1 + 3 + 9 + 4) * 2 + (1 + 4 + 16 + 4) + 11
+    12 + 3 + 3 * n + 4 + 4 * (2 + P + P * P + 4) + 10
 }
 const _: () = assert!(core::mem::size_of::<PredictorImage<256>>() == 8 * words(256));
 const _: () = assert!(core::mem::size_of::<PredictorImage<8>>() == 8 * words(8));
@@ -103,21 +103,27 @@ fn all_finite(xs: &[f64]) -> bool {
     xs.iter().all(|x| x.is_finite())
 }
 
-impl<const P: usize> SlotImage<P> {
-    fn capture(s: &Slot<f64, P>) -> Self {
-        SlotImage {
-            valid: s.valid as u64,
-            params: s.params,
-            cov: s.cov,
-            aicc: s.aicc,
-            r2: s.r2,
-            offset: s.offset,
-            level_q: s.level_q,
+impl CandidateImage {
+    fn capture(c: &Candidate<f64>) -> Self {
+        CandidateImage {
+            kind: c.kind as u64,
+            valid: c.valid as u64,
+            params: c.params,
+            cov: c.cov,
+            aicc: c.aicc,
+            r2: c.r2,
+            offset: c.offset,
+            level_q: c.level_q,
         }
     }
 
-    /// A fitted slot has finite parameters, covariance and AICc (what a fit writes).
-    fn restore(&self) -> Result<Slot<f64, P>> {
+    /// Entry `i` of the table holds the model of code `i + 1`; a fitted entry has finite
+    /// parameters, covariance and AICc (what a fit writes).
+    fn restore(&self, i: usize) -> Result<Candidate<f64>> {
+        let kind = model_kind(self.kind)?;
+        if kind as usize != i + 1 {
+            return Err(corrupted());
+        }
         let valid = flag(self.valid)?;
         if valid
             && !(all_finite(&self.params)
@@ -126,7 +132,8 @@ impl<const P: usize> SlotImage<P> {
         {
             return Err(corrupted());
         }
-        Ok(Slot {
+        Ok(Candidate {
+            kind,
             valid,
             params: self.params,
             cov: self.cov,
@@ -145,7 +152,9 @@ impl<const N: usize> PredictorImage<N> {
         for (slot, pt) in points.iter_mut().zip(p.window.points.iter()) {
             *slot = [pt.step, pt.reward, pt.weight];
         }
-        let c = &p.cfg;
+        let s = &p.snap;
+        let c = &s.cfg;
+        let t = &s.table.0;
         PredictorImage {
             reward_min: c.reward_min,
             reward_max: c.reward_max,
@@ -167,20 +176,22 @@ impl<const N: usize> PredictorImage<N> {
             stale: p.stale as u64,
             since_fit: p.since_fit as u64,
             fitted: p.fitted as u64,
-            sat: SlotImage::capture(&p.sat),
-            crit: SlotImage::capture(&p.crit),
-            slow: SlotImage::capture(&p.slow),
-            level: p.level,
-            level_var: p.level_var,
-            level_aicc: p.level_aicc,
-            best: p.best as u64,
-            r2: p.r2,
-            inflation: p.inflation,
-            s2: p.s2,
-            span: p.span,
-            best_level: p.best_level,
-            scale: p.scale,
-            t_last: p.t_last,
+            table: [
+                CandidateImage::capture(&t[0]),
+                CandidateImage::capture(&t[1]),
+                CandidateImage::capture(&t[2]),
+                CandidateImage::capture(&t[3]),
+            ],
+            best: s.best as u64,
+            inflation: s.inflation,
+            s2: s.s2,
+            span: s.span,
+            best_level: s.best_level,
+            scale: s.scale,
+            t_last: s.t_last,
+            origin: s.origin,
+            snap_last_step: s.last_step,
+            evidence: s.evidence,
         }
     }
 
@@ -236,7 +247,8 @@ impl<const N: usize> PredictorImage<N> {
             return Err(corrupted());
         }
         // compaction doubles the block weight from 1; the refit's summaries are finite (the
-        // residual variance non-negative, the autocorrelation inflation in [1, 19])
+        // residual variance non-negative, the autocorrelation inflation at least 1, the span
+        // positive)
         let summaries_ok = self.block.is_finite()
             && self.block >= 1.0
             && self.s2.is_finite()
@@ -244,29 +256,28 @@ impl<const N: usize> PredictorImage<N> {
             && self.inflation.is_finite()
             && self.inflation >= 1.0
             && self.span.is_finite()
+            && self.span > 0.0
             && self.scale.is_finite()
-            && self.t_last.is_finite();
+            && self.t_last.is_finite()
+            && self.origin.is_finite()
+            && self.snap_last_step.is_finite()
+            && self.evidence.is_finite()
+            && self.evidence >= 0.0;
         if !summaries_ok {
             return Err(corrupted());
         }
         let best = model_kind(self.best)?;
-        let (sat, crit, slow) = (
-            self.sat.restore()?,
-            self.crit.restore()?,
-            self.slow.restore()?,
-        );
-        // the chosen model's slot must hold a fit
-        let chosen_valid = match best {
-            ModelKind::None | ModelKind::Constant => true,
-            ModelKind::Saturation => sat.valid,
-            ModelKind::Critical => crit.valid,
-            ModelKind::SlowStart => slow.valid,
-        };
-        if !chosen_valid {
+        let table = Table([
+            self.table[0].restore(0)?,
+            self.table[1].restore(1)?,
+            self.table[2].restore(2)?,
+            self.table[3].restore(3)?,
+        ]);
+        // the chosen model's entry must hold a fit
+        if best != ModelKind::None && !table.get(best).is_some_and(|c| c.valid) {
             return Err(corrupted());
         }
         Ok(Predictor {
-            cfg,
             window: Window {
                 points,
                 last_step: has_last.then_some(self.last_step),
@@ -275,20 +286,20 @@ impl<const N: usize> PredictorImage<N> {
             stale: flag(self.stale)?,
             since_fit: u32::try_from(self.since_fit).map_err(|_| corrupted())?,
             fitted: flag(self.fitted)?,
-            sat,
-            crit,
-            slow,
-            level: self.level,
-            level_var: self.level_var,
-            level_aicc: self.level_aicc,
-            best,
-            r2: self.r2,
-            inflation: self.inflation,
-            s2: self.s2,
-            span: self.span,
-            best_level: self.best_level,
-            scale: self.scale,
-            t_last: self.t_last,
+            snap: Snapshot {
+                cfg,
+                table,
+                best,
+                inflation: self.inflation,
+                s2: self.s2,
+                span: self.span,
+                best_level: self.best_level,
+                scale: self.scale,
+                t_last: self.t_last,
+                origin: self.origin,
+                last_step: self.snap_last_step,
+                evidence: self.evidence,
+            },
         })
     }
 }

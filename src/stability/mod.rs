@@ -1,0 +1,882 @@
+//! Stability predicates and regime classification (spec C.6 - C.9).
+//!
+//! Everything here is a function of the linearised heavy-ball map at the fixed point,
+//! `y_{k+1} = y_k + mu (y_k - y_{k-1}) - a y_{j(k)}` with `a = eta K`, summarised by [`Hyper`]
+//! (`eta`, `mu`, `K`). Three levels of answer (spec C.9):
+//!
+//! 1. First order (the paper's Lemma 5 / Proposition 9 level, C.7): `gamma_eff(Kref) =
+//!    (1 - mu) - a Kref`, `m(Kref) = (1 + mu + a Kref^2) / 2`, `zeta = gamma_eff / (2 sqrt(m a))`;
+//!    `zeta >= 1` monotone, `0 < zeta < 1` overshooting, `zeta <= 0` oscillatory.
+//! 2. Exact linear (C.6, C.8): from the spectrum of the delayed map ([`Hyper::linear_regime`]) and
+//!    the exact critical lag `d_c` ([`Hyper::critical_lag`]).
+//! 3. Trajectory ([`classify`]): sign changes and settling of a simulated or observed curve.
+//!
+//! ## How the constant-lag spectrum is computed (no heap)
+//! The characteristic polynomial is `P_d(z) = z^{d-1} (z - 1)(z - mu) + a` (`d >= 1`;
+//! `P_0(z) = z^2 - (1 + mu - a) z + mu`). `d <= 1` is a quadratic (closed form). For `d >= 2` all
+//! `d + 1` roots are found simultaneously by the Aberth-Ehrlich iteration in a fixed-capacity stack
+//! array (`d <= MAX_EXACT_LAG`), started on circles whose radii come from the Newton polygon of the
+//! four non-zero coefficients (Bini 1996); `P / P'` is evaluated in O(log d) from its factored form.
+//! The spectral radius is the largest root modulus. Whether the dominant root is real and positive
+//! is decided without trusting the imaginary parts: real positive roots of `P_d` lie in `(mu, 1)`
+//! where `ln(z^{d-1} (1 - z)(z - mu))` is concave, so the largest one `r_plus` (if any) is found by
+//! a maximisation plus a bracketed root find; the dominant root is real positive iff `r_plus`
+//! exists and `r_plus >= rho (1 - 1.5e-9)` (f64).
+//!
+//! Periodic refresh uses the 2x2 monodromy matrix of `(y_k, y_{k-1})` over one period (old value
+//! frozen at the period start); per-step radius `rho(M)^{1/T}`.
+
+mod instability;
+
+pub use instability::{instability_verdict, InstabilityEvidence, InstabilityVerdict};
+
+use crate::bandit::{brent, Bandit, Lag};
+use crate::error::{check, Error, ErrorKind, Param, Result};
+use crate::real::{c, Real};
+
+/// Largest constant lag the exact spectrum handles (the root array lives on the stack:
+/// `(MAX_EXACT_LAG + 1) * 2 * size_of::<T>()` bytes).
+pub const MAX_EXACT_LAG: u32 = 1024;
+
+/// A dynamical regime (spec C.9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[repr(u32)]
+pub enum Regime {
+    /// Approaches the fixed point without crossing it (C ABI code 0).
+    Monotone = 0,
+    /// Crosses the fixed point, then settles (code 1).
+    Overshooting = 1,
+    /// Does not settle: growing or persistent oscillation, or divergence (code 2).
+    Oscillatory = 2,
+}
+
+impl Regime {
+    /// One-letter code used in the spec's regime strings: `M`, `S`, `X`.
+    pub const fn letter(self) -> char {
+        match self {
+            Regime::Monotone => 'M',
+            Regime::Overshooting => 'S',
+            Regime::Oscillatory => 'X',
+        }
+    }
+}
+
+/// Exact linear stability of one configuration.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Spectrum<T: Real = f64> {
+    /// Per-step spectral radius `rho` (stable iff `rho < 1`).
+    pub rho: T,
+    /// `Oscillatory` if `rho >= 1`; else `Monotone` if the dominant root is real positive;
+    /// else `Overshooting`.
+    pub regime: Regime,
+}
+
+/// Result of the trajectory classifier.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Classification<T: Real = f64> {
+    /// The regime.
+    pub regime: Regime,
+    /// `max(0, max_k(-sign(e_0) e_k)) / |e_0|` over the finite points.
+    pub overshoot: T,
+}
+
+/// Optimizer hyperparameters and stiffness: learning rate `eta > 0`, momentum `0 <= mu < 1`,
+/// stiffness `K > 0`. `a = eta K` is the only combination the linear map sees besides `mu`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Hyper<T: Real = f64> {
+    /// Learning rate.
+    pub eta: T,
+    /// Momentum.
+    pub mu: T,
+    /// Stiffness `K`.
+    pub k: T,
+}
+
+impl<T: Real> Hyper<T> {
+    /// Validated hyperparameters (`eta > 0`, `mu` in `[0, 1)`, `K > 0`, all finite, `eta K`
+    /// finite).
+    pub fn new(eta: T, mu: T, k: T) -> Result<Self> {
+        let h = Hyper { eta, mu, k };
+        h.a()?;
+        Ok(h)
+    }
+
+    /// `a = eta K` after validation.
+    pub fn a(&self) -> Result<T> {
+        check::positive(self.eta, Param::Eta)?;
+        check::half_open(self.mu, T::ZERO, T::ONE, Param::Mu)?;
+        check::positive(self.k, Param::K)?;
+        let a = self.eta * self.k;
+        if a.is_finite() && a > T::ZERO {
+            Ok(a)
+        } else {
+            Err(Error::out_of_range(Param::K))
+        }
+    }
+
+    /// First-order effective damping `gamma_eff = (1 - mu) - eta K Kref` (C.7).
+    pub fn gamma_eff(&self, kref: T) -> Result<T> {
+        let a = self.a()?;
+        check::non_negative(kref, Param::Kref)?;
+        Ok((T::ONE - self.mu) - a * kref)
+    }
+
+    /// First-order mass `m = (1 + mu + eta K Kref^2) / 2` (C.7).
+    pub fn mass_eff(&self, kref: T) -> Result<T> {
+        let a = self.a()?;
+        check::non_negative(kref, Param::Kref)?;
+        Ok((T::ONE + self.mu + a * kref * kref) * T::HALF)
+    }
+
+    /// First-order damping ratio `zeta = gamma_eff / (2 sqrt(m eta K))` (C.7).
+    pub fn zeta(&self, kref: T) -> Result<T> {
+        let a = self.a()?;
+        let g = self.gamma_eff(kref)?;
+        let m = self.mass_eff(kref)?;
+        check::result(g / (T::TWO * (m * a).sqrt()), Param::Zeta)
+    }
+
+    /// First-order regime: `zeta >= 1` monotone, `0 < zeta < 1` overshooting, `zeta <= 0`
+    /// oscillatory.
+    pub fn first_order_regime(&self, kref: T) -> Result<Regime> {
+        let z = self.zeta(kref)?;
+        Ok(if z >= T::ONE {
+            Regime::Monotone
+        } else if z > T::ZERO {
+            Regime::Overshooting
+        } else {
+            Regime::Oscillatory
+        })
+    }
+
+    /// Proposition 9 threshold `Kref* = (1 - mu) / (eta K)` (zero of the first-order damping).
+    pub fn prop9_threshold(&self) -> Result<T> {
+        let a = self.a()?;
+        check::result((T::ONE - self.mu) / a, Param::Kref)
+    }
+
+    /// First-order `zeta = 1` onset
+    /// `Kref_z1 = (-(1 - mu) + sqrt(2 (1 - mu)^2 - 2 eta K (1 + mu))) / (eta K)`, evaluated as
+    /// `((1 - mu)^2 - 2 a (1 + mu)) / (a ((1 - mu) + sqrt(...)))` (no cancellation); 0 when
+    /// `(1 - mu)^2 <= 2 eta K (1 + mu)` (already underdamped on-policy).
+    pub fn zeta_one_onset(&self) -> Result<T> {
+        let a = self.a()?;
+        let g = T::ONE - self.mu;
+        let num = g * g - T::TWO * a * (T::ONE + self.mu);
+        if num <= T::ZERO {
+            return Ok(T::ZERO);
+        }
+        let s = (g * g + num).sqrt();
+        check::result(num / (a * (g + s)), Param::Kref)
+    }
+
+    /// Exact critical lag `d_c` of the constant-lag map (C.8): solve
+    /// `2 sin(w/2) sqrt(1 - 2 mu cos w + mu^2) = eta K` for `w` in `(0, pi]` (increasing in `w`;
+    /// Brent), then `d_c = 1/2 + (pi/2 - atan2(sin w, cos w - mu)) / w`. The map is unstable iff
+    /// `Kref >= d_c`. 0 when the on-policy map is already unstable (`eta K >= 2 (1 + mu)`).
+    pub fn critical_lag(&self) -> Result<T> {
+        let a = self.a()?;
+        critical_lag_of(a, self.mu)
+    }
+
+    /// Small-`eta K` asymptotics of `d_c`: `(pi/2)(1 - mu)/(eta K) - (1 + mu)/(2 (1 - mu))`.
+    pub fn asymptotic_critical_lag(&self) -> Result<T> {
+        let a = self.a()?;
+        let g = T::ONE - self.mu;
+        Ok(T::PI * T::HALF * g / a - (T::ONE + self.mu) / (T::TWO * g))
+    }
+
+    /// Exact linear regime and per-step spectral radius for lag `kref` (C.6). Constant lag:
+    /// `kref <= MAX_EXACT_LAG` (else `CapacityExceeded`, param `kref`); stability is decided by
+    /// the exact criterion `kref < d_c` ([`Hyper::critical_lag`], accurate however small
+    /// `eta K` is), not by the rounded radius, which for `eta K` below ~1e-16 rounds to 1: `rho`
+    /// is then reported as the largest double below 1 for a stable map (and at least 1 for an
+    /// unstable one). Periodic: `kref >= 1`; when the radius of the monodromy lies within
+    /// `64 EPSILON` of 1 its rounding cannot decide stability and the answer is `OutOfRange`
+    /// (param `K`) rather than a guess.
+    pub fn linear_regime(&self, kref: u32, lag: Lag) -> Result<Spectrum<T>> {
+        let a = self.a()?;
+        let (rho, real_pos, stable) = match lag {
+            Lag::Constant => {
+                let (rho, real_pos) = constant_lag_spectrum(a, self.mu, kref)?;
+                let stable = T::from_f64(kref as f64) < critical_lag_of(a, self.mu)?;
+                let below_one = T::ONE - T::EPSILON * T::HALF;
+                let rho = if stable {
+                    rho.min(below_one)
+                } else {
+                    rho.max(T::ONE)
+                };
+                (rho, real_pos, stable)
+            }
+            Lag::Periodic => {
+                let (rho, real_pos) = periodic_spectrum(a, self.mu, kref)?;
+                let margin = c::<T>(64.0) * T::EPSILON;
+                if (rho - T::ONE).abs() <= margin {
+                    return Err(Error::out_of_range(Param::K));
+                }
+                (rho, real_pos, rho < T::ONE)
+            }
+        };
+        let regime = if !stable || rho.is_nan() {
+            Regime::Oscillatory
+        } else if real_pos {
+            Regime::Monotone
+        } else {
+            Regime::Overshooting
+        };
+        Ok(Spectrum { rho, regime })
+    }
+
+    /// Largest exactly stable lag. Constant lag: the largest integer `Kref < d_c` (saturated at
+    /// `u32::MAX`). Periodic refresh: the largest period `T` with per-step radius `< 1`, found by
+    /// doubling then bisection over the 2x2 monodromy (assumes the stable periods form one
+    /// interval `1..=T*`, as the spectrum does for the spec presets; `T` up to `MAX_PERIOD`, else
+    /// `CapacityExceeded`). `None` when even the on-policy map is unstable.
+    pub fn largest_stable_kref(&self, lag: Lag) -> Result<Option<u32>> {
+        match lag {
+            Lag::Constant => {
+                let dc = self.critical_lag()?;
+                if dc <= T::ZERO {
+                    return Ok(None);
+                }
+                let n = dc.ceil().to_f64() - 1.0;
+                Ok(Some(if n >= u32::MAX as f64 {
+                    u32::MAX
+                } else {
+                    n as u32
+                }))
+            }
+            Lag::Periodic => largest_true(|t| {
+                Ok(self.linear_regime(t, Lag::Periodic)?.regime != Regime::Oscillatory)
+            }),
+        }
+    }
+
+    /// Largest lag whose exact linear regime is monotone; `None` when the on-policy map is not
+    /// monotone. Assumes the monotone lags form one interval `0..=d*`. Constant lag: a bracket
+    /// around the first-order estimate `ceil(Kref_z1) - 1` (widened by doubling steps), then
+    /// bisection, with the exact spectrum at each probe: at most `2 log2(MAX_EXACT_LAG) + 2 = 22`
+    /// spectra. `CapacityExceeded` (param `kref`) when the lag `MAX_EXACT_LAG` is still monotone
+    /// (the answer lies beyond what the exact spectrum handles; never a capped value). Periodic
+    /// refresh: doubling then bisection as in [`Hyper::largest_stable_kref`].
+    pub fn largest_monotone_kref(&self, lag: Lag) -> Result<Option<u32>> {
+        let mut probes = 0u32;
+        self.largest_monotone_kref_counted(lag, &mut probes)
+    }
+
+    /// [`Hyper::largest_monotone_kref`], counting the exact spectra it evaluates in `probes`.
+    #[doc(hidden)]
+    pub fn largest_monotone_kref_counted(&self, lag: Lag, probes: &mut u32) -> Result<Option<u32>> {
+        let mut mono = |d: u32| -> Result<bool> {
+            *probes += 1;
+            Ok(self.linear_regime(d, lag)?.regime == Regime::Monotone)
+        };
+        if lag == Lag::Periodic {
+            return largest_true(mono);
+        }
+        let on = self.zeta_one_onset()?;
+        let guess = (on.ceil().to_f64() - 1.0).clamp(0.0, MAX_EXACT_LAG as f64) as u32;
+        // bracket: lo monotone, hi not monotone (lo < hi)
+        let (mut lo, mut hi);
+        if mono(guess)? {
+            if guess == MAX_EXACT_LAG {
+                return Err(Error::new(ErrorKind::CapacityExceeded, Param::Kref));
+            }
+            lo = guess;
+            let mut step = 1u32;
+            loop {
+                let next = lo.saturating_add(step).min(MAX_EXACT_LAG);
+                if !mono(next)? {
+                    hi = next;
+                    break;
+                }
+                if next == MAX_EXACT_LAG {
+                    return Err(Error::new(ErrorKind::CapacityExceeded, Param::Kref));
+                }
+                lo = next;
+                step = step.saturating_mul(2);
+            }
+        } else {
+            hi = guess;
+            let mut step = 1u32;
+            loop {
+                if hi == 0 {
+                    return Ok(None);
+                }
+                let next = hi.saturating_sub(step);
+                if mono(next)? {
+                    lo = next;
+                    break;
+                }
+                hi = next;
+                step = step.saturating_mul(2);
+            }
+        }
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if mono(mid)? {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        Ok(Some(lo))
+    }
+}
+
+/// Largest period the periodic-refresh searches consider (each test costs O(T) operations).
+pub const MAX_PERIOD: u32 = 1 << 24;
+
+/// Largest `t >= 1` with `pred(t)`, assuming `pred` holds exactly on `1..=t*`: doubling from 2,
+/// then bisection. `None` if `pred(1)` fails; `CapacityExceeded` beyond `MAX_PERIOD`.
+fn largest_true<F: FnMut(u32) -> Result<bool>>(mut pred: F) -> Result<Option<u32>> {
+    if !pred(1)? {
+        return Ok(None);
+    }
+    let mut lo = 1u32;
+    let mut hi = 2u32;
+    while pred(hi)? {
+        lo = hi;
+        if hi >= MAX_PERIOD {
+            return Err(Error::new(ErrorKind::CapacityExceeded, Param::Kref));
+        }
+        hi = hi.saturating_mul(2);
+    }
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if pred(mid)? {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok(Some(lo))
+}
+
+/// Supremum of the learning rates at which the map with lag `kref` is exactly stable (stable iff
+/// `eta < eta_max`). Constant lag: the `a = eta K` with `d_c(a) = kref` (`d_c` decreases from
+/// infinity to 0 on `(0, 2 (1 + mu)]`; Brent on `a`); `kref = 0` gives `2 (1 + mu) / K`.
+/// Periodic refresh (`kref >= 1`): bisection on `ln a` over the monodromy spectrum between a
+/// stable `a` and `4 (1 + mu)` (unstable; stability is a single interval in `a`, checked for the
+/// spec's momenta). Divided by `K`.
+pub fn largest_stable_eta<T: Real>(kref: u32, lag: Lag, mu: T, k: T) -> Result<T> {
+    check::half_open(mu, T::ZERO, T::ONE, Param::Mu)?;
+    check::positive(k, Param::K)?;
+    let a_max = T::TWO * (T::ONE + mu);
+    if lag == Lag::Periodic {
+        if kref == 0 {
+            return Err(Error::out_of_range(Param::Kref));
+        }
+        let stable = |a: T| -> Result<bool> { Ok(periodic_spectrum(a, mu, kref)?.0 < T::ONE) };
+        let mut hi = T::TWO * a_max;
+        if stable(hi)? {
+            return Err(Error::new(ErrorKind::NotReached, Param::Eta));
+        }
+        let mut lo = a_max;
+        let mut guard = 0;
+        while !stable(lo)? {
+            lo *= c::<T>(0.25);
+            guard += 1;
+            if guard > 200 {
+                return Err(Error::new(ErrorKind::NotReached, Param::Eta));
+            }
+        }
+        for _ in 0..200 {
+            let mid = (lo * hi).sqrt();
+            if mid <= lo || mid >= hi {
+                break;
+            }
+            if stable(mid)? {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        return check::result(lo / k, Param::Eta);
+    }
+    if kref == 0 {
+        return check::result(a_max / k, Param::Eta);
+    }
+    let target = T::from_f64(kref as f64);
+    let h = |a: T| critical_lag_of(a, mu).map(|d| d - target).unwrap_or(T::NAN);
+    // choose lo with d_c(lo) > kref
+    let mut lo = (T::ONE - mu) / (target + T::ONE);
+    let mut flo = h(lo);
+    let mut guard = 0;
+    while flo <= T::ZERO && guard < 200 {
+        lo *= T::HALF;
+        flo = h(lo);
+        guard += 1;
+    }
+    let fhi = h(a_max);
+    let a = brent(h, lo, a_max, flo, fhi, Param::Eta)?;
+    check::result(a / k, Param::Eta)
+}
+
+fn critical_lag_of<T: Real>(a: T, mu: T) -> Result<T> {
+    let a_max = T::TWO * (T::ONE + mu);
+    if a >= a_max {
+        return Ok(T::ZERO);
+    }
+    let f =
+        |w: T| T::TWO * (w * T::HALF).sin() * (T::ONE - T::TWO * mu * w.cos() + mu * mu).sqrt() - a;
+    let w = brent(f, T::ZERO, T::PI, -a, f(T::PI), Param::K)?;
+    if w <= T::ZERO || w.is_nan() {
+        return Err(Error::new(ErrorKind::NotReached, Param::K));
+    }
+    let (s, co) = w.sin_cos();
+    let phi = s.atan2(co - mu);
+    let d = T::HALF + (T::PI * T::HALF - phi) / w;
+    check::result(d.max(T::ZERO), Param::Kref)
+}
+
+/// A complex number (private helper for the root finder).
+#[derive(Clone, Copy, Debug, Default)]
+struct Cx<T> {
+    re: T,
+    im: T,
+}
+
+impl<T: Real> Cx<T> {
+    fn new(re: T, im: T) -> Self {
+        Cx { re, im }
+    }
+    fn add(self, o: Self) -> Self {
+        Cx::new(self.re + o.re, self.im + o.im)
+    }
+    fn sub(self, o: Self) -> Self {
+        Cx::new(self.re - o.re, self.im - o.im)
+    }
+    fn mul(self, o: Self) -> Self {
+        Cx::new(
+            self.re * o.re - self.im * o.im,
+            self.re * o.im + self.im * o.re,
+        )
+    }
+    fn scale(self, s: T) -> Self {
+        Cx::new(self.re * s, self.im * s)
+    }
+    fn abs(self) -> T {
+        self.re.hypot(self.im)
+    }
+    /// Smith's division.
+    fn div(self, o: Self) -> Self {
+        if o.re.abs() >= o.im.abs() {
+            let r = o.im / o.re;
+            let den = o.re + o.im * r;
+            Cx::new((self.re + self.im * r) / den, (self.im - self.re * r) / den)
+        } else {
+            let r = o.re / o.im;
+            let den = o.re * r + o.im;
+            Cx::new((self.re * r + self.im) / den, (self.im * r - self.re) / den)
+        }
+    }
+    fn powu(self, mut n: u32) -> Self {
+        let mut base = self;
+        let mut acc = Cx::new(T::ONE, T::ZERO);
+        while n > 0 {
+            if n & 1 == 1 {
+                acc = acc.mul(base);
+            }
+            base = base.mul(base);
+            n >>= 1;
+        }
+        acc
+    }
+    fn is_finite(self) -> bool {
+        self.re.is_finite() && self.im.is_finite()
+    }
+}
+
+/// Roots of `z^2 + b z + c0` (real coefficients): `(rho, dominant real positive)`.
+fn quadratic_spectrum<T: Real>(b: T, c0: T) -> (T, bool) {
+    let disc = b * b - c::<T>(4.0) * c0;
+    if disc >= T::ZERO {
+        let s = disc.sqrt();
+        let r1 = if b <= T::ZERO {
+            (-b + s) * T::HALF
+        } else {
+            (-b - s) * T::HALF
+        };
+        let r2 = if r1 != T::ZERO { c0 / r1 } else { T::ZERO };
+        let dom = if r1.abs() >= r2.abs() { r1 } else { r2 };
+        (dom.abs(), dom > T::ZERO)
+    } else {
+        (c0.abs().sqrt(), false)
+    }
+}
+
+/// `(rho, dominant root real positive)` of the constant-lag map (see the module docs).
+fn constant_lag_spectrum<T: Real>(a: T, mu: T, d: u32) -> Result<(T, bool)> {
+    match d {
+        0 => return Ok(quadratic_spectrum(-(T::ONE + mu - a), mu)),
+        1 => return Ok(quadratic_spectrum(-(T::ONE + mu), mu + a)),
+        _ => {}
+    }
+    if d > MAX_EXACT_LAG {
+        return Err(Error::new(ErrorKind::CapacityExceeded, Param::Kref));
+    }
+    let rho = aberth_radius(a, mu, d)?;
+    let real_pos = match largest_positive_root(a, mu, d) {
+        Some(r) => r >= rho * (T::ONE - T::EPSILON.sqrt() * c(0.1)),
+        None => false,
+    };
+    Ok((rho, real_pos))
+}
+
+/// Largest real positive root of `P_d` (`d >= 2`), which lies in `(mu, 1)`, or `None`.
+fn largest_positive_root<T: Real>(a: T, mu: T, d: u32) -> Option<T> {
+    let dm1 = T::from_f64((d - 1) as f64);
+    // g(z) = ln(z^{d-1} (1 - z)(z - mu)) is concave on (mu, 1); g' decreasing.
+    let g = |z: T| dm1 * z.ln() + (T::ONE - z).ln() + (z - mu).ln();
+    let gp = |z: T| dm1 / z - T::ONE / (T::ONE - z) + T::ONE / (z - mu);
+    let (mut lo, mut hi) = (mu, T::ONE);
+    for _ in 0..200 {
+        let mid = T::HALF * (lo + hi);
+        if mid <= lo || mid >= hi {
+            break;
+        }
+        if gp(mid) > T::ZERO {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    let zm = T::HALF * (lo + hi);
+    let la = a.ln();
+    let gm = g(zm);
+    if gm < la || gm.is_nan() {
+        return None;
+    }
+    // root of g(z) = ln a on [zm, 1): g decreasing from g(zm) >= ln a to -infinity
+    let (mut lo, mut hi) = (zm, T::ONE);
+    for _ in 0..200 {
+        let mid = T::HALF * (lo + hi);
+        if mid <= lo || mid >= hi {
+            break;
+        }
+        if g(mid) >= la {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(lo)
+}
+
+/// Spectral radius of `P_d(z) = z^{d-1}(z - 1)(z - mu) + a`, `2 <= d <= MAX_EXACT_LAG`, by the
+/// Aberth-Ehrlich iteration (all `d + 1` roots, fixed stack array).
+fn aberth_radius<T: Real>(a: T, mu: T, d: u32) -> Result<T> {
+    const CAP: usize = MAX_EXACT_LAG as usize + 1;
+    let n = d as usize + 1;
+    let mut z = [Cx::<T>::default(); CAP];
+    let mut done = [false; CAP];
+    let mut last = [T::INFINITY; CAP];
+    let zs = z
+        .get_mut(..n)
+        .ok_or(Error::new(ErrorKind::CapacityExceeded, Param::Kref))?;
+    let dn = done
+        .get_mut(..n)
+        .ok_or(Error::new(ErrorKind::CapacityExceeded, Param::Kref))?;
+    let lw = last
+        .get_mut(..n)
+        .ok_or(Error::new(ErrorKind::CapacityExceeded, Param::Kref))?;
+
+    // Newton polygon: upper convex hull of (k, ln|c_k|) over the non-zero coefficients.
+    let mut pts = [(0usize, T::ZERO); 4];
+    let mut np = 0;
+    let mut push = |k: usize, v: T| {
+        if let Some(slot) = pts.get_mut(np) {
+            *slot = (k, v);
+            np += 1;
+        }
+    };
+    push(0, a.ln());
+    if mu > T::ZERO {
+        push(n - 2, mu.ln());
+    }
+    push(n - 1, (T::ONE + mu).ln());
+    push(n, T::ZERO);
+    let mut hull = [(0usize, T::ZERO); 4];
+    let mut nh = 0usize;
+    for &(k, v) in pts.iter().take(np) {
+        while nh >= 2 {
+            let (k1, v1) = hull[nh - 2];
+            let (k2, v2) = hull[nh - 1];
+            // drop (k2, v2) if it lies on or below the chord (k1,v1)-(k,v)
+            let cross = (v2 - v1) * T::from_usize(k - k1) - (v - v1) * T::from_usize(k2 - k1);
+            if cross <= T::ZERO {
+                nh -= 1;
+            } else {
+                break;
+            }
+        }
+        hull[nh] = (k, v);
+        nh += 1;
+    }
+    let two_pi = T::TWO * T::PI;
+    let sigma = c::<T>(0.7);
+    let mut idx = 0usize;
+    for e in 0..nh.saturating_sub(1) {
+        let (k1, v1) = hull[e];
+        let (k2, v2) = hull[e + 1];
+        let m = k2 - k1;
+        let r = ((v1 - v2) / T::from_usize(m)).exp();
+        for j in 0..m {
+            let ang = two_pi * T::from_usize(j) / T::from_usize(m)
+                + two_pi * T::from_usize(e) / T::from_usize(n)
+                + sigma;
+            let (s, co) = ang.sin_cos();
+            if let Some(slot) = zs.get_mut(idx) {
+                *slot = Cx::new(r * co, r * s);
+            }
+            idx += 1;
+        }
+    }
+
+    let one = Cx::new(T::ONE, T::ZERO);
+    let muc = Cx::new(mu, T::ZERO);
+    let ac = Cx::new(a, T::ZERO);
+    let dm1 = T::from_usize(n - 2);
+    let tol = c::<T>(4.0) * T::EPSILON;
+    let loose = T::EPSILON.sqrt() * c(1e-3);
+    let mut converged = false;
+    for _ in 0..500 {
+        let mut all = true;
+        for i in 0..n {
+            if dn[i] {
+                continue;
+            }
+            let zi = zs[i];
+            // P'/P = z^{d-2} A / (z^{d-2} z q + a), A = (d-1) q + z q', evaluated so that no power
+            // overflows: for |z| > 1 divide through by z^{d-2} (then (1/z)^{d-2} may only
+            // underflow, harmlessly; likewise z^{d-2} for |z| <= 1).
+            let q = zi.sub(one).mul(zi.sub(muc));
+            let qp = zi.scale(T::TWO).sub(one).sub(muc);
+            let big_a = q.scale(dm1).add(zi.mul(qp));
+            let inv = if zi.abs() <= T::ONE {
+                let zp = zi.powu(d - 2);
+                zp.mul(big_a).div(zp.mul(zi).mul(q).add(ac))
+            } else {
+                let zr = one.div(zi).powu(d - 2);
+                big_a.div(zi.mul(q).add(ac.mul(zr)))
+            };
+            let mut s = Cx::new(T::ZERO, T::ZERO);
+            for (j, zj) in zs.iter().enumerate() {
+                if j != i {
+                    s = s.add(one.div(zi.sub(*zj)));
+                }
+            }
+            // Aberth correction w = 1 / (P'/P - sum_j 1/(z_i - z_j)); P(z_i) = 0 exactly -> w = 0
+            let w = if inv.is_finite() {
+                one.div(inv.sub(s))
+            } else {
+                Cx::new(T::ZERO, T::ZERO)
+            };
+            if !w.is_finite() {
+                return Err(Error::new(ErrorKind::NotReached, Param::Kref));
+            }
+            let znew = zi.sub(w);
+            zs[i] = znew;
+            // converged: correction at rounding level, or already tiny and no longer shrinking
+            // (rounding noise of the evaluation)
+            let wa = w.abs();
+            let za = znew.abs();
+            if wa <= tol * za || (wa <= loose * za && wa >= T::HALF * lw[i]) {
+                dn[i] = true;
+            } else {
+                all = false;
+            }
+            lw[i] = wa;
+        }
+        if all {
+            converged = true;
+            break;
+        }
+    }
+    if !converged {
+        return Err(Error::new(ErrorKind::NotReached, Param::Kref));
+    }
+    Ok(zs.iter().map(|r| r.abs()).fold(T::ZERO, |m, v| m.max(v)))
+}
+
+/// `(rho per step, dominant Floquet multiplier real positive)` for periodic refresh `t`.
+fn periodic_spectrum<T: Real>(a: T, mu: T, t: u32) -> Result<(T, bool)> {
+    if t == 0 {
+        return Err(Error::out_of_range(Param::Kref));
+    }
+    // columns of the monodromy: images of the basis states (y_k, y_{k-1}) = (1, 0), (0, 1)
+    let mut cols = [[T::ZERO; 2]; 2];
+    if t <= PERIODIC_STEPPED {
+        for (col, out) in cols.iter_mut().enumerate() {
+            let (mut yk, mut ykm1) = if col == 0 {
+                (T::ONE, T::ZERO)
+            } else {
+                (T::ZERO, T::ONE)
+            };
+            let yo = yk;
+            for _ in 0..t {
+                let yn = yk + mu * (yk - ykm1) - a * yo;
+                ykm1 = yk;
+                yk = yn;
+            }
+            *out = [yk, ykm1];
+        }
+    } else {
+        // within a period the state (y_n, y_{n-1}, y_old) follows the constant map
+        // B = [[1 + mu, -mu, -a], [1, 0, 0], [0, 0, 1]]: the monodromy is read from B^t, by
+        // repeated squaring (O(log t) 3x3 products instead of t steps)
+        let b = [
+            [T::ONE + mu, -mu, -a],
+            [T::ONE, T::ZERO, T::ZERO],
+            [T::ZERO, T::ZERO, T::ONE],
+        ];
+        let bt = mat3_pow(b, t);
+        // column 0 starts at (1, 0) with y_old = 1; column 1 at (0, 1) with y_old = 0
+        cols[0] = [bt[0][0] + bt[0][2], bt[1][0] + bt[1][2]];
+        cols[1] = [bt[0][1], bt[1][1]];
+    }
+    let m = [[cols[0][0], cols[1][0]], [cols[0][1], cols[1][1]]];
+    let tr = m[0][0] + m[1][1];
+    let det = m[0][0] * m[1][1] - m[0][1] * m[1][0];
+    let (r, real_pos) = quadratic_spectrum(-tr, det);
+    let rho = r.powf(T::ONE / T::from_f64(t as f64));
+    if !rho.is_finite() {
+        return Err(Error::new(ErrorKind::Diverged, Param::Kref));
+    }
+    Ok((rho, real_pos))
+}
+
+/// Periods up to this are stepped one by one (`O(t)`); longer ones use `B^t` by repeated
+/// squaring (`O(log t)`), so every periodic spectrum costs at most ~`4096` steps or 64 3x3
+/// products whatever `t`.
+const PERIODIC_STEPPED: u32 = 4096;
+
+fn mat3_mul<T: Real>(x: &[[T; 3]; 3], y: &[[T; 3]; 3]) -> [[T; 3]; 3] {
+    let mut out = [[T::ZERO; 3]; 3];
+    for (i, row) in out.iter_mut().enumerate() {
+        for (j, v) in row.iter_mut().enumerate() {
+            *v = x[i][0] * y[0][j] + x[i][1] * y[1][j] + x[i][2] * y[2][j];
+        }
+    }
+    out
+}
+
+fn mat3_pow<T: Real>(mut base: [[T; 3]; 3], mut n: u32) -> [[T; 3]; 3] {
+    let mut acc = [
+        [T::ONE, T::ZERO, T::ZERO],
+        [T::ZERO, T::ONE, T::ZERO],
+        [T::ZERO, T::ZERO, T::ONE],
+    ];
+    while n > 0 {
+        if n & 1 == 1 {
+            acc = mat3_mul(&acc, &base);
+        }
+        base = mat3_mul(&base, &base);
+        n >>= 1;
+    }
+    acc
+}
+
+impl<T: Real> Bandit<T> {
+    /// `(eta, mu, K)` of this bandit, `K` by the formula of C.5.
+    pub fn hyper(&self) -> Result<Hyper<T>> {
+        Hyper::new(self.eta, self.mu, self.stiffness()?)
+    }
+
+    /// Exact linear regime of this bandit (its own `kref` and lag mode).
+    pub fn linear_regime(&self) -> Result<Spectrum<T>> {
+        self.hyper()?.linear_regime(self.kref, self.lag)
+    }
+}
+
+/// Trajectory classifier of spec C.9 for a simulated `p_0..p_H` or an observed reward curve
+/// (`target` = the fixed point, or a fitted plateau for data; `tol` = relative tolerance, spec
+/// default 0.01).
+///
+/// ```text
+/// e_k = p_k - target, E0 = |e_0| > 0;  any non-finite p_k -> Oscillatory (diverged)
+/// sign changes counted over the points with |e_k| > tol E0
+/// W = max(10, floor(n / 10)) (n = number of points);  settled = max over the last W |e_k| <= tol E0
+/// no sign change -> Monotone; else settled -> Overshooting; else Oscillatory
+/// overshoot = max(0, max_k(-sign(e_0) e_k)) / E0  (finite points)
+/// ```
+///
+/// Errors: empty `p` (`Empty`), non-finite `p_0`, `target` or `tol` (`NonFinite`), `tol < 0`
+/// or `p_0 == target` (`OutOfRange`), an overshoot ratio beyond the largest double
+/// (`OutOfRange`, param `p`). Cost: `O(n)`.
+pub fn classify<T: Real>(p: &[T], target: T, tol: T) -> Result<Classification<T>> {
+    check::non_empty(p, Param::P)?;
+    check::finite(target, Param::Target)?;
+    check::non_negative(tol, Param::Tol)?;
+    let p0 = p.first().copied().unwrap_or(T::NAN);
+    check::finite(p0, Param::P)?;
+    // deviations are formed from halves, `e_k / 2 = p_k / 2 - target / 2`, so they cannot
+    // overflow for any finite inputs (the full difference of two doubles near the largest one
+    // can); every comparison and the ratio below are scale-free
+    let half = |x: T| x * T::HALF;
+    let e0 = half(p0) - half(target);
+    let big_e0 = e0.abs();
+    if big_e0 == T::ZERO {
+        return Err(Error::out_of_range(Param::Target));
+    }
+    let s0 = if e0 > T::ZERO { T::ONE } else { -T::ONE };
+    let thr = tol * big_e0;
+    let mut overshoot = T::ZERO;
+    let mut diverged = false;
+    let mut last_sign = 0i8;
+    let mut crossings = 0usize;
+    for &pk in p {
+        if !pk.is_finite() {
+            diverged = true;
+            continue;
+        }
+        let e = half(pk) - half(target);
+        overshoot = overshoot.max(-s0 * e);
+        if e.abs() > thr {
+            let s = if e > T::ZERO { 1 } else { -1 };
+            if last_sign != 0 && s != last_sign {
+                crossings += 1;
+            }
+            last_sign = s;
+        }
+    }
+    // a finite ratio of finite halves can still overflow (huge overshoot over a tiny E0): that
+    // is an answer f64 cannot hold, reported as such rather than as an infinite overshoot
+    let overshoot = overshoot / big_e0;
+    if !overshoot.is_finite() {
+        return Err(Error::out_of_range(Param::P));
+    }
+    let n = p.len();
+    let w = core::cmp::max(10, n / 10).min(n);
+    let settled = p
+        .iter()
+        .skip(n - w)
+        .all(|&pk| pk.is_finite() && (half(pk) - half(target)).abs() <= thr);
+    let regime = if diverged {
+        Regime::Oscillatory
+    } else if crossings == 0 {
+        Regime::Monotone
+    } else if settled {
+        Regime::Overshooting
+    } else {
+        Regime::Oscillatory
+    };
+    Ok(Classification { regime, overshoot })
+}
+
+/// Compile-time bound of the exact spectrum's stack buffers (issue 7): the Aberth iteration
+/// keeps `MAX_EXACT_LAG + 1` complex roots, flags and last corrections, `(MAX_EXACT_LAG + 1)
+/// (3 size_of(T) + 1)` bytes (24.6 KiB in f64, 12.3 KiB in f32): the deepest stack of the crate,
+/// used only by [`Hyper::linear_regime`] and its callers at lags `>= 2`.
+const fn aberth_fits<T>() -> bool {
+    use core::mem::size_of;
+    const CAP: usize = MAX_EXACT_LAG as usize + 1;
+    size_of::<[Cx<T>; CAP]>() + size_of::<[bool; CAP]>() + size_of::<[T; CAP]>()
+        <= CAP * (3 * size_of::<T>() + 1)
+}
+const _: () = assert!(aberth_fits::<f32>() && aberth_fits::<f64>());
