@@ -19,12 +19,6 @@
  * cost; none depends on the group size G. */
 
 /**
- * Window capacity of the predictor behind [`fit_and_diagnose`] (points; longer curves are
- * compacted pairwise).
- */
-#define DIAGNOSE_WINDOW 256
-
-/**
  * Success.
  */
 #define GRPO_OK 0
@@ -752,8 +746,9 @@ int32_t grpo_fit(const double *t, const double *y, const double *w_or_null, size
  * finite-G drift, each a binomial expectation over at most ~700 terms (exact sum while
  * `G p (1 - p) <= 64`, a strided lattice of at most 128 points beyond, relative error below
  * 1e-27), plus for `kref >= 1` the
- * impulse-response energy of the linearised map (`kref <= 1024`; at most `10^8 / (8 kref + 72)`
- * blocks, typically a few thousand steps).
+ * impulse-response energy of the linearised map (`kref <= 1024`; at most `2^21` steps, else
+ * `GRPO_ERR_NOT_REACHED`, param `kref`: a map so close to marginal stability that its response
+ * has not decayed).
  *
  * # Safety
  * `b` must be NULL or valid; `out` NULL or writable.

@@ -287,3 +287,45 @@ fn miri_aliased_outputs_are_rejected() {
     }
     assert!(two.iter().all(|x| x.to_bits() == SENT.to_bits()));
 }
+
+/// A lag-8 map tuned to within 1e-6 of marginal stability: its impulse response decays so slowly
+/// that the energy sum took over a second; now bounded (2^21 steps) with a typed status and the
+/// output untouched, while a map 1e-2 away from the margin still gets its answer, equal to the
+/// energy from the Rust impulse sum.
+#[test]
+fn group_noise_near_marginal_lag_is_bounded() {
+    let b0 = preset_b(8);
+    let mut n0 = grpo_group_noise::default();
+    assert_eq!(
+        unsafe { grpo_bandit_group_noise(&b0, 64, 0, &mut n0) },
+        GRPO_OK
+    );
+    let mut eta_max = 0.0;
+    let s = unsafe { grpo_largest_stable_eta(8, 0, 0.8, n0.stiffness, &mut eta_max) };
+    assert_eq!(s, GRPO_OK);
+    let near = grpo_bandit {
+        eta: eta_max * (1.0 - 1e-6),
+        ..b0
+    };
+    let mut out = grpo_group_noise {
+        p_star: SENT,
+        ..Default::default()
+    };
+    let s = unsafe { grpo_bandit_group_noise(&near, 64, 0, &mut out) };
+    assert_eq!(s, code(ErrorKind::NotReached, Param::Kref));
+    assert_eq!(out.p_star.to_bits(), SENT.to_bits());
+    let ok = grpo_bandit {
+        eta: eta_max * (1.0 - 1e-2),
+        ..b0
+    };
+    let s = unsafe { grpo_bandit_group_noise(&ok, 64, 0, &mut out) };
+    assert_eq!(s, GRPO_OK);
+    let h = Hyper::new(ok.eta, ok.mu, out.stiffness).unwrap();
+    let e = grpo_dynamics::noise::impulse_energy(&h, 8).unwrap();
+    let want = ok.eta * ok.eta * out.drift_var * e;
+    assert!(
+        (out.var_x / want - 1.0).abs() <= 1e-12,
+        "{} vs {want}",
+        out.var_x
+    );
+}
