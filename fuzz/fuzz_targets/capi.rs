@@ -702,7 +702,7 @@ unsafe fn run(call: &Call) {
             let mut buf = sentinel::<{ 2 * (CAP + 1) }>();
             let base = buf.as_mut_ptr() as *mut f64;
             // alias: the variance output starts inside the path output
-            let shift = if *alias % 4 == 0 && steps > 0 {
+            let shift = if *alias % 4 == 0 && steps > 0 && !len.huge() {
                 (*alias as usize / 4) % (steps + 1)
             } else {
                 CAP + 1

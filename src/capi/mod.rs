@@ -259,6 +259,11 @@ impl<T> Buf<T> {
         unsafe { &*self.ptr }
     }
 
+    /// The raw pointer of a buffer made by [`output_one`] (for field-wise writes).
+    pub(crate) fn one_mut_ptr(&self) -> *mut T {
+        self.ptr
+    }
+
     /// The single element of a buffer made by [`output_one`], for writing.
     ///
     /// # Safety
@@ -341,16 +346,20 @@ mod tests {
     #[test]
     fn messages_name_kind_and_param() {
         let code = Error::non_finite(Param::Omega).code();
+        // SAFETY: a static NUL-terminated string
         let m = unsafe { CStr::from_ptr(grpo_status_message(code)) };
         assert_eq!(m.to_str().unwrap(), "omega: value is NaN or infinite");
+        // SAFETY: static NUL-terminated string
         let m = unsafe { CStr::from_ptr(grpo_status_message(0)) };
         assert_eq!(m.to_str().unwrap(), "ok");
+        // SAFETY: static NUL-terminated string
         let m = unsafe { CStr::from_ptr(grpo_status_message(-5)) };
         assert_eq!(m.to_str().unwrap(), "unknown status");
         // every message fits its slot with its NUL
         for k in ErrorKind::ALL {
             for p in Param::ALL {
                 let e = Error::new(k, *p);
+                // SAFETY: static NUL-terminated string
                 let s = unsafe { CStr::from_ptr(grpo_status_message(e.code())) };
                 let want = std::format!("{}: {}", p.name(), k.describe());
                 assert_eq!(s.to_str().unwrap(), want);
@@ -389,6 +398,7 @@ mod tests {
 
     #[test]
     fn version_matches_cargo() {
+        // SAFETY: static NUL-terminated string
         let v = unsafe { CStr::from_ptr(grpo_version()) };
         assert_eq!(v.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
     }

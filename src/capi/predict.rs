@@ -10,6 +10,7 @@
 use super::{disjoint, guard, output, output_one};
 use crate::error::{Error, ErrorKind, Param, Result};
 use crate::predict::{Predictor, PredictorImage};
+use core::ptr::addr_of_mut;
 
 /// Window capacity of the C predictor (points; longer histories are compacted pairwise).
 pub const GRPO_PREDICTOR_WINDOW: usize = 256;
@@ -247,8 +248,27 @@ pub unsafe extern "C" fn grpo_predictor_predict(
                 Ok(answer)
             })?
         };
-        // SAFETY: `out` is writable (caller contract) and outside the predictor's memory
-        unsafe { *out.one_mut() = answer };
+        // field by field: the 4 padding bytes after `advice` keep the caller's bytes, so two
+        // identical answers are identical memory (a whole-struct store may copy stack garbage
+        // into the padding)
+        let o = out.one_mut_ptr();
+        // SAFETY: `out` is non-NULL, aligned and writable (caller contract) and outside the
+        // predictor's memory; each write stays inside one field of `*o`
+        unsafe {
+            addr_of_mut!((*o).plateau).write(answer.plateau);
+            addr_of_mut!((*o).plateau_lo80).write(answer.plateau_lo80);
+            addr_of_mut!((*o).plateau_hi80).write(answer.plateau_hi80);
+            addr_of_mut!((*o).plateau_lo95).write(answer.plateau_lo95);
+            addr_of_mut!((*o).plateau_hi95).write(answer.plateau_hi95);
+            addr_of_mut!((*o).horizon).write(answer.horizon);
+            addr_of_mut!((*o).reward_at_horizon).write(answer.reward_at_horizon);
+            addr_of_mut!((*o).horizon_lo80).write(answer.horizon_lo80);
+            addr_of_mut!((*o).horizon_hi80).write(answer.horizon_hi80);
+            addr_of_mut!((*o).model).write(answer.model);
+            addr_of_mut!((*o).regime).write(answer.regime);
+            addr_of_mut!((*o).advice).write(answer.advice);
+            addr_of_mut!((*o).r2).write(answer.r2);
+        }
         Ok(())
     })
 }
