@@ -336,10 +336,10 @@ fn main() {
             }
         }
         h.time("grpo_predictor_size", String::new(), || {
-            grpo_predictor_size() as i32 * 0
+            (grpo_predictor_size() == 0) as i32
         });
         h.time("grpo_predictor_align", String::new(), || {
-            grpo_predictor_align() as i32 * 0
+            (grpo_predictor_align() == 0) as i32
         });
         h.time("grpo_version", String::new(), || {
             let _ = grpo_version();

@@ -241,9 +241,9 @@ mod tests {
     fn ln_pmf_direct(k: u32, g: u32, p: f64) -> f64 {
         let mut s = 0.0f64;
         for i in 0..k {
-            s += (((g - i) as f64) / ((i + 1) as f64)).ln();
+            s += Real::ln(((g - i) as f64) / ((i + 1) as f64));
         }
-        s + k as f64 * p.ln() + (g - k) as f64 * (1.0 - p).ln()
+        s + k as f64 * Real::ln(p) + (g - k) as f64 * Real::ln(1.0 - p)
     }
 
     #[test]
@@ -271,18 +271,16 @@ mod tests {
 
     /// Exact sum over every k (the reference for the strided lattice), in f64.
     fn exact(g: u32, p: f64, f: &dyn Fn(u32) -> f64) -> (f64, f64, f64) {
-        let w: std::vec::Vec<f64> = (0..=g)
-            .map(|k| ln_pmf(k as f64, g as f64, p).exp())
-            .collect();
-        let sw: f64 = w.iter().sum();
-        let mf = (0..=g).map(|k| w[k as usize] * f(k)).sum::<f64>() / sw;
-        let mn = (0..=g).map(|k| w[k as usize] * k as f64).sum::<f64>() / sw;
+        let w = |k: u32| Real::exp(ln_pmf(k as f64, g as f64, p));
+        let sw: f64 = (0..=g).map(w).sum();
+        let mf = (0..=g).map(|k| w(k) * f(k)).sum::<f64>() / sw;
+        let mn = (0..=g).map(|k| w(k) * k as f64).sum::<f64>() / sw;
         let v = (0..=g)
-            .map(|k| w[k as usize] * (f(k) - mf).powi(2))
+            .map(|k| w(k) * (f(k) - mf) * (f(k) - mf))
             .sum::<f64>()
             / sw;
         let cv = (0..=g)
-            .map(|k| w[k as usize] * (f(k) - mf) * (k as f64 - mn))
+            .map(|k| w(k) * (f(k) - mf) * (k as f64 - mn))
             .sum::<f64>()
             / sw;
         (mf, v, cv)
@@ -299,7 +297,7 @@ mod tests {
                 // the std-normalised group advantage with eps = 0 and Bessel: the least smooth f
                 let f = |k: u32| {
                     let q = k as f64 / gf;
-                    (q * (1.0 - q) * gf / (gf - 1.0)).sqrt()
+                    Real::sqrt(q * (1.0 - q) * gf / (gf - 1.0))
                 };
                 let (m, v, cv) = wide_moments::<f64, _>(g, p, f).unwrap();
                 let (m0, v0, c0) = exact(g, p, &f);
@@ -307,7 +305,7 @@ mod tests {
                 assert!((v - v0).abs() <= 1e-10 * v0.abs(), "g {g} p {p}: {v} {v0}");
                 // the covariance vanishes by symmetry at p = 1/2: compare on the scale of
                 // sd(f) sd(n) (Cauchy-Schwarz bound of |Cov|)
-                let scale = (v0 * gf * p * (1.0 - p)).sqrt();
+                let scale = Real::sqrt(v0 * gf * p * (1.0 - p));
                 assert!((cv - c0).abs() <= 1e-10 * scale, "g {g} p {p}: {cv} {c0}");
             }
         }
@@ -338,11 +336,11 @@ mod tests {
         let mut rng = Xoshiro256pp::new(7);
         for &(g, p) in &[(5000u32, 0.3), (2000, 0.02), (1_000_000, 0.5)] {
             let gf = g as f64;
-            let sd = (gf * p * (1.0 - p)).sqrt();
-            let mode = ((gf + 1.0) * p).floor();
+            let sd = Real::sqrt(gf * p * (1.0 - p));
+            let mode = Real::floor((gf + 1.0) * p);
             // 21 bins of width sd / 2 around the mode, plus two tails
             let bin = |k: u32| -> usize {
-                let z = ((k as f64 - mode) / (0.5 * sd)).floor() + 11.0;
+                let z = Real::floor((k as f64 - mode) / (0.5 * sd)) + 11.0;
                 z.clamp(0.0, 22.0) as usize
             };
             let draws = 40_000;
@@ -359,7 +357,7 @@ mod tests {
             for k in 0..=g {
                 let l = ln_pmf(k as f64, gf, p);
                 if l > -60.0 {
-                    want[bin(k)] += l.exp() * draws as f64;
+                    want[bin(k)] += Real::exp(l) * draws as f64;
                 }
             }
             let chi2: f64 = seen
@@ -390,10 +388,10 @@ mod tests {
             }
             let mean = total / 2000.0;
             let gf = g as f64;
-            let sd = (gf * p * (1.0 - p)).sqrt();
+            let sd = Real::sqrt(gf * p * (1.0 - p));
             // the mean of 2000 draws is within 5 standard errors of g p
             assert!(
-                (mean - gf * p).abs() <= 5.0 * sd / 2000f64.sqrt() + 1e-9,
+                (mean - gf * p).abs() <= 5.0 * sd / Real::sqrt(2000.0) + 1e-9,
                 "g {g} p {p}: mean {mean}"
             );
         }
