@@ -250,3 +250,27 @@ fn miri_out_of_bounds_reward_cannot_capture_the_predictor() {
     let mut u = Predictor::<f64, 64>::new(f64::NEG_INFINITY, f64::INFINITY).unwrap();
     assert_eq!(u.push(1.0, 1e10), Ok(()));
 }
+
+/// Valid states are never called corrupted: predictions after every point of short noisy
+/// curves (few degrees of freedom: infinite AICc, unidentified parameters) and the push after
+/// each (examples/c found a push refused after 6 points).
+#[test]
+fn miri_valid_short_histories_are_not_corrupted() {
+    let size = grpo_predictor_size();
+    let mut buf = vec![0u64; size / 8 + 1];
+    let mem = buf.as_mut_ptr() as *mut c_void;
+    let n = if cfg!(miri) { 8 } else { 40 };
+    unsafe {
+        assert_eq!(grpo_predictor_init(mem, size, 0.0, 1.0), GRPO_OK);
+        for i in 0..n {
+            let r = 0.1
+                + 0.6 * (1.0 - (-(i as f64) / 20.0).exp())
+                + 0.02 * (((i * 7919) % 13) as f64 / 13.0 - 0.5);
+            assert_eq!(grpo_predictor_push(mem, i as f64, r), GRPO_OK, "point {i}");
+            let mut out = grpo_prediction::default();
+            let s = grpo_predictor_predict(mem, 300.0, &mut out);
+            assert_ne!(s, corrupted(), "after point {i}");
+            assert!(s == GRPO_OK || i < 5, "after point {i}: {s}");
+        }
+    }
+}
