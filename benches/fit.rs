@@ -6,7 +6,11 @@
 //!
 //! Functions per group (one iteration = one fit, cycling over the curves):
 //! * `grpo_single`: this crate, single start (the harness start), default bounds;
-//! * `grpo_multistart`: this crate, start from the data with the under/critical/over multi-start;
+//! * `grpo_default`: this crate's default path (`fit(set, t, y, None, Start::Data, &Options::default())`,
+//!   what `grpo_fit` does with `grpo_fit_options_default` and the set): closed-form start, one LM
+//!   run, a restart only when the cheap test fails;
+//! * `grpo_auto` (oscillator cases): AUTO, every parameter set with its default path, lowest AICc
+//!   (`fit_auto`); issue 15 asks for <= 2.5x `grpo_default`;
 //! * `lm_crate`: `levenberg-marquardt` 0.15 (MINPACK port, nalgebra, Dyn rows) on the same
 //!   problems, same start, same tolerances (ftol = xtol = 1.49012e-8, gtol = 0), with residuals
 //!   and Jacobian from the same trajectory module (grid recurrences), so only the solver differs.
@@ -14,7 +18,7 @@
 //! `cargo bench --bench fit -- --warm-up-time 1 --measurement-time 3`
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use grpo_dynamics::fit::{fit_curve, Curve, Options, ParamSet, Start};
+use grpo_dynamics::fit::{fit, fit_auto, fit_curve, Curve, Options, ParamSet, Start};
 use grpo_dynamics::trajectory::{Exponential, Oscillator};
 use levenberg_marquardt::{LeastSquaresProblem, LevenbergMarquardt};
 use nalgebra::{storage::Owned, Const, Dyn, OMatrix, OVector, SVector};
@@ -223,12 +227,24 @@ fn bench(c: &mut Criterion) {
                 black_box(grpo_fit(black_box(pr), Start::Given(&pr.start)))
             })
         });
-        g.bench_function("grpo_multistart", |b| {
+        g.bench_function("grpo_default", |b| {
             b.iter(|| {
                 k = (k + 1) % CURVES;
-                black_box(grpo_fit(black_box(&probs[k]), Start::Data))
+                let pr = black_box(&probs[k]);
+                let f = fit(pr.set, &pr.t, &pr.y, None, Start::Data, &Options::default()).unwrap();
+                black_box(f.params[0] + f.cost)
             })
         });
+        if kind != "sat" {
+            g.bench_function("grpo_auto", |b| {
+                b.iter(|| {
+                    k = (k + 1) % CURVES;
+                    let pr = black_box(&probs[k]);
+                    let f = fit_auto(&pr.t, &pr.y, None, &Options::default()).unwrap();
+                    black_box(f.params[0] + f.cost)
+                })
+            });
+        }
         g.bench_function("lm_crate", |b| {
             b.iter(|| {
                 k = (k + 1) % CURVES;

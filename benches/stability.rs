@@ -3,8 +3,9 @@
 //! `cargo bench --bench stability -- --warm-up-time 1 --measurement-time 3`
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use grpo_dynamics::bandit::{Bandit, Lag, Xoshiro256pp};
+use grpo_dynamics::bandit::{Bandit, Lag};
 use grpo_dynamics::noise::{group_noise, transient_variance};
+use grpo_dynamics::numerics::Xoshiro256pp;
 use grpo_dynamics::stability::{classify, largest_stable_eta, Hyper};
 use std::hint::black_box;
 

@@ -10,12 +10,14 @@
 //! Rows are appended to the output file; `CASE=sat_n200` limits the run to one case and
 //! `ONLY=grpo_guess` to one solver (to interleave with cminpack per case).
 //!
-//! Two solvers are written: `grpo_guess` (the harness's own start, single start, like lmder) and
-//! `grpo_data` (the crate's start from the data with the under/critical/over multi-start).
+//! Three solvers are written: `grpo_guess` (the harness's own start, single start, like lmder) and
+//! `grpo_default` (the default path, exactly what `grpo_fit` does with `grpo_fit_options_default`
+//! and the model set: `fit(set, t, y, None, Start::Data, &Options::default())`), and
+//! `grpo_single` (its first LM run alone, from the closed-form start, without the restart test).
 //! Oscillator cases are fitted with the full model (v0 free), as the harness does. Prints per case:
 //! median / p90 time per fit, median evaluations, within-5 %-of-truth count and converged count.
 
-use grpo_dynamics::fit::{fit_curve, Curve, Fit, Options, ParamSet, Start};
+use grpo_dynamics::fit::{fit, fit_curve, Curve, Fit, Options, ParamSet, Start};
 use std::io::Write;
 use std::time::Instant;
 
@@ -93,7 +95,7 @@ fn main() {
             continue;
         }
         let rows = load(&format!("{dir}/{case}.csv"));
-        for solver in ["grpo_guess", "grpo_data"] {
+        for solver in ["grpo_guess", "grpo_default", "grpo_single"] {
             if std::env::var("ONLY").is_ok_and(|o| o != solver) {
                 continue;
             }
@@ -115,14 +117,15 @@ fn main() {
                     to_crate(&r.guess)
                 };
                 let run = || -> Option<Fit<f64>> {
+                    if solver == "grpo_default" {
+                        return fit(set, &t, &r.y, None, Start::Data, &opts).ok();
+                    }
+                    if solver == "grpo_single" {
+                        return fit(set, &t, &r.y, None, Start::DataSingle, &opts).ok();
+                    }
                     let cv = Curve::new(&t, &r.y, None).ok()?;
                     let b = set.default_bounds((n - 1) as f64);
-                    let start = if solver == "grpo_guess" {
-                        Start::Given(&g[..np])
-                    } else {
-                        Start::Data
-                    };
-                    fit_curve(set, &cv, start, (&b.0, &b.1), &opts).ok()
+                    fit_curve(set, &cv, Start::Given(&g[..np]), (&b.0, &b.1), &opts).ok()
                 };
                 let mut ts = vec![];
                 let mut res = None;

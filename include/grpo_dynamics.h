@@ -114,15 +114,65 @@
 #define GRPO_ERR_PANIC 18
 
 /**
+ * Error kind: a quantity the data cannot determine (e.g. a calibrated `K`).
+ */
+#define GRPO_ERR_UNDETERMINED 19
+
+/**
  * Error kind: caller-held state (the predictor's memory) was changed outside the library; nothing
  * was written.
  */
-#define GRPO_ERR_CORRUPTED 19
+#define GRPO_ERR_CORRUPTED 20
 
 /**
  * Window capacity of the C predictor (points; longer histories are compacted pairwise).
  */
 #define GRPO_PREDICTOR_WINDOW 256
+
+/**
+ * `grpo_prediction.advice`: not enough data yet (counts as continue).
+ */
+#define GRPO_ADVICE_NOT_READY 0
+
+/**
+ * `grpo_prediction.advice`: continue training.
+ */
+#define GRPO_ADVICE_CONTINUE 1
+
+/**
+ * `grpo_prediction.advice`: stop, the remaining gain to the horizon is not worth it.
+ */
+#define GRPO_ADVICE_STOP_PLATEAU 2
+
+/**
+ * `grpo_prediction.advice`: stop, the run is collapsing (regime collapsing, dynamics unstable).
+ */
+#define GRPO_ADVICE_STOP_COLLAPSING 3
+
+/**
+ * `grpo_prediction.regime`: not fitted yet.
+ */
+#define GRPO_REGIME_UNKNOWN 0
+
+/**
+ * `grpo_prediction.regime`: flat.
+ */
+#define GRPO_REGIME_FLAT 1
+
+/**
+ * `grpo_prediction.regime`: saturating (damped).
+ */
+#define GRPO_REGIME_SATURATING 2
+
+/**
+ * `grpo_prediction.regime`: oscillating (zeta < 1).
+ */
+#define GRPO_REGIME_OSCILLATING 3
+
+/**
+ * `grpo_prediction.regime`: collapsing.
+ */
+#define GRPO_REGIME_COLLAPSING 4
 
 /**
  * The reduced softmax bandit (spec C.2). Field names and order are part of the ABI.
@@ -169,6 +219,117 @@ typedef struct grpo_bandit {
    */
   uint32_t lag;
 } grpo_bandit;
+
+/**
+ * The run's known settings. Field names and order are part of the ABI.
+ */
+typedef struct grpo_calibrate_settings {
+  /**
+   * The optimizer's learning rate `> 0` (ignored when `lr_column` is not NULL).
+   */
+  double lr;
+  /**
+   * NULL, or a per-step learning rate of the curve's length (time then runs on the
+   * cumulative learning rate).
+   */
+  const double *lr_column;
+  /**
+   * Adam `beta1` (momentum) in `[0, 1)`.
+   */
+  double beta1;
+  /**
+   * Refresh interval `Kref >= 1` (TRL `steps_per_generation * num_iterations`).
+   */
+  uint32_t kref;
+  /**
+   * 0 constant lag, 1 periodic refresh (TRL, verl).
+   */
+  uint32_t lag;
+  /**
+   * Centred moving-average window for the level crossings (`>= 1`, 1 = raw).
+   */
+  uint32_t smooth;
+} grpo_calibrate_settings;
+
+/**
+ * A value with its 80 % interval.
+ */
+typedef struct grpo_estimate {
+  /**
+   * Central value.
+   */
+  double value;
+  /**
+   * Lower end.
+   */
+  double lo;
+  /**
+   * Upper end.
+   */
+  double hi;
+} grpo_estimate;
+
+/**
+ * A calibration (see `calibrate::Calibration`). Field names and order are part of the ABI.
+ */
+typedef struct grpo_calibration {
+  /**
+   * First (smoothed) reward.
+   */
+  double r0;
+  /**
+   * Plateau.
+   */
+  struct grpo_estimate r_star;
+  /**
+   * Curvature scale `K` (effective, per unit learning rate); valid when `k_determined`.
+   */
+  struct grpo_estimate k;
+  /**
+   * 1 when the tail determined `K`, else 0.
+   */
+  uint32_t k_determined;
+  /**
+   * Refresh interval.
+   */
+  uint32_t kref;
+  /**
+   * 0 constant lag, 1 periodic refresh.
+   */
+  uint32_t lag;
+  /**
+   * Padding (0).
+   */
+  uint32_t reserved;
+  /**
+   * Observed per-step contraction of the approach to the plateau.
+   */
+  double rho;
+  /**
+   * Learning rate of the tail.
+   */
+  double eta;
+  /**
+   * Momentum (= beta1).
+   */
+  double mu;
+  /**
+   * Momentum and lag delay `D` (steps).
+   */
+  double delay;
+  /**
+   * Flow time (cumulative learning rate) to 50 % of the gain.
+   */
+  struct grpo_estimate flow50;
+  /**
+   * Flow time to 90 % of the gain.
+   */
+  struct grpo_estimate flow90;
+  /**
+   * First data time.
+   */
+  double t0;
+} grpo_calibration;
 
 /**
  * Thresholds of `grpo_diagnose` (fill with `grpo_diagnose_options_default`).
@@ -261,7 +422,7 @@ typedef struct grpo_diagnose_input {
    */
   uint32_t has_hyper;
   /**
-   * Refresh mode: 0 constant lag (spec C.1), 1 periodic refresh every `kref` steps (TRL:
+   * Refresh mode: 0 constant lag (docs/model.md C.1), 1 periodic refresh every `kref` steps (TRL:
    * `kref = steps_per_generation * num_iterations`).
    */
   uint32_t lag;
@@ -420,6 +581,135 @@ typedef struct grpo_diagnosis {
 } grpo_diagnosis;
 
 /**
+ * Settings of the level-drop (collapse) test of the instability diagnostic (fill with
+ * `grpo_drop_options_default`).
+ */
+typedef struct grpo_drop_options {
+  /**
+   * Significance level over the whole prefix (default 0.01), in (0, 0.5].
+   */
+  double alpha;
+  /**
+   * Smallest fraction of the level above the floor that must be lost (default 0.5).
+   */
+  double min_lost;
+  /**
+   * Level window as a fraction of the points (default 0.05), in (0, 1].
+   */
+  double window_fraction;
+  /**
+   * Fewest points of a level window (default 5, at least 2).
+   */
+  uint32_t min_window;
+  /**
+   * Padding (set to 0).
+   */
+  uint32_t reserved;
+} grpo_drop_options;
+
+/**
+ * Evidence behind `grpo_diagnosis`: why diagnostics were skipped, the level-drop test's numbers
+ * and the thresholds applied. Skip codes: 0 ran, 1 series absent, 2 group size unknown,
+ * 3 unbounded reward (an infinite bound it normalises by), 4 too few points.
+ */
+typedef struct grpo_diagnosis_evidence {
+  /**
+   * Reward hacking (needs eval_reward, finite r_max and r_max_eval).
+   */
+  uint32_t hacking_skipped;
+  /**
+   * Advantage degeneracy (needs zero_std_frac, group_size, finite r_min and r_max).
+   */
+  uint32_t degeneracy_skipped;
+  /**
+   * Policy concentration (needs entropy).
+   */
+  uint32_t concentration_skipped;
+  /**
+   * Level-drop test (needs 3 max(min_window, window_fraction n) points).
+   */
+  uint32_t drop_skipped;
+  /**
+   * 1 when the level-drop test detected a collapse (it then makes the instability verdict
+   * "unstable").
+   */
+  uint32_t drop_detected;
+  /**
+   * Points per level window w.
+   */
+  uint32_t drop_window;
+  /**
+   * Index (0-based) of the last point of the best window.
+   */
+  uint64_t drop_best_end;
+  /**
+   * Noise level of one point (1.4826 MAD of the first differences / sqrt 2).
+   */
+  double drop_sigma;
+  /**
+   * Current level: mean of the last w points.
+   */
+  double drop_current;
+  /**
+   * Best level: highest mean of w consecutive points ending at least w points before the end.
+   */
+  double drop_best;
+  /**
+   * Floor of the loss (r_min, or the run's lowest level before its best one, or the best
+   * level when there is none).
+   */
+  double drop_floor;
+  /**
+   * Standardised drop z = (best - current) / (sigma sqrt(2 / w)).
+   */
+  double drop_z;
+  /**
+   * Critical value Phi^-1(1 - alpha / m) (m candidate windows).
+   */
+  double drop_z_crit;
+  /**
+   * Fraction of the level above the floor lost, (best - current) / (best - floor).
+   */
+  double drop_lost;
+  /**
+   * Threshold on drop_lost.
+   */
+  double drop_min_lost;
+  /**
+   * Significance level used.
+   */
+  double drop_alpha;
+  /**
+   * Thresholds applied (as in `grpo_diagnose_options`).
+   */
+  double phi_hacking;
+  /**
+   * Phi suspect threshold.
+   */
+  double phi_suspect;
+  /**
+   * Degeneracy warning threshold on D_obs.
+   */
+  double degeneracy_warn;
+  /**
+   * Degeneracy critical threshold on D_obs.
+   */
+  double degeneracy_critical;
+  /**
+   * Heterogeneity threshold on D_obs - D(p_bar, G).
+   */
+  double heterogeneity;
+  /**
+   * Entropy-ratio collapse threshold.
+   */
+  double collapse_ratio;
+  /**
+   * Premature-collapse gap threshold.
+   */
+  double premature_gap;
+} grpo_diagnosis_evidence;
+
+/**
  * Fit options. `model`: 0 saturation (plateau, r0, tau), 1 critical (r_star, r0, omega),
  * 2 slow-start (r_star, r0, omega, zeta), 3 full (r_star, r0, v0, omega, zeta), 4 overdamped
  * (r_star, r0, tau, t_m), 5 auto (every set, lowest AICc). `loss`: 0 least squares, 1 huber,
@@ -544,6 +834,52 @@ typedef struct grpo_group_noise {
    */
   double degeneracy;
 } grpo_group_noise;
+
+/**
+ * Predictor settings for `grpo_predictor_init_config`; fill with
+ * `grpo_predictor_config_default()` and change what you need. The stop rule: stop when the
+ * upper `confidence` bound of the gain to the horizon is below
+ * `min_gain + min_gain_share * (observed p90 - p10 spread)`, at `confirmations` consecutive
+ * predictions (with new points in between), after at least `min_points` points.
+ */
+typedef struct grpo_predictor_config {
+  /**
+   * Lowest possible reward (may be -INFINITY; default -INFINITY).
+   */
+  double reward_min;
+  /**
+   * Highest possible reward (may be +INFINITY; default +INFINITY).
+   */
+  double reward_max;
+  /**
+   * Absolute minimum gain (reward units, >= 0; default 0).
+   */
+  double min_gain;
+  /**
+   * Minimum gain as a share of the observed p90 - p10 spread (>= 0; default 0.05).
+   */
+  double min_gain_share;
+  /**
+   * Confidence of a stop, in (0.5, 1) (default 0.8).
+   */
+  double confidence;
+  /**
+   * Fewest points seen before any stop (>= 0; default 20).
+   */
+  double min_points;
+  /**
+   * Weight of the power-law component of the forecast, in [0, 1] (default 0.5).
+   */
+  double power_weight;
+  /**
+   * Interval factor of the forecast (> 0; default 0.24, calibrated).
+   */
+  double interval_k;
+  /**
+   * Consecutive predictions at which the stop criterion must hold (>= 1; default 1).
+   */
+  uint32_t confirmations;
+} grpo_predictor_config;
 
 /**
  * Everything the predictor says for one horizon. Intervals are clipped to the reward bounds given
@@ -692,7 +1028,68 @@ int32_t grpo_bandit_simulate(const struct grpo_bandit *b, size_t steps, double *
 int32_t grpo_bandit_simulate_stochastic(const struct grpo_bandit *b, uint32_t group_size, uint32_t bessel, uint64_t seed, size_t steps, double *p_out);
 
 /**
- * Write the default thresholds (spec E) into `out`. Cost: O(1).
+ * Calibrate on the curve `(t, r)` of `n` points with the run's settings (see
+ * `calibrate::calibrate`; errors name the setting: `lr`, `beta1`, `kref`, `gain`). Cost
+ * `O(n smooth)` plus one or two tail fits and about 200 exact spectra at the run's `Kref`.
+ *
+ * # Safety
+ * `t`, `r` must be NULL or point to `n` doubles; `settings` to a valid struct whose
+ * `lr_column` is NULL or points to `n` doubles; `out` NULL or writable.
+ */
+int32_t grpo_calibrate(const double *t, const double *r, size_t n, const struct grpo_calibrate_settings *settings, struct grpo_calibration *out);
+
+/**
+ * First-order damping ratio at refresh interval `kref >= 1`.
+ *
+ * # Safety
+ * `cal` must be NULL or point to a valid struct; `out` NULL or writable.
+ */
+int32_t grpo_whatif_zeta(const struct grpo_calibration *cal, uint32_t kref, struct grpo_estimate *out);
+
+/**
+ * Exact linear regime (0 monotone, 1 overshooting, 2 oscillatory) at refresh interval
+ * `kref >= 1`: `out[0]` at the calibrated `K`, `out[1]`, `out[2]` at the ends of its interval.
+ *
+ * # Safety
+ * `cal` must be NULL or point to a valid struct; `out` NULL or point to 3 writable `uint32_t`.
+ */
+int32_t grpo_whatif_regime(const struct grpo_calibration *cal, uint32_t kref, uint32_t *out);
+
+/**
+ * Critical refresh interval at the run's learning rate: exact `d_c` and Proposition 9.
+ *
+ * # Safety
+ * `cal` must be NULL or point to a valid struct; `exact`, `prop9` NULL or writable.
+ */
+int32_t grpo_whatif_critical_kref(const struct grpo_calibration *cal, struct grpo_estimate *exact, struct grpo_estimate *prop9);
+
+/**
+ * Largest exactly stable learning rate at the run's `Kref` and lag.
+ *
+ * # Safety
+ * `cal` must be NULL or point to a valid struct; `out` NULL or writable.
+ */
+int32_t grpo_whatif_largest_stable_lr(const struct grpo_calibration *cal, struct grpo_estimate *out);
+
+/**
+ * Largest learning rate with a monotone exact spectrum at the run's `Kref` and lag.
+ *
+ * # Safety
+ * `cal` must be NULL or point to a valid struct; `out` NULL or writable.
+ */
+int32_t grpo_whatif_largest_monotone_lr(const struct grpo_calibration *cal, struct grpo_estimate *out);
+
+/**
+ * Predicted steps (from the first logged step) to 50 % (`percent` = 50) or 90 % (`percent` =
+ * 90) of the gain for the same run at constant learning rate `lr > 0`.
+ *
+ * # Safety
+ * `cal` must be NULL or point to a valid struct; `out` NULL or writable.
+ */
+int32_t grpo_whatif_steps(const struct grpo_calibration *cal, double lr, uint32_t percent, struct grpo_estimate *out);
+
+/**
+ * Write the default thresholds (docs/model.md E) into `out`. Cost: O(1).
  *
  * # Safety
  * `out` must be NULL or point to a writable `grpo_diagnose_options`.
@@ -700,7 +1097,7 @@ int32_t grpo_bandit_simulate_stochastic(const struct grpo_bandit *b, uint32_t gr
 int32_t grpo_diagnose_options_default(struct grpo_diagnose_options *out);
 
 /**
- * Run every diagnostic the inputs allow (spec E) and pick the headline. `options` NULL = the
+ * Run every diagnostic the inputs allow (docs/model.md E) and pick the headline. `options` NULL = the
  * defaults. `out` is written only on success.
  * Cost: `O(n)` for the series statistics plus the fits of the reward curve (a predictor with a
  * 256-point window fed the `n` points: `O(n)` pushes and one refit of bounded iteration count),
@@ -712,6 +1109,24 @@ int32_t grpo_diagnose_options_default(struct grpo_diagnose_options *out);
  * `options` NULL or valid; `out` NULL or writable.
  */
 int32_t grpo_diagnose(const struct grpo_diagnose_input *input, const struct grpo_diagnose_options *options, struct grpo_diagnosis *out);
+
+/**
+ * Write the default level-drop settings into `out`.
+ *
+ * # Safety
+ * `out` must be NULL or point to a writable `grpo_drop_options`.
+ */
+int32_t grpo_drop_options_default(struct grpo_drop_options *out);
+
+/**
+ * `grpo_diagnose` with the level-drop settings (`drop_options` NULL = defaults) and the evidence:
+ * writes the same `grpo_diagnosis` into `out` and the skip reasons, level-drop numbers and
+ * thresholds into `evidence`. Both are written only on success; both must be non-NULL.
+ *
+ * # Safety
+ * As `grpo_diagnose`; `drop_options` NULL or valid; `evidence` NULL or writable.
+ */
+int32_t grpo_diagnose_evidence(const struct grpo_diagnose_input *input, const struct grpo_diagnose_options *options, const struct grpo_drop_options *drop_options, struct grpo_diagnosis *out, struct grpo_diagnosis_evidence *evidence);
 
 /**
  * Fill `o` with the defaults: auto model, least squares, `loss_scale = 1`, budget 0 (= 100 (P+1)),
@@ -788,6 +1203,11 @@ int32_t grpo_degeneracy(double p, uint32_t group_size, double *out);
 int32_t grpo_degeneracy_heterogeneous(const double *ps, size_t n, uint32_t group_size, double *out);
 
 /**
+ * The default predictor settings (unbounded rewards).
+ */
+struct grpo_predictor_config grpo_predictor_config_default(void);
+
+/**
  * Bytes of caller memory one predictor needs. Cost: O(1).
  */
 size_t grpo_predictor_size(void);
@@ -809,6 +1229,16 @@ size_t grpo_predictor_align(void);
  * `mem` must be NULL or point to `mem_len` writable bytes owned by the caller.
  */
 int32_t grpo_predictor_init(void *mem, size_t mem_len, double reward_min, double reward_max);
+
+/**
+ * Initialise a predictor like `grpo_predictor_init`, with the settings `cfg` (see
+ * `grpo_predictor_config`; a bad setting gives `GRPO_ERR_OUT_OF_RANGE` / `GRPO_ERR_NON_FINITE`
+ * and leaves the memory untouched).
+ *
+ * # Safety
+ * `mem` as for `grpo_predictor_init`; `cfg` NULL or readable.
+ */
+int32_t grpo_predictor_init_config(void *mem, size_t mem_len, const struct grpo_predictor_config *cfg);
 
 /**
  * Feed one point. NaN/infinite values (`GRPO_ERR_NON_FINITE`), steps not above the last one
@@ -866,7 +1296,7 @@ int32_t grpo_zeta_one_onset(double eta, double mu, double k, double *kref_out);
 int32_t grpo_critical_lag(double eta, double mu, double k, double *kref_out);
 
 /**
- * First-order damping ratio `zeta(Kref)` (spec C.7). Cost: O(1).
+ * First-order damping ratio `zeta(Kref)` (docs/model.md C.7). Cost: O(1).
  *
  * # Safety
  * `zeta_out` must be NULL or point to a writable `double`.
@@ -925,9 +1355,9 @@ int32_t grpo_largest_stable_eta(uint32_t kref, uint32_t lag, double mu, double k
 int32_t grpo_linear_regime(double eta, double mu, double k, uint32_t kref, uint32_t lag, uint32_t *regime_out, double *rho_out);
 
 /**
- * Trajectory classifier of spec C.9 (window `W = max(10, floor(n / 10))`): regime (0 monotone,
+ * Trajectory classifier of docs/model.md C.9 (window `W = max(10, floor(n / 10))`): regime (0 monotone,
  * 1 overshooting, 2 oscillatory) and overshoot fraction. `target` is the fixed point, or a fitted
- * plateau for an observed reward curve; spec default `tol = 0.01`. `GRPO_ERR_OUT_OF_RANGE`
+ * plateau for an observed reward curve; default `tol = 0.01`. `GRPO_ERR_OUT_OF_RANGE`
  * (param `p`) when the overshoot ratio exceeds the largest double. Cost: `O(n)`.
  *
  * # Safety

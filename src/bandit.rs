@@ -1,5 +1,5 @@
 //! The reduced softmax bandit: the heavy-ball GRPO map on a binary-reward softmax bandit, reduced
-//! exactly to one logit (spec C.1 - C.5, D.1).
+//! exactly to one logit (docs/model.md C.1 - C.5, D.1).
 //!
 //! State: the logit `x` (success probability `p = sigma(x)`) and the momentum buffer `u`:
 //!
@@ -23,6 +23,8 @@
 //! probabilities at the end), so any `kref` works without a history buffer.
 
 use crate::error::{check, Error, ErrorKind, Param, Result};
+use crate::numerics::rng::{binomial, binomial_moments, Rng};
+use crate::numerics::roots::scan_root;
 use crate::real::{c, Real};
 
 /// Advantage normalisation of the group estimator.
@@ -55,7 +57,7 @@ pub enum Lag {
     Periodic,
 }
 
-/// The reduced softmax bandit (spec C.2). Build with [`Bandit::new`] or fill the public fields;
+/// The reduced softmax bandit (docs/model.md C.2). Build with [`Bandit::new`] or fill the public fields;
 /// every method validates the configuration first.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -92,7 +94,7 @@ pub struct FixedPoint<T: Real = f64> {
     pub p: T,
 }
 
-/// Finite-group-size mean-field quantities at the finite-G fixed point (spec D.1, D.2).
+/// Finite-group-size mean-field quantities at the finite-G fixed point (docs/model.md D.1, D.2).
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct FiniteGroup<T: Real = f64> {
@@ -226,120 +228,12 @@ impl<T: Real> Drift<T> {
     }
 }
 
-/// Span of the fixed-point scan `[x_ref, x_ref + SCAN_SPAN]` (spec C.4).
+/// Span of the fixed-point scan `[x_ref, x_ref + SCAN_SPAN]` (docs/model.md C.4).
 const SCAN_SPAN: f64 = 40.0;
 /// Number of scan intervals (step 0.01).
 const SCAN_STEPS: usize = 4000;
-/// Logit magnitude beyond which a simulation counts as diverged (spec C.3).
+/// Logit magnitude beyond which a simulation counts as diverged (docs/model.md C.3).
 const X_MAX: f64 = 700.0;
-
-/// First sign change `+ -> -` of `f` on `[lo, lo + SCAN_SPAN]` scanned with `SCAN_STEPS` intervals,
-/// refined by Brent. `NotReached` when `f` never turns non-positive.
-pub(crate) fn scan_root<T: Real, F: FnMut(T) -> T>(mut f: F, lo: T, p: Param) -> Result<T> {
-    let h = c::<T>(SCAN_SPAN / SCAN_STEPS as f64);
-    let mut a = lo;
-    let mut fa = f(a);
-    for i in 1..=SCAN_STEPS {
-        let b = lo + h * T::from_usize(i);
-        let fb = f(b);
-        if !fb.is_finite() {
-            return Err(Error::new(ErrorKind::Diverged, p));
-        }
-        if fa > T::ZERO && fb <= T::ZERO {
-            if fb == T::ZERO {
-                return Ok(b);
-            }
-            return brent(f, a, b, fa, fb, p);
-        }
-        a = b;
-        fa = fb;
-    }
-    Err(Error::new(ErrorKind::NotReached, p))
-}
-
-/// Brent's root finder on a bracket `[a, b]` with `fa * fb < 0` (Brent 1973, "zeroin"), to full
-/// working precision. Used for every scalar root in the stability modules.
-pub(crate) fn brent<T: Real, F: FnMut(T) -> T>(
-    mut f: F,
-    mut a: T,
-    mut b: T,
-    mut fa: T,
-    mut fb: T,
-    p: Param,
-) -> Result<T> {
-    let prod = fa * fb;
-    if prod > T::ZERO || prod.is_nan() {
-        return Err(Error::new(ErrorKind::NotReached, p));
-    }
-    if fa == T::ZERO {
-        return Ok(a);
-    }
-    let mut cc = a;
-    let mut fc = fa;
-    let mut d = b - a;
-    let mut e = d;
-    for _ in 0..200 {
-        if (fb > T::ZERO) == (fc > T::ZERO) {
-            cc = a;
-            fc = fa;
-            d = b - a;
-            e = d;
-        }
-        if fc.abs() < fb.abs() {
-            a = b;
-            b = cc;
-            cc = a;
-            fa = fb;
-            fb = fc;
-            fc = fa;
-        }
-        let tol = T::TWO * T::EPSILON * b.abs() + T::MIN_POSITIVE;
-        let m = T::HALF * (cc - b);
-        if m.abs() <= tol || fb == T::ZERO {
-            return Ok(b);
-        }
-        if e.abs() >= tol && fa.abs() > fb.abs() {
-            let s = fb / fa;
-            let (mut pp, mut q);
-            if a == cc {
-                pp = T::TWO * m * s;
-                q = T::ONE - s;
-            } else {
-                let qa = fa / fc;
-                let r = fb / fc;
-                pp = s * (T::TWO * m * qa * (qa - r) - (b - a) * (r - T::ONE));
-                q = (qa - T::ONE) * (r - T::ONE) * (s - T::ONE);
-            }
-            if pp > T::ZERO {
-                q = -q;
-            } else {
-                pp = -pp;
-            }
-            if T::TWO * pp < c::<T>(3.0) * m * q - (tol * q).abs() && pp < (T::HALF * e * q).abs() {
-                e = d;
-                d = pp / q;
-            } else {
-                d = m;
-                e = m;
-            }
-        } else {
-            d = m;
-            e = m;
-        }
-        a = b;
-        fa = fb;
-        b = if d.abs() > tol {
-            b + d
-        } else {
-            b + tol.copysign(m)
-        };
-        fb = f(b);
-        if !fb.is_finite() {
-            return Err(Error::new(ErrorKind::Diverged, p));
-        }
-    }
-    Ok(b)
-}
 
 impl<T: Real> Bandit<T> {
     /// A validated bandit.
@@ -372,7 +266,7 @@ impl<T: Real> Bandit<T> {
         Ok(b)
     }
 
-    /// Preset A of spec C.10 (GRPO std normalisation, hard prompt): `eta = 0.3`, `mu = 0.8`,
+    /// Preset A of docs/model.md C.10 (GRPO std normalisation, hard prompt): `eta = 0.3`, `mu = 0.8`,
     /// `beta = 1`, `p_ref = sigma(-3)`, `c = 1/16`, `eps = 0`, direct KL, constant lag `kref`.
     pub fn preset_a(kref: u32) -> Self {
         Bandit {
@@ -389,7 +283,7 @@ impl<T: Real> Bandit<T> {
         }
     }
 
-    /// Preset B of spec C.10 (group-mean centring): as preset A but mean normalisation,
+    /// Preset B of docs/model.md C.10 (group-mean centring): as preset A but mean normalisation,
     /// `p_ref = 1/2`, `c = 1/8`.
     pub fn preset_b(kref: u32) -> Self {
         Bandit {
@@ -439,7 +333,7 @@ impl<T: Real> Bandit<T> {
         Ok(self.drift_core()?.f(x))
     }
 
-    /// Its derivative `F'(x) = c [ A'(v) v (1 - 2p) - beta KLterm'(x) ]` (spec C.5).
+    /// Its derivative `F'(x) = c [ A'(v) v (1 - 2p) - beta KLterm'(x) ]` (docs/model.md C.5).
     pub fn drift_prime(&self, x: T) -> Result<T> {
         check::finite(x, Param::None)?;
         Ok(self.drift_core()?.f_prime(x))
@@ -461,7 +355,7 @@ impl<T: Real> Bandit<T> {
         }
     }
 
-    /// The fixed point of `F` reached from `x_ref` (spec C.4): closed form `x_ref + 1/beta` for
+    /// The fixed point of `F` reached from `x_ref` (docs/model.md C.4): closed form `x_ref + 1/beta` for
     /// mean + direct; otherwise the first sign change `+ -> -` of `F` on `[x_ref, x_ref + 40]`
     /// (scan step 0.01), refined by Brent. `NotReached` (param `beta`) when there is none (e.g. std
     /// normalisation with `eps = 0` and a too easy reference: the policy runs away to `p = 1`).
@@ -469,12 +363,12 @@ impl<T: Real> Bandit<T> {
         let d = self.drift_core()?;
         let x = match (self.normalization, self.kl) {
             (Normalization::Mean, Kl::Direct) => d.x_ref + T::ONE / self.beta,
-            _ => scan_root(|x| d.f(x), d.x_ref, Param::Beta)?,
+            _ => scan_root(|x| d.f(x), d.x_ref, SCAN_SPAN, SCAN_STEPS, Param::Beta)?,
         };
         Ok(FixedPoint { x, p: sigmoid(x) })
     }
 
-    /// Stiffness `K = -F'(x_star)` by the closed forms of spec C.5: `c beta v` (mean + direct),
+    /// Stiffness `K = -F'(x_star)` by the closed forms of docs/model.md C.5: `c beta v` (mean + direct),
     /// `c [beta v + v^2 (1 - 2p) / (2 (v + eps)^{3/2})]` (std + direct), `-F'(x_star)` (reverse).
     pub fn stiffness(&self) -> Result<T> {
         let d = self.drift_core()?;
@@ -492,9 +386,9 @@ impl<T: Real> Bandit<T> {
         check::result(k, Param::K)
     }
 
-    /// Independent measurement of `K` (spec C.5): start at `x_star + delta`, iterate the
+    /// Independent measurement of `K` (docs/model.md C.5): start at `x_star + delta`, iterate the
     /// momentum-free on-policy map `x <- x + eta_probe F(x)` `n` times and return
-    /// `(1 - (|e_n| / |e_0|)^{1/n}) / eta_probe`. The spec protocol is
+    /// `(1 - (|e_n| / |e_0|)^{1/n}) / eta_probe`. The measurement protocol of docs/model.md C.5 is
     /// `(eta_probe, n, delta) = (0.01, 400, 1e-4)`.
     pub fn measure_stiffness(&self, eta_probe: T, n: u32, delta: T) -> Result<T> {
         check::positive(eta_probe, Param::Eta)?;
@@ -513,7 +407,7 @@ impl<T: Real> Bandit<T> {
         check::result(k, Param::K)
     }
 
-    /// Residual of Mroueh's fixed-point equation at `p_star` (spec C.4):
+    /// Residual of Mroueh's fixed-point equation at `p_star` (docs/model.md C.4):
     /// `logit p_star - logit p_ref - 1/(beta sqrt(p_star (1 - p_star) + eps))` (std) or
     /// `... - 1/beta` (mean). Meaningful for the direct KL.
     pub fn mroueh_residual(&self) -> Result<T> {
@@ -565,7 +459,7 @@ impl<T: Real> Bandit<T> {
     }
 
     /// Deterministic (mean-field) trajectory `p_out[k] = p_k = sigma(x_k)`, `k = 0..len-1`
-    /// (`len - 1` steps; spec C.3). Divergence as in [`Bandit::simulate_logit`].
+    /// (`len - 1` steps; docs/model.md C.3). Divergence as in [`Bandit::simulate_logit`].
     pub fn simulate(&self, p_out: &mut [T]) -> Result<()> {
         let r = self.simulate_logit(p_out);
         to_probability(p_out);
@@ -573,7 +467,7 @@ impl<T: Real> Bandit<T> {
     }
 
     /// Finite-G stochastic trajectory `p_out[k]` with `n ~ Binomial(G, p_old)` drawn from `rng`
-    /// (spec C.3; `bessel` multiplies the group variance by `G / (G - 1)`). `G >= 2`.
+    /// (docs/model.md C.3; `bessel` multiplies the group variance by `G / (G - 1)`). `G >= 2`.
     pub fn simulate_stochastic<R: Rng + ?Sized>(
         &self,
         g: u32,
@@ -606,7 +500,7 @@ impl<T: Real> Bandit<T> {
         Ok(binomial_moments(g, p, |n| d.adv_hat(n, g, bessel)))
     }
 
-    /// Expected finite-G drift `F_G(x) = c [ E[a_hat] - beta KLterm(x) ]` (spec D.1).
+    /// Expected finite-G drift `F_G(x) = c [ E[a_hat] - beta KLterm(x) ]` (docs/model.md D.1).
     pub fn drift_finite_g(&self, x: T, g: u32, bessel: bool) -> Result<T> {
         check::finite(x, Param::None)?;
         check_group(g)?;
@@ -615,12 +509,18 @@ impl<T: Real> Bandit<T> {
     }
 
     /// Finite-G fixed point, stiffness `K_G = -F_G'(x_star_G)` (exact:
-    /// `d/dx E[a_hat] = Cov[a_hat, n]`) and per-step drift noise (spec D.1, D.2). The fixed point
+    /// `d/dx E[a_hat] = Cov[a_hat, n]`) and per-step drift noise (docs/model.md D.1, D.2). The fixed point
     /// is the first sign change of `F_G` from `x_ref` (scan + Brent, as for `F`).
     pub fn finite_group(&self, g: u32, bessel: bool) -> Result<FiniteGroup<T>> {
         check_group(g)?;
         let d = self.drift_core()?;
-        let x = scan_root(|x| finite_g_drift(&d, x, g, bessel).0, d.x_ref, Param::G)?;
+        let x = scan_root(
+            |x| finite_g_drift(&d, x, g, bessel).0,
+            d.x_ref,
+            SCAN_SPAN,
+            SCAN_STEPS,
+            Param::G,
+        )?;
         let (_, slope) = finite_g_drift(&d, x, g, bessel);
         let p = sigmoid(x);
         let (m, var, _) = binomial_moments(g, p, |n| d.adv_hat(n, g, bessel));
@@ -656,151 +556,4 @@ fn to_probability<T: Real>(xs: &mut [T]) {
     for v in xs.iter_mut() {
         *v = sigmoid(*v);
     }
-}
-
-/// `(E f(n), Var f(n), Cov(f(n), n))` for `n ~ Binomial(g, p)`. Narrow laws
-/// (`g p (1 - p) <= 64`): every `n` with a representable weight, the weights built by the ratio
-/// recurrence outward from the mode (relative to the mode's weight 1, so nothing overflows or
-/// underflows at the centre for any `g`), normalised by their sum; two passes (mean, then centred
-/// sums) avoid cancellation; at most ~700 terms. Wider laws: the strided lattice of
-/// [`crate::binomial`] (at most 128 points, error below 1e-27 relative), so the cost never grows
-/// with `g`.
-pub(crate) fn binomial_moments<T: Real, F: Fn(u32) -> T>(g: u32, p: T, f: F) -> (T, T, T) {
-    if p <= T::ZERO || p >= T::ONE {
-        let n = if p <= T::ZERO { 0 } else { g };
-        return (f(n), T::ZERO, T::ZERO);
-    }
-    let pf = p.to_f64();
-    if g as f64 * pf * (1.0 - pf) > crate::binomial::WIDE_VAR {
-        if let Some(m) = crate::binomial::wide_moments(g, pf, &f) {
-            return m;
-        }
-    }
-    let gg = T::from_f64(g as f64);
-    let odds = p / (T::ONE - p);
-    let mode = {
-        let m = ((gg + T::ONE) * p).floor().to_f64();
-        if m >= g as f64 {
-            g
-        } else if m <= 0.0 {
-            0
-        } else {
-            m as u32
-        }
-    };
-    // visit every n with its unnormalised weight
-    let visit = |acc: &mut dyn FnMut(u32, T)| {
-        let mut w = T::ONE;
-        acc(mode, w);
-        let mut n = mode;
-        while n < g {
-            w = w * T::from_f64((g - n) as f64) / T::from_f64((n + 1) as f64) * odds;
-            n += 1;
-            acc(n, w);
-            if w == T::ZERO {
-                break;
-            }
-        }
-        w = T::ONE;
-        n = mode;
-        while n > 0 {
-            w = w * T::from_f64(n as f64) / (T::from_f64((g - n + 1) as f64) * odds);
-            n -= 1;
-            acc(n, w);
-            if w == T::ZERO {
-                break;
-            }
-        }
-    };
-    let (mut sw, mut sf, mut sn) = (T::ZERO, T::ZERO, T::ZERO);
-    visit(&mut |n, w| {
-        sw += w;
-        sf += w * f(n);
-        sn += w * T::from_f64(n as f64);
-    });
-    let mf = sf / sw;
-    let mn = sn / sw;
-    let (mut vff, mut vfn) = (T::ZERO, T::ZERO);
-    visit(&mut |n, w| {
-        let df = f(n) - mf;
-        vff += w * df * df;
-        vfn += w * df * (T::from_f64(n as f64) - mn);
-    });
-    (mf, vff / sw, vfn / sw)
-}
-
-/// A source of uniform 64-bit random numbers (caller-supplied; the library has no global state).
-pub trait Rng {
-    /// The next uniformly distributed `u64`.
-    fn next_u64(&mut self) -> u64;
-    /// A uniform `f64` in `[0, 1)` with 53 random bits.
-    fn next_f64(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-    }
-}
-
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny, fast, deterministic generator; used to seed
-/// [`Xoshiro256pp`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct SplitMix64 {
-    state: u64,
-}
-
-impl SplitMix64 {
-    /// A generator with the given seed.
-    pub const fn new(seed: u64) -> Self {
-        SplitMix64 { state: seed }
-    }
-}
-
-impl Rng for SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
-/// xoshiro256++ (Blackman, Vigna 2019), seeded through SplitMix64: the default generator for
-/// finite-G simulations. Deterministic for a given seed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Xoshiro256pp {
-    s: [u64; 4],
-}
-
-impl Xoshiro256pp {
-    /// A generator whose state is four SplitMix64 outputs of `seed`.
-    pub fn new(seed: u64) -> Self {
-        let mut sm = SplitMix64::new(seed);
-        Xoshiro256pp {
-            s: [sm.next_u64(), sm.next_u64(), sm.next_u64(), sm.next_u64()],
-        }
-    }
-}
-
-impl Rng for Xoshiro256pp {
-    fn next_u64(&mut self) -> u64 {
-        let [s0, s1, s2, s3] = self.s;
-        let result = s0.wrapping_add(s3).rotate_left(23).wrapping_add(s0);
-        let t = s1 << 17;
-        let mut s = [s0, s1, s2 ^ s0, s3 ^ s1];
-        s[1] ^= s[2];
-        s[0] ^= s[3];
-        s[2] ^= t;
-        s[3] = s[3].rotate_left(45);
-        self.s = s;
-        result
-    }
-}
-
-/// One `Binomial(g, p)` draw, exact up to `f64` rounding, at an expected cost independent of
-/// `g`: by symmetry the draw is made with `q = min(p, 1 - p) <= 1/2`; sequential inversion of the
-/// CDF from `n = 0` (one uniform) for `g <= 1000` or `g q < 10`, otherwise transformed rejection
-/// (Hormann's BTRS, under 1.2 trials of two uniforms on average). See [`crate::binomial`].
-pub fn binomial<R: Rng + ?Sized>(rng: &mut R, g: u32, p: f64) -> u32 {
-    crate::binomial::sample_counted(rng, g, p).0
 }

@@ -23,7 +23,7 @@
 //!   reproducibility of earlier streams), else transformed rejection with squeeze (Hormann 1993,
 //!   BTRS), which accepts within 1.2 trials on average whatever `g`. Both exact up to rounding.
 
-use crate::bandit::Rng;
+use crate::numerics::rng::Rng;
 use crate::real::Real;
 
 /// `g p q` above which expectations use the strided lattice (`sigma > 8`).
@@ -235,7 +235,7 @@ fn btrs<R: Rng + ?Sized>(rng: &mut R, g: u32, q: f64) -> (u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bandit::Xoshiro256pp;
+    use crate::numerics::Xoshiro256pp;
 
     /// ln C(g, k) p^k q^(g-k) by direct summation of logs (small g only): the reference.
     fn ln_pmf_direct(k: u32, g: u32, p: f64) -> f64 {

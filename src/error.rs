@@ -52,14 +52,17 @@ pub enum ErrorKind {
     UnknownCode = 17,
     /// A Rust panic was caught at the C boundary (a bug; please report it).
     Panic = 18,
+    /// A quantity the data cannot determine (e.g. a calibrated curvature `K` whose tail is too
+    /// short, too noisy or faster than any monotone approach allows).
+    Undetermined = 19,
     /// Caller-held state (e.g. the C predictor's memory) fails its consistency checks: it was
     /// changed outside the library since the library last wrote it.
-    Corrupted = 19,
+    Corrupted = 20,
 }
 
 impl ErrorKind {
     /// Every kind, in code order.
-    pub const ALL: [ErrorKind; 19] = [
+    pub const ALL: [ErrorKind; 20] = [
         ErrorKind::NonFinite,
         ErrorKind::OutOfRange,
         ErrorKind::Empty,
@@ -78,6 +81,7 @@ impl ErrorKind {
         ErrorKind::BadBuffer,
         ErrorKind::UnknownCode,
         ErrorKind::Panic,
+        ErrorKind::Undetermined,
         ErrorKind::Corrupted,
     ];
 
@@ -102,6 +106,7 @@ impl ErrorKind {
             ErrorKind::BadBuffer => "buffer too small or misaligned",
             ErrorKind::UnknownCode => "unknown code",
             ErrorKind::Panic => "internal panic caught at the C boundary",
+            ErrorKind::Undetermined => "not determined by the data",
             ErrorKind::Corrupted => "corrupted state",
         }
     }
@@ -262,6 +267,48 @@ params! {
     Loss = 62 => "loss",
     /// A status code.
     Status = 63 => "status",
+    /// Predictor setting `drift` (allowed level drift).
+    Drift = 64 => "drift",
+    /// Predictor setting `collapse_drop` (drop that counts as a collapse).
+    CollapseDrop = 65 => "collapse_drop",
+    /// Predictor setting `level_half_life`.
+    LevelHalfLife = 66 => "level_half_life",
+    /// Predictor setting `gain_shrink`.
+    GainShrink = 67 => "gain_shrink",
+    /// Diagnostics threshold `phi_hacking`.
+    PhiHacking = 68 => "phi_hacking",
+    /// Diagnostics threshold `phi_suspect`.
+    PhiSuspect = 69 => "phi_suspect",
+    /// Diagnostics threshold `min_late_train_gain`.
+    MinLateTrainGain = 70 => "min_late_train_gain",
+    /// Diagnostics threshold `warn`.
+    Warn = 71 => "warn",
+    /// Diagnostics threshold `critical`.
+    Critical = 72 => "critical",
+    /// Diagnostics threshold `heterogeneity`.
+    Heterogeneity = 73 => "heterogeneity",
+    /// Diagnostics threshold `collapse_ratio`.
+    CollapseRatio = 74 => "collapse_ratio",
+    /// Diagnostics threshold `premature_gap`.
+    PrematureGap = 75 => "premature_gap",
+    /// Absolute minimum gain of the predictor's stop rule.
+    MinGain = 76 => "min_gain",
+    /// Minimum gain of the stop rule as a share of the observed spread.
+    MinGainShare = 77 => "min_gain_share",
+    /// Confidence of the stop rule.
+    Confidence = 78 => "confidence",
+    /// Confirmations of the stop rule.
+    Confirmations = 79 => "confirmations",
+    /// Weight of the power-law component of the forecast combination.
+    PowerWeight = 80 => "power_weight",
+    /// Interval factor of the forecast combination.
+    IntervalK = 81 => "interval_k",
+    /// The optimizer's learning rate setting (or per-step column) of a calibration.
+    Lr = 82 => "lr",
+    /// Adam's `beta1` (momentum) setting of a calibration.
+    Beta1 = 83 => "beta1",
+    /// The gain of a reward curve (plateau minus first reward).
+    Gain = 84 => "gain",
 }
 
 /// An error: what went wrong ([`ErrorKind`]) and with which input ([`Param`]).
@@ -316,8 +363,15 @@ impl fmt::Display for Error {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for Error {}
+/// `core::error::Error` (stable since Rust 1.81): `?` into `Box<dyn Error>` and error-reporting
+/// crates work without the `std` feature.
+impl core::error::Error for Error {}
+
+// compile-time proof that the impl exists in every build, `no_std` included
+const _: () = {
+    const fn is_error<E: core::error::Error>() {}
+    is_error::<Error>()
+};
 
 /// Validation helpers shared by every module (one mechanism for every check).
 pub(crate) mod check {
@@ -406,18 +460,6 @@ pub(crate) mod check {
             Ok(())
         } else {
             Err(Error::new(ErrorKind::LengthMismatch, p))
-        }
-    }
-
-    /// `xs` must be finite and strictly increasing.
-    #[inline]
-    pub fn increasing<T: Real>(xs: &[T], p: Param) -> Result<()> {
-        all_finite(xs, p)?;
-        let rest = xs.get(1..).unwrap_or(&[]);
-        if xs.iter().zip(rest).fold(true, |ok, (a, b)| ok & (b > a)) {
-            Ok(())
-        } else {
-            Err(Error::new(ErrorKind::NotIncreasing, p))
         }
     }
 

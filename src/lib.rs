@@ -16,6 +16,13 @@
 //! * [`fit`]: Levenberg-Marquardt on fixed buffers.
 //! * [`bandit`], [`stability`], [`noise`]: the exact softmax-bandit reduction, stability
 //!   predicates, group-size predictions.
+//! * [`diagnostics`]: failure-mode diagnostics of a run; [`predict`]: the online predictor.
+//! * [`numerics`]: the general numerics every module shares (roots, random numbers, complex
+//!   arithmetic, a noise estimate).
+//!
+//! Modules depend only on modules listed before them: `real`, `error`, then `numerics`,
+//! `trajectory`, `bandit`, then `fit`, `stability`, then `noise`, `diagnostics`, `predict`, and the
+//! C ABI on top.
 //! * `capi` (feature `capi`): the C ABI, header `include/grpo_dynamics.h`.
 //!
 //! The library is `#![no_std]`, never allocates, and works in `f32` and `f64` through the sealed
@@ -33,9 +40,11 @@ pub mod real;
 
 pub mod bandit;
 pub(crate) mod binomial;
+pub mod calibrate;
 pub mod diagnostics;
 pub mod fit;
 pub mod noise;
+pub mod numerics;
 pub mod predict;
 pub mod stability;
 pub mod trajectory;
@@ -75,4 +84,6 @@ pub mod docs_doctests {
     pub struct CUsage;
     #[doc = include_str!("../docs/fuzzing.md")]
     pub struct Fuzzing;
+    #[doc = include_str!("../docs/calibration.md")]
+    pub struct Calibration;
 }

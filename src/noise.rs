@@ -1,4 +1,4 @@
-//! Group-size predictions (spec D.2, E2): stationary fluctuations at group size `G`, the predicted
+//! Group-size predictions (docs/model.md D.2, E2): stationary fluctuations at group size `G`, the predicted
 //! band, and the advantage-degeneracy probability.
 //!
 //! At finite `G` the drift estimate has per-step variance `Var[g] = c^2 Var[a_hat] = sigma_1^2 / G`
@@ -19,7 +19,7 @@ use crate::error::{check, Error, ErrorKind, Param, Result};
 use crate::real::{c, Real};
 use crate::stability::{Hyper, MAX_EXACT_LAG};
 
-/// Stationary fluctuation prediction for one bandit at group size `G` (spec D.2).
+/// Stationary fluctuation prediction for one bandit at group size `G` (docs/model.md D.2).
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct GroupNoise<T: Real = f64> {
@@ -194,7 +194,7 @@ pub fn degeneracy_heterogeneous<T: Real>(ps: &[T], g: u32) -> Result<T> {
 /// `max(kref, 1) + 1` lagged logits lives on the stack).
 pub const MAX_TRANSIENT_LAG: u32 = 31;
 
-/// Transient band (spec D.2, optional part): the deterministic path `p_out[k]` and the variance
+/// Transient band (docs/model.md D.2, optional part): the deterministic path `p_out[k]` and the variance
 /// `var_p_out[k]` of `p_k` at group size `g`, by propagating the covariance of the linearised
 /// time-varying map along the deterministic path,
 ///

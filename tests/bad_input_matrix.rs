@@ -9,7 +9,7 @@
 use grpo_dynamics::diagnostics::{DiagnoseInput, DiagnoseOptions};
 use grpo_dynamics::fit::{self, Bounds, Curve, Options, ParamSet, Start};
 use grpo_dynamics::predict::fit_and_diagnose;
-use grpo_dynamics::predict::Predictor;
+use grpo_dynamics::predict::{Config, Predictor};
 use grpo_dynamics::trajectory::Oscillator;
 use grpo_dynamics::{Error, ErrorKind, ErrorKind as K, Param, Param as P};
 
@@ -185,10 +185,7 @@ fn fit_rows() -> Vec<Row> {
     let fit = |t: &[f64], y: &[f64], w: Option<&[f64]>| {
         fit::fit(ParamSet::Saturation, t, y, w, Start::Data, &opts).map(drop)
     };
-    let mut t_dup = t;
-    t_dup[4] = t_dup[3];
-    let mut t_rev = t;
-    t_rev.reverse();
+    let t_same = [3.0; 10];
     let t_neg: [f64; 10] = core::array::from_fn(|i| i as f64 - 20.0);
     let mut y_nan = y;
     y_nan[2] = NAN;
@@ -217,15 +214,11 @@ fn fit_rows() -> Vec<Row> {
             fit(&t, &y[..9], None),
             e(K::LengthMismatch, P::Y),
         ),
+        // unsorted and repeated times are valid regression data; one single time is not a curve
         (
-            "duplicate time",
-            fit(&t_dup, &y, None),
-            e(K::NotIncreasing, P::T),
-        ),
-        (
-            "reversed times",
-            fit(&t_rev, &y, None),
-            e(K::NotIncreasing, P::T),
+            "all times equal",
+            fit(&t_same, &y, None),
+            e(K::Constant, P::T),
         ),
         (
             "NaN time",
@@ -339,14 +332,14 @@ fn fit_rows() -> Vec<Row> {
 }
 
 fn predictor_rows() -> Vec<Row> {
-    let new = |lo: f64, hi: f64| Predictor::<f64, 16>::new(lo, hi).map(drop);
-    let mut p = Predictor::<f64, 16>::new(0.0, 1.0).unwrap();
+    let new = |lo: f64, hi: f64| Predictor::<f64, 16>::with_config(Config::new(lo, hi)).map(drop);
+    let mut p = Predictor::<f64, 16>::with_config(Config::new(0.0, 1.0)).unwrap();
     p.push(10.0, 0.3).unwrap();
-    let mut q = Predictor::<f64, 16>::new(0.0, 1.0).unwrap();
+    let mut q = Predictor::<f64, 16>::with_config(Config::new(0.0, 1.0)).unwrap();
     for i in 0..8 {
         q.push(i as f64, 0.2 + 0.05 * i as f64).unwrap();
     }
-    let mut flat = Predictor::<f64, 16>::new(0.0, 1.0).unwrap();
+    let mut flat = Predictor::<f64, 16>::with_config(Config::new(0.0, 1.0)).unwrap();
     for i in 0..8 {
         flat.push(i as f64, 0.5).unwrap();
     }
@@ -383,7 +376,7 @@ fn predictor_rows() -> Vec<Row> {
         ),
         (
             "capacity below 8",
-            Predictor::<f64, 4>::new(0.0, 1.0).map(drop),
+            Predictor::<f64, 4>::with_config(Config::new(0.0, 1.0)).map(drop),
             e(K::OutOfRange, P::Capacity),
         ),
         ("step NaN", p.push(NAN, 0.5), e(K::NonFinite, P::Step)),
@@ -801,27 +794,15 @@ mod c_abi {
                 &o,
                 e(K::Constant, P::Y),
             );
-            let mut tr = t;
-            tr.reverse();
+            let ts = [3.0; 10];
             run(
-                "reversed times",
-                tr.as_ptr(),
+                "all times equal",
+                ts.as_ptr(),
                 y.as_ptr(),
                 null(),
                 10,
                 &o,
-                e(K::NotIncreasing, P::T),
-            );
-            let mut td = t;
-            td[7] = td[6];
-            run(
-                "duplicate times",
-                td.as_ptr(),
-                y.as_ptr(),
-                null(),
-                10,
-                &o,
-                e(K::NotIncreasing, P::T),
+                e(K::Constant, P::T),
             );
             let mut yn = y;
             yn[0] = NAN;

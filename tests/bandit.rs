@@ -1,9 +1,8 @@
 //! The reduced softmax bandit (spec C.1 - C.5, D.1): exact reduction against a full n-arm softmax
 //! simulation, drift derivative, fixed points, simulation behaviour, samplers, typed errors.
 
-use grpo_dynamics::bandit::{
-    binomial, logit, sigmoid, Bandit, Kl, Lag, Normalization, Rng, SplitMix64, Xoshiro256pp,
-};
+use grpo_dynamics::bandit::{logit, sigmoid, Bandit, Kl, Lag, Normalization};
+use grpo_dynamics::numerics::{binomial, Rng, SplitMix64, Xoshiro256pp};
 use grpo_dynamics::stability::Hyper;
 use grpo_dynamics::{Error, ErrorKind, Param};
 

@@ -201,7 +201,7 @@ fn largest_monotone_kref_bounded_and_never_capped() {
         assert!(probes <= 22);
         let mono = |d: u32| {
             h.linear_regime(d, Lag::Constant).unwrap().regime
-                == grpo_dynamics::stability::Regime::Monotone
+                == grpo_dynamics::stability::CurveClass::Monotone
         };
         let brute = (0..=200u32).take_while(|&d| mono(d)).last();
         assert_eq!(got, brute, "eta {eta} mu {mu} k {k}");
@@ -228,6 +228,21 @@ fn linear_regime_at_tiny_eta_k_agrees_with_the_critical_lag() {
     let s = unsafe { grpo_linear_regime(eta, mu, k, 4, 1, &mut regime, &mut rho) };
     assert_eq!(s, code(ErrorKind::OutOfRange, Param::K));
     assert_eq!((regime, rho.to_bits()), (9, SENT.to_bits()));
+}
+
+/// A subnormal `eta K` (eta = 8.38e-320, K = 1.8) is refused with `OutOfRange` (param `K`)
+/// at once; the exact spectrum at lag 578 used to crawl through denormal arithmetic.
+#[test]
+fn linear_regime_subnormal_eta_k_is_refused_quickly() {
+    let start = std::time::Instant::now();
+    let (mut regime, mut rho) = (9u32, SENT);
+    let s = unsafe { grpo_linear_regime(8.38e-320, 0.12, 1.8, 578, 0, &mut regime, &mut rho) };
+    assert_eq!(s, code(ErrorKind::OutOfRange, Param::K));
+    assert_eq!((regime, rho.to_bits()), (9, SENT.to_bits()));
+    assert!(Hyper::new(8.38e-320, 0.12, 1.8).is_err());
+    // the smallest normal eta K is still accepted
+    assert!(Hyper::new(f64::MIN_POSITIVE, 0.12, 1.0).is_ok());
+    assert!(start.elapsed() < std::time::Duration::from_secs(1));
 }
 
 /// Points near the largest double: the overshoot never comes back infinite with OK.

@@ -12,7 +12,7 @@
 
 use core::ffi::c_void;
 use grpo_dynamics::capi::*;
-use grpo_dynamics::predict::Predictor;
+use grpo_dynamics::predict::{Config, Predictor};
 use grpo_dynamics::{Error, ErrorKind, Param};
 
 /// Points fed before the attack (Miri runs the fits ~1000x slower).
@@ -241,13 +241,14 @@ fn miri_out_of_bounds_reward_cannot_capture_the_predictor() {
         assert!((a.plateau - 0.8).abs() < 0.05, "plateau {}", a.plateau);
     }
     // the Rust predictor refuses the same point
-    let mut r = Predictor::<f64, 64>::new(0.0, 1.0).unwrap();
+    let mut r = Predictor::<f64, 64>::with_config(Config::new(0.0, 1.0)).unwrap();
     assert_eq!(
         r.push(1.0, 1e10),
         Err(Error::new(ErrorKind::OutOfRange, Param::Reward))
     );
     // unbounded rewards stay accepted
-    let mut u = Predictor::<f64, 64>::new(f64::NEG_INFINITY, f64::INFINITY).unwrap();
+    let mut u =
+        Predictor::<f64, 64>::with_config(Config::new(f64::NEG_INFINITY, f64::INFINITY)).unwrap();
     assert_eq!(u.push(1.0, 1e10), Ok(()));
 }
 

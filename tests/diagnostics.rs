@@ -150,7 +150,7 @@ fn d_hom(p: f64, g: usize) -> f64 {
 #[test]
 fn e2_heterogeneous_degenerate_prompts() {
     // U-shaped difficulty Beta(1/2, 1/2) (arcsine law: p = sin^2(pi u / 2)), as in the check script
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     for g in [4usize, 8, 16] {
         let ps: Vec<f64> = (0..20000)
             .map(|_| (std::f64::consts::FRAC_PI_2 * rng.next()).sin().powi(2))
@@ -177,7 +177,7 @@ fn e2_heterogeneous_degenerate_prompts() {
 
 #[test]
 fn e2_homogeneous_cases() {
-    let mut rng = Rng(11);
+    let mut rng = Rng::new(11);
     // healthy: p = 0.5, G = 16 -> D = 2^-15, nothing flagged
     let rewards = groups(&[0.5; 5000], 16, &mut rng);
     let obs = degenerate_fraction(&rewards, 16, 0.0).unwrap();
@@ -341,4 +341,39 @@ fn headline_picks_worst_mode() {
         headline(Ok, Warning, Warning, Ok),
         (Headline::PolicyConcentration, Warning)
     );
+}
+
+/// Each validated threshold reports its own parameter (not a shared "tol").
+#[test]
+fn each_option_names_its_parameter() {
+    use grpo_dynamics::Param;
+    let b = [0.1, 0.2, 0.3, 0.4];
+    let hack = |f: fn(&mut HackingOptions<f64>)| {
+        let mut o = HackingOptions::default();
+        f(&mut o);
+        hacking_ratio(&b, &b, 1.0, 1.0, None, &o)
+            .unwrap_err()
+            .param()
+    };
+    assert_eq!(hack(|o| o.phi_hacking = f64::NAN), Param::PhiHacking);
+    assert_eq!(hack(|o| o.phi_suspect = f64::NAN), Param::PhiSuspect);
+    assert_eq!(
+        hack(|o| o.min_late_train_gain = f64::NAN),
+        Param::MinLateTrainGain
+    );
+    let deg = |f: fn(&mut DegeneracyOptions<f64>)| {
+        let mut o = DegeneracyOptions::default();
+        f(&mut o);
+        degeneracy_verdict(0.3, 0.2, &o).unwrap_err().param()
+    };
+    assert_eq!(deg(|o| o.warn = f64::NAN), Param::Warn);
+    assert_eq!(deg(|o| o.critical = f64::NAN), Param::Critical);
+    assert_eq!(deg(|o| o.heterogeneity = f64::NAN), Param::Heterogeneity);
+    let conc = |f: fn(&mut ConcentrationOptions<f64>)| {
+        let mut o = ConcentrationOptions::default();
+        f(&mut o);
+        entropy_ratio(&b, None, &o).unwrap_err().param()
+    };
+    assert_eq!(conc(|o| o.collapse_ratio = f64::NAN), Param::CollapseRatio);
+    assert_eq!(conc(|o| o.premature_gap = f64::NAN), Param::PrematureGap);
 }

@@ -42,7 +42,14 @@ fn every_curve_fits_or_errors() {
     let mut count = 0;
     for e in rd {
         let p = e.unwrap().path();
-        if p.extension().and_then(|x| x.to_str()) != Some("csv") {
+        // every curve CSV; LABELS.csv is the labels table, not a curve
+        if p.extension().and_then(|x| x.to_str()) != Some("csv") || p.ends_with("LABELS.csv") {
+            continue;
+        }
+        // curve files only (LABELS.csv sits beside them)
+        let head = std::fs::read_to_string(&p).unwrap();
+        let head = head.lines().next().unwrap_or("");
+        if !head.split(',').any(|h| h == "step") || !head.split(',').any(|h| h == "reward") {
             continue;
         }
         let (t, y) = read_curve(&p);

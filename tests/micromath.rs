@@ -49,3 +49,42 @@ fn f32_micromath_trajectory_within_documented_bound() {
     // and it is a real approximation (not libm in disguise): larger than plain f32 rounding
     assert!(worst > 1e-6, "{worst:e}");
 }
+
+/// The elementary functions micromath replaces stay within the bounds `grpo_dynamics::real`
+/// documents (and the tests of the `f32` paths derive their tolerances from): relative error of
+/// `exp` on `|x| <= 8`, absolute error of `sin`/`cos` on `|x| <= 8` and of `atan2` over every
+/// direction and radius; `ln` and `sqrt` are libm's (checked to f32 rounding).
+#[test]
+fn micromath_elementary_functions_within_documented_bounds() {
+    use grpo_dynamics::real::{MICROMATH_ATAN2_ABS, MICROMATH_EXP_REL, MICROMATH_SIN_COS_ABS};
+    use grpo_dynamics::Real;
+    let (mut we, mut ws, mut wa, mut wl) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+    for i in -80_000..=80_000 {
+        let x = (i as f64 * 1e-4) as f32;
+        let xd = x as f64;
+        we = we.max(((Real::exp(x) as f64 - xd.exp()) / xd.exp()).abs());
+        ws = ws.max((Real::sin(x) as f64 - xd.sin()).abs());
+        ws = ws.max((Real::cos(x) as f64 - xd.cos()).abs());
+        if x > 0.0 {
+            wl = wl.max(((Real::ln(x) as f64 - xd.ln()) / xd.ln().abs().max(1.0)).abs());
+        }
+    }
+    for i in 0..2000 {
+        for j in 0..200 {
+            let ang = i as f64 / 2000.0 * std::f64::consts::TAU;
+            let r = j as f64 * 0.05 + 0.01;
+            let (y, x) = ((ang.sin() * r) as f32, (ang.cos() * r) as f32);
+            let d = (Real::atan2(y, x) as f64 - (y as f64).atan2(x as f64)).abs();
+            wa = wa.max(d.min((d - std::f64::consts::TAU).abs()));
+        }
+    }
+    println!(
+        "micromath f32: exp rel {we:.2e}, sin/cos abs {ws:.2e}, atan2 abs {wa:.2e}, ln {wl:.1e}"
+    );
+    assert!(we <= MICROMATH_EXP_REL, "exp {we:e}");
+    assert!(ws <= MICROMATH_SIN_COS_ABS, "sin/cos {ws:e}");
+    assert!(wa <= MICROMATH_ATAN2_ABS, "atan2 {wa:e}");
+    assert!(wl <= 4.0 * f32::EPSILON as f64, "ln {wl:e}");
+    // the approximations are in use (not libm in disguise)
+    assert!(we > 1e-5 && ws > 1e-5 && wa > 1e-5);
+}

@@ -15,7 +15,7 @@
 use core::ffi::c_void;
 use core::ptr::{null, null_mut};
 use grpo_dynamics::capi::*;
-use grpo_dynamics::predict::Predictor;
+use grpo_dynamics::predict::{Config, Predictor};
 use grpo_dynamics::{Error, ErrorKind, Param};
 
 /// Points fed to the predictor (Miri runs each LM iteration about 1000x slower).
@@ -37,7 +37,8 @@ fn storage() -> Vec<u128> {
 fn miri_predictor_in_caller_memory() {
     let mut buf = storage();
     let mem = buf.as_mut_ptr() as *mut c_void;
-    let mut rust = Predictor::<f64, GRPO_PREDICTOR_WINDOW>::new(0.0, 1.0).unwrap();
+    let mut rust =
+        Predictor::<f64, GRPO_PREDICTOR_WINDOW>::with_config(Config::new(0.0, 1.0)).unwrap();
     unsafe {
         assert_eq!(
             grpo_predictor_init(mem, grpo_predictor_size(), 0.0, 1.0),

@@ -1,11 +1,12 @@
 //! Group-size predictions (spec D.1, D.2, E2): deterministic predictions against the spec's D.2
 //! table, and Monte-Carlo checks with the library's own stochastic simulation (deterministic seeds).
 
-use grpo_dynamics::bandit::{Bandit, Rng, Xoshiro256pp};
+use grpo_dynamics::bandit::Bandit;
 use grpo_dynamics::noise::{
     band, band_into, degeneracy, degeneracy_heterogeneous, group_noise, impulse_energy,
     rescale_band, stationary_var_x,
 };
+use grpo_dynamics::numerics::{Rng, Xoshiro256pp};
 use grpo_dynamics::stability::Hyper;
 use grpo_dynamics::{ErrorKind, Param};
 
@@ -133,7 +134,7 @@ fn simulate_stats(b: &Bandit, g: u32, bessel: bool, seeds: u64, shift: f64) -> S
             s1 += d;
             s2 += d * d;
             if k % 8 == 0 {
-                let m = grpo_dynamics::bandit::binomial(&mut draw, g, pk);
+                let m = grpo_dynamics::numerics::binomial(&mut draw, g, pk);
                 groups += 1;
                 degenerate += (m == 0 || m == g) as u64;
             }
@@ -206,7 +207,7 @@ fn degeneracy_monte_carlo() {
         let trials = 100_000;
         let deg = (0..trials)
             .filter(|_| {
-                let n = grpo_dynamics::bandit::binomial(&mut rng, g, p);
+                let n = grpo_dynamics::numerics::binomial(&mut rng, g, p);
                 n == 0 || n == g
             })
             .count() as f64

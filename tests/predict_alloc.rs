@@ -3,7 +3,7 @@
 
 use grpo_dynamics::diagnostics::{DiagnoseInput, DiagnoseOptions};
 use grpo_dynamics::predict::fit_and_diagnose;
-use grpo_dynamics::predict::Predictor;
+use grpo_dynamics::predict::{Config, Predictor};
 #[path = "common/counting_alloc.rs"]
 mod counting_alloc;
 use counting_alloc::{count_allocations, Counting};
@@ -31,7 +31,7 @@ fn predictor_and_diagnose_allocate_nothing() {
     let opts = DiagnoseOptions::default();
 
     let ((ok, d), allocs) = count_allocations(|| {
-        let mut p = Predictor::<f64, 64>::new(0.0, 1.0).unwrap();
+        let mut p = Predictor::<f64, 64>::with_config(Config::new(0.0, 1.0)).unwrap();
         let mut ok = 0;
         for (t, &r) in reward.iter().enumerate() {
             p.push(t as f64, r).unwrap();

@@ -1,6 +1,6 @@
 //! Trajectory classifier of spec C.9 on hand-built curves (exact expected answers).
 
-use grpo_dynamics::stability::{classify, Regime};
+use grpo_dynamics::stability::{classify, CurveClass};
 use grpo_dynamics::{ErrorKind, Param};
 
 #[test]
@@ -8,28 +8,28 @@ fn monotone_overshoot_oscillatory() {
     // monotone approach from below
     let p: Vec<f64> = (0..100).map(|k| 0.7 - 0.6 * 0.9f64.powi(k)).collect();
     let c = classify(&p, 0.7, 0.01).unwrap();
-    assert_eq!((c.regime, c.overshoot), (Regime::Monotone, 0.0));
+    assert_eq!((c.regime, c.overshoot), (CurveClass::Monotone, 0.0));
     // damped oscillation that settles: e_k = -0.6 (-0.5)^k
     let p: Vec<f64> = (0..100).map(|k| 0.7 - 0.6 * (-0.5f64).powi(k)).collect();
     let c = classify(&p, 0.7, 0.01).unwrap();
-    assert_eq!(c.regime, Regime::Overshooting);
+    assert_eq!(c.regime, CurveClass::Overshooting);
     assert!((c.overshoot - 0.5).abs() < 1e-15);
     // persistent oscillation
     let p: Vec<f64> = (0..100).map(|k| 0.7 - 0.6 * (-0.99f64).powi(k)).collect();
     let c = classify(&p, 0.7, 0.01).unwrap();
-    assert_eq!(c.regime, Regime::Oscillatory);
+    assert_eq!(c.regime, CurveClass::Oscillatory);
     assert!((c.overshoot - 0.99).abs() < 1e-15);
     // start above the target: overshoot measured downward
     let p = [
         1.0f64, 0.4, 0.52, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5,
     ];
     let c = classify(&p, 0.5, 0.01).unwrap();
-    assert_eq!(c.regime, Regime::Overshooting);
+    assert_eq!(c.regime, CurveClass::Overshooting);
     assert!((c.overshoot - 0.2).abs() < 1e-15);
     // a divergence (non-finite point) is oscillatory; overshoot from the finite points
     let p = [0.1, 0.5, 0.9, f64::NAN, f64::NAN];
     let c = classify(&p, 0.7, 0.01).unwrap();
-    assert_eq!(c.regime, Regime::Oscillatory);
+    assert_eq!(c.regime, CurveClass::Oscillatory);
     assert!((c.overshoot - 1.0 / 3.0).abs() < 1e-15);
 }
 
@@ -41,10 +41,13 @@ fn tolerance_and_window() {
     for v in p.iter_mut().skip(2) {
         *v = 1.0;
     }
-    assert_eq!(classify(&p, 1.0, 0.01).unwrap().regime, Regime::Monotone);
+    assert_eq!(
+        classify(&p, 1.0, 0.01).unwrap().regime,
+        CurveClass::Monotone
+    );
     assert_eq!(
         classify(&p, 1.0, 0.001).unwrap().regime,
-        Regime::Overshooting
+        CurveClass::Overshooting
     );
     // window W = max(10, floor(n / 10)): n = 300 -> W = 30. A crossing, then a deviation 25
     // points before the end: inside W (oscillatory); 35 points before: outside (overshooting).
@@ -57,11 +60,11 @@ fn tolerance_and_window() {
     };
     assert_eq!(
         classify(&make(25), 1.0, 0.01).unwrap().regime,
-        Regime::Oscillatory
+        CurveClass::Oscillatory
     );
     assert_eq!(
         classify(&make(35), 1.0, 0.01).unwrap().regime,
-        Regime::Overshooting
+        CurveClass::Overshooting
     );
     // n = 50 -> W = 10
     let mut p = vec![1.0; 50];
@@ -70,10 +73,13 @@ fn tolerance_and_window() {
     p[38] = 1.2; // 12 before the end: outside W = 10
     assert_eq!(
         classify(&p, 1.0, 0.01).unwrap().regime,
-        Regime::Overshooting
+        CurveClass::Overshooting
     );
     p[41] = 1.2; // 9 before the end: inside
-    assert_eq!(classify(&p, 1.0, 0.01).unwrap().regime, Regime::Oscillatory);
+    assert_eq!(
+        classify(&p, 1.0, 0.01).unwrap().regime,
+        CurveClass::Oscillatory
+    );
 }
 
 #[test]
@@ -90,7 +96,7 @@ fn observed_reward_curve_with_fitted_plateau() {
         })
         .collect();
     let c = classify(&curve, 0.7, 0.01).unwrap();
-    assert_eq!(c.regime, Regime::Overshooting);
+    assert_eq!(c.regime, CurveClass::Overshooting);
     // overshoot of a zeta = 0.3 oscillator: exp(-pi zeta / sqrt(1 - zeta^2)) = 0.3723
     assert!((c.overshoot - 0.3723).abs() < 0.01, "{}", c.overshoot);
 }

@@ -3,7 +3,7 @@
 //! numpy.roots, as in spec checks/bandit.py: spectral radius and the regime from the dominant root).
 
 use grpo_dynamics::bandit::Lag;
-use grpo_dynamics::stability::{Hyper, Regime};
+use grpo_dynamics::stability::{CurveClass, Hyper};
 
 /// (mu, d, a, rho, regime letter)
 const ROWS: [(f64, u32, f64, f64, char); 84] = [
@@ -117,11 +117,11 @@ fn large_lags() {
     let first = dc.ceil() as u32;
     assert_eq!(
         h.linear_regime(first, Lag::Constant).unwrap().regime,
-        Regime::Oscillatory
+        CurveClass::Oscillatory
     );
     assert_ne!(
         h.linear_regime(first - 1, Lag::Constant).unwrap().regime,
-        Regime::Oscillatory
+        CurveClass::Oscillatory
     );
     assert!(h.linear_regime(1024, Lag::Constant).is_ok());
     assert!(h.linear_regime(1025, Lag::Constant).is_err());

@@ -3,7 +3,7 @@
 //! (the paper's Figure 7 grid, extended). Stiffness of Preset A, mu = 0.8.
 
 use grpo_dynamics::bandit::{Bandit, Lag};
-use grpo_dynamics::stability::{largest_stable_eta, Hyper, Regime};
+use grpo_dynamics::stability::{largest_stable_eta, CurveClass, Hyper};
 
 fn k_a() -> f64 {
     Bandit::<f64>::preset_a(0).stiffness().unwrap()
@@ -19,7 +19,7 @@ fn eta_grid() -> Vec<f64> {
 }
 
 fn unstable(h: &Hyper, d: u32) -> bool {
-    h.linear_regime(d, Lag::Constant).unwrap().regime == Regime::Oscillatory
+    h.linear_regime(d, Lag::Constant).unwrap().regime == CurveClass::Oscillatory
 }
 
 /// Does the linear delayed map `y_{k+1} = y_k + mu (y_k - y_{k-1}) - a y_{k-d}` grow? Impulse

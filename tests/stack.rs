@@ -13,7 +13,7 @@
 //! stack).
 
 use grpo_dynamics::fit::{fit, fit_auto, Options, ParamSet, Start};
-use grpo_dynamics::predict::Predictor;
+use grpo_dynamics::predict::{Config, Predictor};
 use grpo_dynamics::trajectory::Oscillator;
 use grpo_dynamics::Real;
 use std::hint::black_box;
@@ -149,7 +149,7 @@ fn fit_auto_all<T: Real + Send + 'static>(n: usize) -> usize {
 /// Predictor<T, N> fed `pushed` points (refits as configured), then one forced refit + predict.
 fn predictor<T: Real + Send + 'static, const N: usize>(pushed: usize) -> usize {
     let (t, y) = curve::<T>(pushed);
-    let mut p = Predictor::<T, N>::new(T::ZERO, T::ONE).unwrap();
+    let mut p = Predictor::<T, N>::with_config(Config::new(T::ZERO, T::ONE)).unwrap();
     for (s, r) in t.iter().zip(&y) {
         p.push(*s, *r).unwrap();
     }

@@ -6,7 +6,7 @@
 #![allow(clippy::excessive_precision)]
 
 use grpo_dynamics::trajectory::{
-    lambert_w_m1, Critical, DampingRegime, Exponential, Hyper, Oscillator, Overdamped, Roots,
+    lambert_w_m1, Critical, DampingRegime, Exponential, HyperCurve, Oscillator, Overdamped, Roots,
     SaturationLaw, SlowStart, ANCHOR,
 };
 use grpo_dynamics::{ErrorKind, Param};
@@ -364,7 +364,7 @@ fn reparameterisation_gradients_match_finite_differences() {
 
         for kref in [0.0, 4.0, 8.0, 20.0] {
             let p = [0.3, 0.05, 0.018859];
-            let h = |q: &[f64; 3]| Hyper::new(q[0], q[1], q[2], 0.3, 0.8, kref).unwrap();
+            let h = |q: &[f64; 3]| HyperCurve::new(q[0], q[1], q[2], 0.3, 0.8, kref).unwrap();
             let (_, g) = h(&p).value_and_gradient(t).unwrap();
             assert_grad(
                 p,
@@ -488,7 +488,7 @@ fn parameterisation_grids_match_pointwise() {
     same(o.grid(0.5, 0.75).unwrap(), |t| {
         o.value_and_gradient(t).unwrap()
     });
-    let h = Hyper::new(0.3, 0.05, 0.018859, 0.3, 0.8, 8.0).unwrap();
+    let h = HyperCurve::new(0.3, 0.05, 0.018859, 0.3, 0.8, 8.0).unwrap();
     same(h.grid(0.5, 0.75).unwrap(), |t| {
         h.value_and_gradient(t).unwrap()
     });
@@ -501,7 +501,7 @@ fn slice_gradients_match_pointwise() {
     let o = Oscillator::new(0.7, 0.1, 0.02, 0.15, 0.4).unwrap();
     o.eval_slice_gradient(&t, &mut v, &mut g5).unwrap();
     let mut g3 = [[0.0; 3]; 5];
-    let h = Hyper::new(0.3, 0.05, 0.018859, 0.3, 0.8, 8.0).unwrap();
+    let h = HyperCurve::new(0.3, 0.05, 0.018859, 0.3, 0.8, 8.0).unwrap();
     let mut vh = [0.0; 5];
     h.eval_slice_gradient(&t, &mut vh, &mut g3).unwrap();
     for i in 0..5 {
@@ -553,16 +553,16 @@ fn constructors_and_regimes() {
     assert!((o.tau().unwrap() - 20.0).abs() < 1e-13);
     assert!((o.t_m().unwrap() - 2.0).abs() < 1e-14);
     // spec A.2 / RESULTS.txt preset A (eta = 0.3, mu = 0.8, K = 0.018859)
-    let h: Hyper<f64> = Hyper::new(0.3, 0.05, 0.018859, 0.3, 0.8, 0.0).unwrap();
+    let h: HyperCurve<f64> = HyperCurve::new(0.3, 0.05, 0.018859, 0.3, 0.8, 0.0).unwrap();
     assert!((h.to_oscillator().unwrap().zeta - 1.4014).abs() < 5e-5);
-    let h8: Hyper<f64> = Hyper::new(0.3, 0.05, 0.018859, 0.3, 0.8, 8.0).unwrap();
+    let h8: HyperCurve<f64> = HyperCurve::new(0.3, 0.05, 0.018859, 0.3, 0.8, 8.0).unwrap();
     assert!((h8.mass_damping_stiffness().unwrap().1 - 0.15474).abs() < 5e-6);
     assert!((h8.to_oscillator().unwrap().zeta - 0.9893).abs() < 5e-5);
     let on = Oscillator::from_hyper(0.3, 0.05, 0.3, 0.8, 0.018859, 0.0).unwrap();
     let a = 0.3 * 0.018859;
     assert!((on.omega - (2.0 * a / 1.8f64).sqrt()).abs() < 1e-15);
     // lag beyond (1 - mu)/(eta K) = 35.35 makes the damping negative
-    let e = Hyper::new(0.3, 0.05, 0.018859, 0.3, 0.8, 36.0).unwrap_err();
+    let e = HyperCurve::new(0.3, 0.05, 0.018859, 0.3, 0.8, 36.0).unwrap_err();
     assert_eq!((e.kind(), e.param()), (ErrorKind::OutOfRange, Param::Kref));
     // roots
     match Oscillator::new(0.7, 0.1, 0.0, 1.0, 60.0)

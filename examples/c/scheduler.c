@@ -239,7 +239,7 @@ static void stream(size_t n, double lo, double hi) {
     check(s, "grpo_predictor_predict");
     if (p.advice != last_advice) {
       print_prediction("advice-change", steps[i], &p);
-      if (p.advice != 1 && !stopped) {
+      if ((p.advice == GRPO_ADVICE_STOP_PLATEAU || p.advice == GRPO_ADVICE_STOP_COLLAPSING) && !stopped) {
         printf("would stop at step=%.6g (point %zu of %zu)\n", steps[i], i + 1, n);
         stopped = 1;
       }
@@ -258,7 +258,7 @@ static void stream(size_t n, double lo, double hi) {
   free(mem);
 }
 
-/* Stiffness K of spec preset A (C.10): std normalisation, eps 0, direct KL, p_ref = sigmoid(-3),
+/* Stiffness K of preset A (docs/model.md C.10): std normalisation, eps 0, direct KL, p_ref = sigmoid(-3),
  * c = 1/16, constant lag, eta 0.3, mu 0.8, beta 1. */
 static double preset_a_stiffness(void) {
   grpo_bandit b = {0.3, 0.8, 1.0, 1.0 / (1.0 + exp(3.0)), 1.0 / 16.0, 0.0, 1, 1, 0, 0};

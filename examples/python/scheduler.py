@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""A small training scheduler on the grpo-dynamics C ABI through ctypes (standard library only).
+"""A training scheduler on the grpo-dynamics C ABI through ctypes: the "no build tools" route.
+
+Standard library only, no compiler: copy the structures, load() and stream() into your scheduler.
+(With a Rust toolchain, `pip install ./python` gives the typed package `grpo_dynamics` instead.)
 
     python3 examples/python/scheduler.py                 built-in synthetic reward stream
     python3 examples/python/scheduler.py FILE.csv        reward log with `step` and `reward` columns
     python3 examples/python/scheduler.py FILE.csv LO HI  explicit reward bounds (e.g. 0 1, -inf inf)
 
-The same program as examples/c/scheduler.c, printing the same lines with the same formats. It loads
-target/release/libgrpo_dynamics.so (build it with
+The predictor half of examples/c/scheduler.c, printing the same lines with the same formats (the
+C example adds a stability table). It loads target/release/libgrpo_dynamics.so (build it with
 `cargo rustc --release --lib --features capi --crate-type cdylib`); set GRPO_LIB to use another
 path. Errors print grpo_status_message() and exit with code 1.
 """
@@ -19,7 +22,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_LIB = os.path.join(HERE, "..", "..", "target", "release", "libgrpo_dynamics.so")
 
 GRPO_OK = 0
-GRPO_ERR_NOT_REACHED = 10
 GRPO_ERR_NOT_READY = 14
 REPORT_EVERY = 25
 
@@ -58,25 +60,10 @@ class Prediction(ctypes.Structure):
     ]
 
 
-class Bandit(ctypes.Structure):
-    _fields_ = [
-        ("eta", ctypes.c_double),
-        ("mu", ctypes.c_double),
-        ("beta", ctypes.c_double),
-        ("p_ref", ctypes.c_double),
-        ("c", ctypes.c_double),
-        ("eps", ctypes.c_double),
-        ("kref", ctypes.c_uint32),
-        ("normalization", ctypes.c_uint32),
-        ("kl", ctypes.c_uint32),
-        ("lag", ctypes.c_uint32),
-    ]
-
-
 def load(path):
     lib = ctypes.CDLL(path)
-    d, u32, i32, sz = ctypes.c_double, ctypes.c_uint32, ctypes.c_int32, ctypes.c_size_t
-    pd, pu32 = ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_uint32)
+    d, i32, sz = ctypes.c_double, ctypes.c_int32, ctypes.c_size_t
+    pd = ctypes.POINTER(ctypes.c_double)
     sigs = {
         "grpo_version": (ctypes.c_char_p, []),
         "grpo_status_message": (ctypes.c_char_p, [i32]),
@@ -86,13 +73,6 @@ def load(path):
         "grpo_predictor_init": (i32, [ctypes.c_void_p, sz, d, d]),
         "grpo_predictor_push": (i32, [ctypes.c_void_p, d, d]),
         "grpo_predictor_predict": (i32, [ctypes.c_void_p, d, ctypes.POINTER(Prediction)]),
-        "grpo_bandit_fixed_point": (i32, [ctypes.POINTER(Bandit), pd, pd]),
-        "grpo_prop9_threshold": (i32, [d, d, d, pd]),
-        "grpo_zeta_one_onset": (i32, [d, d, d, pd]),
-        "grpo_critical_lag": (i32, [d, d, d, pd]),
-        "grpo_largest_stable_kref": (i32, [d, d, d, u32, pu32]),
-        "grpo_largest_monotone_kref": (i32, [d, d, d, u32, pu32]),
-        "grpo_linear_regime": (i32, [d, d, d, u32, u32, pu32, pd]),
     }
     for name, (restype, argtypes) in sigs.items():
         fn = getattr(lib, name)
@@ -125,10 +105,11 @@ def num(x):
     return "%.6f" % x
 
 
+# grpo_dynamics.h: GRPO_ADVICE_CONTINUE 1, GRPO_ADVICE_STOP_PLATEAU 2, GRPO_ADVICE_STOP_COLLAPSING 3
+GRPO_ADVICE_STOP_PLATEAU, GRPO_ADVICE_STOP_COLLAPSING = 2, 3
 ADVICE = {1: "continue", 2: "stop-plateau", 3: "stop-unstable"}
 REGIME = {1: "flat", 2: "saturating", 3: "oscillating", 4: "collapsing"}
 MODEL = {1: "constant", 2: "saturation", 3: "critical", 4: "oscillator"}
-LINEAR = {0: "monotone", 1: "overshooting", 2: "oscillatory"}
 
 
 def parse_number(s):
@@ -237,7 +218,7 @@ def stream(steps, rewards, lo, hi):
         check(s, "grpo_predictor_predict")
         if p.advice != last_advice:
             print_prediction("advice-change", steps[i], p)
-            if p.advice != 1 and not stopped:
+            if p.advice in (GRPO_ADVICE_STOP_PLATEAU, GRPO_ADVICE_STOP_COLLAPSING) and not stopped:
                 print("would stop at step=%.6g (point %d of %d)" % (steps[i], i + 1, n))
                 stopped = True
             last_advice = p.advice
@@ -252,50 +233,6 @@ def stream(steps, rewards, lo, hi):
           % (num(p.plateau), num(p.plateau_lo80), num(p.plateau_hi80), num(p.plateau_lo95),
              num(p.plateau_hi95)))
     del raw
-
-
-def preset_a_stiffness():
-    """Stiffness K of spec preset A (C.10)."""
-    b = Bandit(0.3, 0.8, 1.0, 1.0 / (1.0 + math.exp(3.0)), 1.0 / 16.0, 0.0, 1, 1, 0, 0)
-    p_star, k = ctypes.c_double(), ctypes.c_double()
-    check(LIB.grpo_bandit_fixed_point(ctypes.byref(b), ctypes.byref(p_star), ctypes.byref(k)),
-          "grpo_bandit_fixed_point")
-    print("stability: preset A p_star=%.6f K=%.6f" % (p_star.value, k.value))
-    return k.value
-
-
-def kref_text(status, value, what):
-    if status_kind(status) == GRPO_ERR_NOT_REACHED:
-        return "none"
-    check(status, what)
-    return "%d" % value
-
-
-def stability_grid():
-    k = preset_a_stiffness()
-    kref = 16
-    print("%5s %4s %10s %8s %10s %7s %7s %7s %13s %8s %6s"
-          % ("eta", "mu", "prop9", "zeta1", "d_c", "stable", "stableP", "monoton", "regime@16",
-             "rho@16", "ok@16"))
-    for eta in (0.1, 0.3, 1.0):
-        for mu in (0.0, 0.8, 0.9):
-            prop9, zeta1, dc, rho = (ctypes.c_double() for _ in range(4))
-            stable_c, stable_p, mono, regime = (ctypes.c_uint32() for _ in range(4))
-            check(LIB.grpo_prop9_threshold(eta, mu, k, ctypes.byref(prop9)), "grpo_prop9_threshold")
-            check(LIB.grpo_zeta_one_onset(eta, mu, k, ctypes.byref(zeta1)), "grpo_zeta_one_onset")
-            check(LIB.grpo_critical_lag(eta, mu, k, ctypes.byref(dc)), "grpo_critical_lag")
-            sc = LIB.grpo_largest_stable_kref(eta, mu, k, 0, ctypes.byref(stable_c))
-            sp = LIB.grpo_largest_stable_kref(eta, mu, k, 1, ctypes.byref(stable_p))
-            sm = LIB.grpo_largest_monotone_kref(eta, mu, k, 0, ctypes.byref(mono))
-            check(LIB.grpo_linear_regime(eta, mu, k, kref, 0, ctypes.byref(regime),
-                                         ctypes.byref(rho)), "grpo_linear_regime")
-            ok = "yes" if float(kref) < dc.value and rho.value < 1.0 else "NO"
-            print("%5.2f %4.2f %10.3f %8.3f %10.3f %7s %7s %7s %13s %8.6f %6s"
-                  % (eta, mu, prop9.value, zeta1.value, dc.value,
-                     kref_text(sc, stable_c.value, "grpo_largest_stable_kref"),
-                     kref_text(sp, stable_p.value, "grpo_largest_stable_kref"),
-                     kref_text(sm, mono.value, "grpo_largest_monotone_kref"),
-                     LINEAR.get(regime.value, "unknown"), rho.value, ok))
 
 
 def main(argv):
@@ -324,7 +261,6 @@ def main(argv):
         sys.stderr.write("usage: %s [FILE.csv [REWARD_MIN REWARD_MAX]]\n" % argv[0])
         return 1
     stream(steps, rewards, lo, hi)
-    stability_grid()
     return 0
 
 

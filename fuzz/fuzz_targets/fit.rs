@@ -159,7 +159,7 @@ fn check_solve<M: Model<f64, P>, const P: usize>(
             let c = objective_at(m, &r.params, cv, &|r, w| 0.5 * w * r * r, true);
             let sw_abs = objective_at(m, &r.params, cv, &|r, w| w * r.abs(), true);
             if let (true, Some(c), Some(sw_abs)) = (conditioned, c, sw_abs) {
-                let span = cv.t[cv.t.len() - 1] - cv.t[0];
+                let span = cv.t_max - cv.t_min;
                 let scale = r.params.iter().fold(0.0f64, |a, x| a.max(x.abs())) * span.max(1.0);
                 let tol = 1e-6 * c
                     + 1e-9 * scale * (sw_abs + 1e-9 * scale * cv.sum_w)
@@ -246,7 +246,7 @@ fuzz_target!(|inp: Input| {
             return;
         }
     };
-    let span = (t[n - 1] - t[0]).max(f64::MIN_POSITIVE);
+    let span = (cv.t_max - cv.t_min).max(f64::MIN_POSITIVE);
     if inp.use_data_start {
         let (lo, hi) = set.default_bounds(span);
         match fit::fit(set, t, y, weights, Start::Data, &opts) {
@@ -271,6 +271,7 @@ fuzz_target!(|inp: Input| {
                         | ErrorKind::OutOfRange
                         | ErrorKind::TooFewPoints
                         | ErrorKind::Diverged
+                        | ErrorKind::Constant
                 ),
                 "unexpected fit error {e:?}"
             ),
@@ -286,7 +287,7 @@ fuzz_target!(|inp: Input| {
             hi[j] = v.get();
         }
     }
-    let origin = t[0];
+    let origin = cv.t_min;
     let (dlo, dhi) = set.default_bounds(span);
     let d = (&dlo, &dhi);
     match set {

@@ -72,6 +72,12 @@ struct Input {
     interval_scale: Option<Value>,
     drift: Option<Value>,
     huber_k: Option<Value>,
+    power_weight: Option<Value>,
+    interval_k: Option<Value>,
+    min_gain: Option<Value>,
+    min_gain_share: Option<Value>,
+    confidence: Option<Value>,
+    confirmations: u8,
     ops: Vec<Op>,
 }
 
@@ -133,6 +139,18 @@ fuzz_target!(|inp: Input| {
     if let Some(v) = inp.huber_k {
         cfg.huber_k = v.get();
     }
+    for (slot, v) in [
+        (&mut cfg.power_weight, inp.power_weight),
+        (&mut cfg.interval_k, inp.interval_k),
+        (&mut cfg.min_gain, inp.min_gain),
+        (&mut cfg.min_gain_share, inp.min_gain_share),
+        (&mut cfg.confidence, inp.confidence),
+    ] {
+        if let Some(v) = v {
+            *slot = v.get();
+        }
+    }
+    cfg.confirmations = (inp.confirmations % 4) as u32;
     let mut p = match Predictor::<f64, N>::with_config(cfg) {
         Ok(p) => p,
         Err(e) => {

@@ -8,8 +8,9 @@
 //! untouched.
 
 use super::{disjoint, guard, input_one, output, output_one};
-use crate::bandit::{Bandit, Kl, Lag, Normalization, Xoshiro256pp};
+use crate::bandit::{Bandit, Kl, Lag, Normalization};
 use crate::error::{Error, ErrorKind, Param, Result};
+use crate::numerics::Xoshiro256pp;
 
 /// The reduced softmax bandit (spec C.2). Field names and order are part of the ABI.
 #[repr(C)]

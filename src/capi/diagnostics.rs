@@ -1,12 +1,14 @@
-//! C ABI of the failure-mode diagnostics (spec E): `grpo_diagnose` over plain structs.
+//! C ABI of the failure-mode diagnostics (docs/model.md E): `grpo_diagnose` over plain structs;
+//! `grpo_diagnose_evidence` adds the level-drop test's settings and evidence, the skip reasons and
+//! the thresholds applied (issue 19; appended, the older structs are unchanged).
 
 use super::bandit::to_lag;
-use super::{disjoint, guard, input_one, out_ref, output_one, Buf};
+use super::{disjoint, guard, in_ref, input_one, out_ref, output_one, Buf, Span};
 use crate::diagnostics::{
-    ConcentrationOptions, DegeneracyOptions, DiagnoseInput, DiagnoseOptions, HackingOptions,
-    Optimizer,
+    ConcentrationOptions, DegeneracyOptions, DiagnoseInput, DiagnoseOptions, Diagnosis,
+    DropOptions, HackingOptions, Optimizer,
 };
-use crate::error::{Param, Result};
+use crate::error::{Error, ErrorKind, Param, Result};
 use crate::predict::fit_and_diagnose;
 use crate::stability::Hyper;
 
@@ -34,7 +36,7 @@ pub struct grpo_diagnose_input {
     /// 1 when `eta`, `mu`, `k_hat`, `kref`, `lag` are given (enables the Prop-9 margin and the
     /// exact criterion), else 0.
     pub has_hyper: u32,
-    /// Refresh mode: 0 constant lag (spec C.1), 1 periodic refresh every `kref` steps (TRL:
+    /// Refresh mode: 0 constant lag (docs/model.md C.1), 1 periodic refresh every `kref` steps (TRL:
     /// `kref = steps_per_generation * num_iterations`).
     pub lag: u32,
     /// Lowest possible train reward (usually 0; -INFINITY disables the degeneracy diagnostic).
@@ -171,10 +173,11 @@ fn options_from_c(o: &grpo_diagnose_options) -> DiagnoseOptions<f64> {
             premature_gap: o.premature_gap,
             smoothing_fraction: o.smoothing_fraction,
         },
+        drop: DropOptions::default(),
     }
 }
 
-/// Write the default thresholds (spec E) into `out`. Cost: O(1).
+/// Write the default thresholds (docs/model.md E) into `out`. Cost: O(1).
 ///
 /// # Safety
 /// `out` must be NULL or point to a writable `grpo_diagnose_options`.
@@ -219,7 +222,7 @@ unsafe fn opt_get<'a>(b: Option<Buf<f64>>) -> Option<&'a [f64]> {
     b.map(|b| unsafe { b.get() })
 }
 
-/// Run every diagnostic the inputs allow (spec E) and pick the headline. `options` NULL = the
+/// Run every diagnostic the inputs allow (docs/model.md E) and pick the headline. `options` NULL = the
 /// defaults. `out` is written only on success.
 /// Cost: `O(n)` for the series statistics plus the fits of the reward curve (a predictor with a
 /// 256-point window fed the `n` points: `O(n)` pushes and one refit of bounded iteration count),
@@ -236,113 +239,326 @@ pub unsafe extern "C" fn grpo_diagnose(
     out: *mut grpo_diagnosis,
 ) -> i32 {
     guard(|| {
-        let inp_buf = input_one(input, Param::Options)?;
-        // SAFETY: `input` is a valid struct (caller contract); copied at once
-        let inp = unsafe { *inp_buf.one() };
-        let opt_buf = if options.is_null() {
-            None
-        } else {
-            Some(input_one(options, Param::Options)?)
-        };
-        let out_buf = output_one(out, Param::Output)?;
-        let n = inp.n;
-        let reward = super::input(inp.reward, n, Param::Reward)?;
-        let steps = opt_series(inp.steps, n, Param::Step)?;
-        let eval_reward = opt_series(inp.eval_reward, n, Param::EvalReward)?;
-        let entropy = opt_series(inp.entropy, n, Param::Entropy)?;
-        let zero_std = opt_series(inp.zero_std_frac, n, Param::ZeroStdFrac)?;
-        let mut spans = [inp_buf.span(); 8];
-        let others = [steps, eval_reward, entropy, zero_std]
-            .into_iter()
-            .flatten()
-            .map(|b| b.span())
-            .chain(opt_buf.map(|b| b.span()))
-            .chain([reward.span(), out_buf.span()]);
-        let mut k = 1;
-        for (slot, sp) in spans.iter_mut().skip(1).zip(others) {
-            *slot = sp;
-            k += 1;
-        }
-        // the output last: an overlap with it is reported as about `out`
-        disjoint(spans.get(..k).unwrap_or(&[]))?;
-        let opts = match opt_buf {
-            None => DiagnoseOptions::default(),
-            // SAFETY: `options` is a valid struct (caller contract), not the output (disjoint)
-            Some(b) => options_from_c(unsafe { b.one() }),
-        };
-        let optimizer = if inp.has_hyper != 0 {
-            let lag = to_lag(inp.lag)?;
-            Some(Optimizer {
-                hyper: Hyper::new(inp.eta, inp.mu, inp.k_hat)?,
-                kref: inp.kref,
-                lag,
+        let mut slot = None;
+        // SAFETY: the pointers are forwarded under this function's own contract
+        let (o, _) = unsafe {
+            diagnosis_of(input, options, None, || {
+                let b = output_one(out, Param::Output)?;
+                slot = Some(b);
+                Ok([Some(b.span()), None])
             })
-        } else {
+        }?;
+        if let Some(b) = slot {
+            // SAFETY: `out` is writable (caller contract) and overlaps no input (disjoint)
+            unsafe { *b.one_mut() = o };
+        }
+        Ok(())
+    })
+}
+
+/// The Rust diagnosis of a C input (shared by `grpo_diagnose` and `grpo_diagnose_evidence`);
+/// `check_out` validates the output pointers after the options (the order of the checks, hence
+/// the parameter an error names, is that of the first release) and returns their spans, which are
+/// checked not to overlap any input (nor each other) before anything is borrowed.
+///
+/// # Safety
+/// As `grpo_diagnose`.
+unsafe fn diagnosis_of(
+    input: *const grpo_diagnose_input,
+    options: *const grpo_diagnose_options,
+    drop: Option<DropOptions<f64>>,
+    check_out: impl FnOnce() -> Result<[Option<Span>; 2]>,
+) -> Result<(grpo_diagnosis, Diagnosis<f64>)> {
+    let inp_buf = input_one(input, Param::Options)?;
+    // SAFETY: `input` is a valid struct (caller contract); copied at once
+    let inp = unsafe { *inp_buf.one() };
+    let opt_buf = if options.is_null() {
+        None
+    } else {
+        Some(input_one(options, Param::Options)?)
+    };
+    let outs = check_out()?.into_iter().flatten();
+    let n = inp.n;
+    let reward = super::input(inp.reward, n, Param::Reward)?;
+    let steps = opt_series(inp.steps, n, Param::Step)?;
+    let eval_reward = opt_series(inp.eval_reward, n, Param::EvalReward)?;
+    let entropy = opt_series(inp.entropy, n, Param::Entropy)?;
+    let zero_std = opt_series(inp.zero_std_frac, n, Param::ZeroStdFrac)?;
+    let mut spans = [inp_buf.span(); 9];
+    let others = [steps, eval_reward, entropy, zero_std]
+        .into_iter()
+        .flatten()
+        .map(|b| b.span())
+        .chain(opt_buf.map(|b| b.span()))
+        .chain([reward.span()])
+        .chain(outs);
+    let mut k = 1;
+    for (slot, sp) in spans.iter_mut().skip(1).zip(others) {
+        *slot = sp;
+        k += 1;
+    }
+    // the outputs last: an overlap with one is reported as about that output
+    disjoint(spans.get(..k).unwrap_or(&[]))?;
+    let mut opts = match opt_buf {
+        None => DiagnoseOptions::default(),
+        // SAFETY: `options` is a valid struct (caller contract), not the output (disjoint)
+        Some(b) => options_from_c(unsafe { b.one() }),
+    };
+    if let Some(d) = drop {
+        opts.drop = d;
+    }
+    let optimizer = if inp.has_hyper != 0 {
+        let lag = to_lag(inp.lag)?;
+        Some(Optimizer {
+            hyper: Hyper::new(inp.eta, inp.mu, inp.k_hat)?,
+            kref: inp.kref,
+            lag,
+        })
+    } else {
+        None
+    };
+    // SAFETY: every series holds n doubles (caller contract) and none overlaps the output
+    let di = unsafe {
+        DiagnoseInput {
+            steps: opt_get(steps),
+            reward: reward.get(),
+            eval_reward: opt_get(eval_reward),
+            entropy: opt_get(entropy),
+            zero_std_frac: opt_get(zero_std),
+            group_size: (inp.group_size != 0).then_some(inp.group_size),
+            r_min: inp.r_min,
+            r_max: inp.r_max,
+            r_max_eval: inp.r_max_eval,
+            optimizer,
+            expected_plateau: (!inp.expected_plateau.is_nan()).then_some(inp.expected_plateau),
+        }
+    };
+    let d = fit_and_diagnose(&di, &opts)?;
+    let mut o = grpo_diagnosis {
+        headline: d.headline as u32,
+        severity: d.severity as u32,
+        phi: f64::NAN,
+        train_gain: f64::NAN,
+        eval_gain: f64::NAN,
+        late_slope: f64::NAN,
+        late_train_gain: f64::NAN,
+        degenerate_observed: f64::NAN,
+        degenerate_predicted: f64::NAN,
+        entropy_ratio: f64::NAN,
+        gap_fraction: f64::NAN,
+        instability_verdict: d.instability.verdict as u32,
+        exactly_unstable: d.instability.evidence.exactly_unstable.map_or(2, u32::from),
+        margin: d.instability.evidence.margin.unwrap_or(f64::NAN),
+        prop9_threshold: d.instability.prop9_threshold,
+        critical_lag: d.instability.critical_lag,
+        zeta_hat: d.instability.evidence.zeta_hat.unwrap_or(f64::NAN),
+        curve_class: d.instability.evidence.class.map_or(3, |c| c as u32),
+        plateau: d.plateau,
+        ..Default::default()
+    };
+    if let Some(h) = d.hacking {
+        o.hacking_available = 1;
+        o.hacking_verdict = h.verdict as u32;
+        o.phi = h.phi;
+        o.train_gain = h.train_gain;
+        o.eval_gain = h.eval_gain;
+        o.late_slope = h.late_slope;
+        o.late_train_gain = h.late_train_gain;
+    }
+    if let Some(g) = d.degeneracy {
+        o.degeneracy_available = 1;
+        o.degeneracy_severity = g.severity as u32;
+        o.degenerate_observed = g.observed;
+        o.degenerate_predicted = g.predicted;
+        o.heterogeneous = g.heterogeneous as u32;
+    }
+    if let Some(c) = d.concentration {
+        o.concentration_available = 1;
+        o.concentration_verdict = c.verdict as u32;
+        o.entropy_ratio = c.entropy_ratio;
+        o.gap_fraction = c.gap_fraction;
+    }
+    Ok((o, d))
+}
+
+/// Settings of the level-drop (collapse) test of the instability diagnostic (fill with
+/// `grpo_drop_options_default`).
+#[repr(C)]
+#[allow(non_camel_case_types)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct grpo_drop_options {
+    /// Significance level over the whole prefix (default 0.01), in (0, 0.5].
+    pub alpha: f64,
+    /// Smallest fraction of the level above the floor that must be lost (default 0.5).
+    pub min_lost: f64,
+    /// Level window as a fraction of the points (default 0.05), in (0, 1].
+    pub window_fraction: f64,
+    /// Fewest points of a level window (default 5, at least 2).
+    pub min_window: u32,
+    /// Padding (set to 0).
+    pub reserved: u32,
+}
+
+/// Evidence behind `grpo_diagnosis`: why diagnostics were skipped, the level-drop test's numbers
+/// and the thresholds applied. Skip codes: 0 ran, 1 series absent, 2 group size unknown,
+/// 3 unbounded reward (an infinite bound it normalises by), 4 too few points.
+#[repr(C)]
+#[allow(non_camel_case_types)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct grpo_diagnosis_evidence {
+    /// Reward hacking (needs eval_reward, finite r_max and r_max_eval).
+    pub hacking_skipped: u32,
+    /// Advantage degeneracy (needs zero_std_frac, group_size, finite r_min and r_max).
+    pub degeneracy_skipped: u32,
+    /// Policy concentration (needs entropy).
+    pub concentration_skipped: u32,
+    /// Level-drop test (needs 3 max(min_window, window_fraction n) points).
+    pub drop_skipped: u32,
+    /// 1 when the level-drop test detected a collapse (it then makes the instability verdict
+    /// "unstable").
+    pub drop_detected: u32,
+    /// Points per level window w.
+    pub drop_window: u32,
+    /// Index (0-based) of the last point of the best window.
+    pub drop_best_end: u64,
+    /// Noise level of one point (1.4826 MAD of the first differences / sqrt 2).
+    pub drop_sigma: f64,
+    /// Current level: mean of the last w points.
+    pub drop_current: f64,
+    /// Best level: highest mean of w consecutive points ending at least w points before the end.
+    pub drop_best: f64,
+    /// Floor of the loss (r_min, or the run's lowest level before its best one, or the best
+    /// level when there is none).
+    pub drop_floor: f64,
+    /// Standardised drop z = (best - current) / (sigma sqrt(2 / w)).
+    pub drop_z: f64,
+    /// Critical value Phi^-1(1 - alpha / m) (m candidate windows).
+    pub drop_z_crit: f64,
+    /// Fraction of the level above the floor lost, (best - current) / (best - floor).
+    pub drop_lost: f64,
+    /// Threshold on drop_lost.
+    pub drop_min_lost: f64,
+    /// Significance level used.
+    pub drop_alpha: f64,
+    /// Thresholds applied (as in `grpo_diagnose_options`).
+    pub phi_hacking: f64,
+    /// Phi suspect threshold.
+    pub phi_suspect: f64,
+    /// Degeneracy warning threshold on D_obs.
+    pub degeneracy_warn: f64,
+    /// Degeneracy critical threshold on D_obs.
+    pub degeneracy_critical: f64,
+    /// Heterogeneity threshold on D_obs - D(p_bar, G).
+    pub heterogeneity: f64,
+    /// Entropy-ratio collapse threshold.
+    pub collapse_ratio: f64,
+    /// Premature-collapse gap threshold.
+    pub premature_gap: f64,
+}
+
+/// Write the default level-drop settings into `out`.
+///
+/// # Safety
+/// `out` must be NULL or point to a writable `grpo_drop_options`.
+#[no_mangle]
+pub unsafe extern "C" fn grpo_drop_options_default(out: *mut grpo_drop_options) -> i32 {
+    guard(|| {
+        // SAFETY: `out` is NULL or writable (caller contract), the only pointer of the call
+        let out = unsafe { out_ref(out, Param::Output) }?;
+        let d = DropOptions::<f64>::default();
+        *out = grpo_drop_options {
+            alpha: d.alpha,
+            min_lost: d.min_lost,
+            window_fraction: d.window_fraction,
+            min_window: u32::try_from(d.min_window).unwrap_or(u32::MAX),
+            reserved: 0,
+        };
+        Ok(())
+    })
+}
+
+/// `grpo_diagnose` with the level-drop settings (`drop_options` NULL = defaults) and the evidence:
+/// writes the same `grpo_diagnosis` into `out` and the skip reasons, level-drop numbers and
+/// thresholds into `evidence`. Both are written only on success; both must be non-NULL.
+///
+/// # Safety
+/// As `grpo_diagnose`; `drop_options` NULL or valid; `evidence` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn grpo_diagnose_evidence(
+    input: *const grpo_diagnose_input,
+    options: *const grpo_diagnose_options,
+    drop_options: *const grpo_drop_options,
+    out: *mut grpo_diagnosis,
+    evidence: *mut grpo_diagnosis_evidence,
+) -> i32 {
+    guard(|| {
+        let drop = if drop_options.is_null() {
             None
+        } else {
+            // SAFETY: `drop_options` is valid (caller contract); read before anything is written
+            let d = unsafe { in_ref(drop_options, Param::Options) }?;
+            Some(DropOptions {
+                alpha: d.alpha,
+                min_lost: d.min_lost,
+                window_fraction: d.window_fraction,
+                min_window: d.min_window as usize,
+            })
         };
-        // SAFETY: every series holds n doubles (caller contract) and none overlaps the output
-        let di = unsafe {
-            DiagnoseInput {
-                steps: opt_get(steps),
-                reward: reward.get(),
-                eval_reward: opt_get(eval_reward),
-                entropy: opt_get(entropy),
-                zero_std_frac: opt_get(zero_std),
-                group_size: (inp.group_size != 0).then_some(inp.group_size),
-                r_min: inp.r_min,
-                r_max: inp.r_max,
-                r_max_eval: inp.r_max_eval,
-                optimizer,
-                expected_plateau: (!inp.expected_plateau.is_nan()).then_some(inp.expected_plateau),
-            }
+        let mut slots = None;
+        // SAFETY: the pointers are forwarded under this function's own contract
+        let (o, d) = unsafe {
+            diagnosis_of(input, options, drop, || {
+                let ob = output_one(out, Param::Output)?;
+                let eb = output_one(evidence, Param::Output)?;
+                slots = Some((ob, eb));
+                Ok([Some(ob.span()), Some(eb.span())])
+            })
+        }?;
+        let Some((out, evidence)) = slots else {
+            return Err(Error::new(ErrorKind::NullPointer, Param::Output));
         };
-        let d = fit_and_diagnose(&di, &opts)?;
-        let mut o = grpo_diagnosis {
-            headline: d.headline as u32,
-            severity: d.severity as u32,
-            phi: f64::NAN,
-            train_gain: f64::NAN,
-            eval_gain: f64::NAN,
-            late_slope: f64::NAN,
-            late_train_gain: f64::NAN,
-            degenerate_observed: f64::NAN,
-            degenerate_predicted: f64::NAN,
-            entropy_ratio: f64::NAN,
-            gap_fraction: f64::NAN,
-            instability_verdict: d.instability.verdict as u32,
-            exactly_unstable: d.instability.evidence.exactly_unstable.map_or(2, u32::from),
-            margin: d.instability.evidence.margin.unwrap_or(f64::NAN),
-            prop9_threshold: d.instability.prop9_threshold,
-            critical_lag: d.instability.critical_lag,
-            zeta_hat: d.instability.evidence.zeta_hat.unwrap_or(f64::NAN),
-            curve_class: d.instability.evidence.class.map_or(3, |c| c as u32),
-            plateau: d.plateau,
+        let op = d.options;
+        let mut e = grpo_diagnosis_evidence {
+            hacking_skipped: d.skipped.hacking as u32,
+            degeneracy_skipped: d.skipped.degeneracy as u32,
+            concentration_skipped: d.skipped.concentration as u32,
+            drop_skipped: d.skipped.level_drop as u32,
+            drop_sigma: f64::NAN,
+            drop_current: f64::NAN,
+            drop_best: f64::NAN,
+            drop_floor: f64::NAN,
+            drop_z: f64::NAN,
+            drop_z_crit: f64::NAN,
+            drop_lost: f64::NAN,
+            drop_min_lost: op.drop.min_lost,
+            drop_alpha: op.drop.alpha,
+            phi_hacking: op.hacking.phi_hacking,
+            phi_suspect: op.hacking.phi_suspect,
+            degeneracy_warn: op.degeneracy.warn,
+            degeneracy_critical: op.degeneracy.critical,
+            heterogeneity: op.degeneracy.heterogeneity,
+            collapse_ratio: op.concentration.collapse_ratio,
+            premature_gap: op.concentration.premature_gap,
             ..Default::default()
         };
-        if let Some(h) = d.hacking {
-            o.hacking_available = 1;
-            o.hacking_verdict = h.verdict as u32;
-            o.phi = h.phi;
-            o.train_gain = h.train_gain;
-            o.eval_gain = h.eval_gain;
-            o.late_slope = h.late_slope;
-            o.late_train_gain = h.late_train_gain;
+        if let Some(l) = d.instability.level_drop {
+            e.drop_detected = u32::from(l.detected);
+            e.drop_window = u32::try_from(l.window).unwrap_or(u32::MAX);
+            e.drop_best_end = l.best_end as u64;
+            e.drop_sigma = l.sigma;
+            e.drop_current = l.current;
+            e.drop_best = l.best;
+            e.drop_floor = l.floor;
+            e.drop_z = l.z;
+            e.drop_z_crit = l.z_crit;
+            e.drop_lost = l.lost;
         }
-        if let Some(g) = d.degeneracy {
-            o.degeneracy_available = 1;
-            o.degeneracy_severity = g.severity as u32;
-            o.degenerate_observed = g.observed;
-            o.degenerate_predicted = g.predicted;
-            o.heterogeneous = g.heterogeneous as u32;
+        // SAFETY: both outputs are writable (caller contract) and overlap neither an input nor
+        // each other (disjoint)
+        unsafe {
+            *out.one_mut() = o;
+            *evidence.one_mut() = e;
         }
-        if let Some(c) = d.concentration {
-            o.concentration_available = 1;
-            o.concentration_verdict = c.verdict as u32;
-            o.entropy_ratio = c.entropy_ratio;
-            o.gap_fraction = c.gap_fraction;
-        }
-        // SAFETY: `out` is writable (caller contract) and overlaps no input
-        unsafe { *out_buf.one_mut() = o };
         Ok(())
     })
 }

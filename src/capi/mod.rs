@@ -23,6 +23,7 @@ use core::ffi::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 mod bandit;
+mod calibrate;
 mod diagnostics;
 mod fit;
 mod noise;
@@ -31,6 +32,8 @@ mod stability;
 mod trajectory;
 #[allow(unused_imports)]
 pub use bandit::*;
+#[allow(unused_imports)]
+pub use calibrate::*;
 #[allow(unused_imports)]
 pub use diagnostics::*;
 #[allow(unused_imports)]
@@ -82,9 +85,11 @@ pub const GRPO_ERR_BAD_BUFFER: i32 = 16;
 pub const GRPO_ERR_UNKNOWN_CODE: i32 = 17;
 /// Error kind: a Rust panic was caught at the boundary (a bug).
 pub const GRPO_ERR_PANIC: i32 = 18;
+/// Error kind: a quantity the data cannot determine (e.g. a calibrated `K`).
+pub const GRPO_ERR_UNDETERMINED: i32 = 19;
 /// Error kind: caller-held state (the predictor's memory) was changed outside the library; nothing
 /// was written.
-pub const GRPO_ERR_CORRUPTED: i32 = 19;
+pub const GRPO_ERR_CORRUPTED: i32 = 20;
 
 /// Run `f` behind the panic boundary and turn its result into a status code.
 pub(crate) fn guard<F: FnOnce() -> Result<()>>(f: F) -> i32 {
@@ -249,6 +254,17 @@ pub(crate) unsafe fn out_ref<'a, T>(ptr: *mut T, p: Param) -> Result<&'a mut T> 
     Ok(unsafe { &mut *b.ptr })
 }
 
+/// Borrow a required caller input struct. For exports whose outputs are checked not to overlap
+/// it (or that read it before writing anything).
+///
+/// # Safety
+/// `ptr` must be NULL or point to one initialised `T`, not written during the call.
+pub(crate) unsafe fn in_ref<'a, T>(ptr: *const T, p: Param) -> Result<&'a T> {
+    let b = input_one(ptr, p)?;
+    // SAFETY: checked non-NULL and aligned; validity is the caller's contract
+    Ok(unsafe { b.one() })
+}
+
 impl<T> Buf<T> {
     /// The single element of a buffer made by [`input_one`].
     ///
@@ -388,6 +404,7 @@ mod tests {
             GRPO_ERR_BAD_BUFFER,
             GRPO_ERR_UNKNOWN_CODE,
             GRPO_ERR_PANIC,
+            GRPO_ERR_UNDETERMINED,
             GRPO_ERR_CORRUPTED,
         ];
         assert_eq!(consts.len(), ErrorKind::ALL.len());

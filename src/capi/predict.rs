@@ -7,13 +7,83 @@
 //! grpo_prediction p; grpo_predictor_predict(mem, 1000.0, &p);
 //! ```
 
-use super::{disjoint, guard, output, output_one};
+use super::{disjoint, guard, in_ref, output, output_one};
 use crate::error::{Error, ErrorKind, Param, Result};
-use crate::predict::{Predictor, PredictorImage};
+use crate::predict::{Config, Predictor, PredictorImage};
 use core::ptr::addr_of_mut;
 
 /// Window capacity of the C predictor (points; longer histories are compacted pairwise).
 pub const GRPO_PREDICTOR_WINDOW: usize = 256;
+
+/// `grpo_prediction.advice`: not enough data yet (counts as continue).
+pub const GRPO_ADVICE_NOT_READY: u32 = 0;
+/// `grpo_prediction.advice`: continue training.
+pub const GRPO_ADVICE_CONTINUE: u32 = 1;
+/// `grpo_prediction.advice`: stop, the remaining gain to the horizon is not worth it.
+pub const GRPO_ADVICE_STOP_PLATEAU: u32 = 2;
+/// `grpo_prediction.advice`: stop, the run is collapsing (regime collapsing, dynamics unstable).
+pub const GRPO_ADVICE_STOP_COLLAPSING: u32 = 3;
+/// `grpo_prediction.regime`: not fitted yet.
+pub const GRPO_REGIME_UNKNOWN: u32 = 0;
+/// `grpo_prediction.regime`: flat.
+pub const GRPO_REGIME_FLAT: u32 = 1;
+/// `grpo_prediction.regime`: saturating (damped).
+pub const GRPO_REGIME_SATURATING: u32 = 2;
+/// `grpo_prediction.regime`: oscillating (zeta < 1).
+pub const GRPO_REGIME_OSCILLATING: u32 = 3;
+/// `grpo_prediction.regime`: collapsing.
+pub const GRPO_REGIME_COLLAPSING: u32 = 4;
+
+/// Predictor settings for `grpo_predictor_init_config`; fill with
+/// `grpo_predictor_config_default()` and change what you need. The stop rule: stop when the
+/// upper `confidence` bound of the gain to the horizon is below
+/// `min_gain + min_gain_share * (observed p90 - p10 spread)`, at `confirmations` consecutive
+/// predictions (with new points in between), after at least `min_points` points.
+#[repr(C)]
+#[allow(non_camel_case_types)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct grpo_predictor_config {
+    /// Lowest possible reward (may be -INFINITY; default -INFINITY).
+    pub reward_min: f64,
+    /// Highest possible reward (may be +INFINITY; default +INFINITY).
+    pub reward_max: f64,
+    /// Absolute minimum gain (reward units, >= 0; default 0).
+    pub min_gain: f64,
+    /// Minimum gain as a share of the observed p90 - p10 spread (>= 0; default 0.05).
+    pub min_gain_share: f64,
+    /// Confidence of a stop, in (0.5, 1) (default 0.8).
+    pub confidence: f64,
+    /// Fewest points seen before any stop (>= 0; default 20).
+    pub min_points: f64,
+    /// Weight of the power-law component of the forecast, in [0, 1] (default 0.5).
+    pub power_weight: f64,
+    /// Interval factor of the forecast (> 0; default 0.24, calibrated).
+    pub interval_k: f64,
+    /// Consecutive predictions at which the stop criterion must hold (>= 1; default 1).
+    pub confirmations: u32,
+}
+
+impl From<&Config<f64>> for grpo_predictor_config {
+    fn from(c: &Config<f64>) -> Self {
+        grpo_predictor_config {
+            reward_min: c.reward_min,
+            reward_max: c.reward_max,
+            min_gain: c.min_gain,
+            min_gain_share: c.min_gain_share,
+            confidence: c.confidence,
+            min_points: c.min_stop_points,
+            power_weight: c.power_weight,
+            interval_k: c.interval_k,
+            confirmations: c.confirmations,
+        }
+    }
+}
+
+/// The default predictor settings (unbounded rewards).
+#[no_mangle]
+pub extern "C" fn grpo_predictor_config_default() -> grpo_predictor_config {
+    grpo_predictor_config::from(&Config::new(f64::NEG_INFINITY, f64::INFINITY))
+}
 
 /// Tag written by `grpo_predictor_init` at offset 0 ("GRPOPRED").
 const MAGIC: u64 = 0x4752_504F_5052_4544;
@@ -139,29 +209,65 @@ pub unsafe extern "C" fn grpo_predictor_init(
     reward_min: f64,
     reward_max: f64,
 ) -> i32 {
+    // SAFETY: `mem` is forwarded under this function's own contract.
+    guard(|| unsafe { init_with(mem, mem_len, Config::new(reward_min, reward_max)) })
+}
+
+/// Check `mem`, build the predictor from `cfg` and write its image (memory untouched on error).
+///
+/// # Safety
+/// `mem` NULL or, when aligned and `mem_len` is large enough, writable for
+/// `size_of::<CPredictor>()` bytes (caller contract).
+unsafe fn init_with(mem: *mut core::ffi::c_void, mem_len: usize, cfg: Config<f64>) -> Result<()> {
+    if mem.is_null() {
+        return Err(Error::new(ErrorKind::NullPointer, Param::Memory));
+    }
+    if !(mem as usize).is_multiple_of(core::mem::align_of::<CPredictor>())
+        || mem_len < core::mem::size_of::<CPredictor>()
+    {
+        return Err(bad_mem());
+    }
+    let image = PredictorImage::capture(&Predictor::with_config(cfg)?);
+    // SAFETY: `mem` is non-NULL, aligned and at least `size_of::<CPredictor>()` writable
+    // bytes (checked above, caller contract). `CPredictor` has no padding (u64 / f64 fields
+    // only, checked at compile time), so this writes every byte.
+    unsafe {
+        core::ptr::write(
+            mem as *mut CPredictor,
+            CPredictor {
+                magic: MAGIC,
+                image,
+            },
+        )
+    };
+    Ok(())
+}
+
+/// Initialise a predictor like `grpo_predictor_init`, with the settings `cfg` (see
+/// `grpo_predictor_config`; a bad setting gives `GRPO_ERR_OUT_OF_RANGE` / `GRPO_ERR_NON_FINITE`
+/// and leaves the memory untouched).
+///
+/// # Safety
+/// `mem` as for `grpo_predictor_init`; `cfg` NULL or readable.
+#[no_mangle]
+pub unsafe extern "C" fn grpo_predictor_init_config(
+    mem: *mut core::ffi::c_void,
+    mem_len: usize,
+    cfg: *const grpo_predictor_config,
+) -> i32 {
     guard(|| {
-        if mem.is_null() {
-            return Err(Error::new(ErrorKind::NullPointer, Param::Memory));
-        }
-        if !(mem as usize).is_multiple_of(core::mem::align_of::<CPredictor>())
-            || mem_len < core::mem::size_of::<CPredictor>()
-        {
-            return Err(bad_mem());
-        }
-        let image = PredictorImage::capture(&Predictor::new(reward_min, reward_max)?);
-        // SAFETY: `mem` is non-NULL, aligned and at least `size_of::<CPredictor>()` writable
-        // bytes (checked above, caller contract). `CPredictor` has no padding (u64 / f64 fields
-        // only, checked at compile time), so this writes every byte.
-        unsafe {
-            core::ptr::write(
-                mem as *mut CPredictor,
-                CPredictor {
-                    magic: MAGIC,
-                    image,
-                },
-            )
-        };
-        Ok(())
+        // SAFETY: `cfg` is NULL or valid (caller contract); copied before `mem` is written
+        let c = *unsafe { in_ref(cfg, Param::Options) }?;
+        let mut k = Config::new(c.reward_min, c.reward_max);
+        k.min_gain = c.min_gain;
+        k.min_gain_share = c.min_gain_share;
+        k.confidence = c.confidence;
+        k.min_stop_points = c.min_points;
+        k.power_weight = c.power_weight;
+        k.interval_k = c.interval_k;
+        k.confirmations = c.confirmations;
+        // SAFETY: `mem` is forwarded under this function's own contract.
+        unsafe { init_with(mem, mem_len, k) }
     })
 }
 

@@ -57,7 +57,7 @@ pub unsafe extern "C" fn grpo_critical_lag(eta: f64, mu: f64, k: f64, kref_out: 
     unsafe { answer(kref_out, || Hyper::new(eta, mu, k)?.critical_lag()) }
 }
 
-/// First-order damping ratio `zeta(Kref)` (spec C.7). Cost: O(1).
+/// First-order damping ratio `zeta(Kref)` (docs/model.md C.7). Cost: O(1).
 ///
 /// # Safety
 /// `zeta_out` must be NULL or point to a writable `double`.
@@ -190,9 +190,9 @@ pub unsafe extern "C" fn grpo_linear_regime(
     })
 }
 
-/// Trajectory classifier of spec C.9 (window `W = max(10, floor(n / 10))`): regime (0 monotone,
+/// Trajectory classifier of docs/model.md C.9 (window `W = max(10, floor(n / 10))`): regime (0 monotone,
 /// 1 overshooting, 2 oscillatory) and overshoot fraction. `target` is the fixed point, or a fitted
-/// plateau for an observed reward curve; spec default `tol = 0.01`. `GRPO_ERR_OUT_OF_RANGE`
+/// plateau for an observed reward curve; default `tol = 0.01`. `GRPO_ERR_OUT_OF_RANGE`
 /// (param `p`) when the overshoot ratio exceeds the largest double. Cost: `O(n)`.
 ///
 /// # Safety

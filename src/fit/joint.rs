@@ -1,5 +1,5 @@
-//! Joint fits across curves: the group-size invariance test (spec D) and the size exponent
-//! alpha (spec B.3). Allocation-free: the caller passes slices of curves, at most `C` (const
+//! Joint fits across curves: the group-size invariance test (docs/model.md D) and the size exponent
+//! alpha (docs/model.md B.3). Allocation-free: the caller passes slices of curves, at most `C` (const
 //! generic) of them.
 //!
 //! Time convention for joint fits: every curve uses the time origin `t = 0` (its `t` values as
@@ -26,7 +26,7 @@ pub struct Tagged<'a, T> {
     pub w: Option<&'a [T]>,
 }
 
-/// Outcome of the group-size invariance test (spec D).
+/// Outcome of the group-size invariance test (docs/model.md D).
 ///
 /// H0 (D.1): the deterministic trajectory does not depend on G, so one shared parameter set fits
 /// every curve. Statistics (N points in total, C curves, P parameters per set):
@@ -128,7 +128,7 @@ fn validate<'a, T: Real, const C: usize>(
 fn span_of<T: Real>(data: &[Curve<'_, T>]) -> T {
     // bounds for the time origin 0: the largest time in the data
     data.iter()
-        .map(|c| cv_span(c) + c.t.first().copied().unwrap_or(T::ZERO).max(T::ZERO))
+        .map(|c| cv_span(c) + c.t_min.max(T::ZERO))
         .fold(T::ZERO, |a, b| a.max(b))
 }
 
@@ -144,6 +144,7 @@ fn fit_one<T: Real>(set: ParamSet, cv: &Curve<'_, T>, opts: &Options<T>) -> Resu
         &starts[..count],
         (&lo, &hi),
         opts,
+        false,
     )
 }
 
@@ -155,7 +156,7 @@ fn clamp_starts<T: Real>(s: &mut [[T; MAX_PARAMS]], lo: &[T; MAX_PARAMS], hi: &[
     }
 }
 
-/// Group-size invariance test of spec D on curves tagged with their group size `G`
+/// Group-size invariance test of docs/model.md D on curves tagged with their group size `G`
 /// (2 <= curves <= C). Each curve is fitted alone with `set`, then all curves together with one
 /// shared parameter set (started from every separate solution, lowest objective kept).
 pub fn group_invariance<T: Real, const C: usize>(
@@ -194,7 +195,7 @@ pub fn group_invariance<T: Real, const C: usize>(
     }
     let (lo, hi) = set.default_bounds(span_of(data));
     clamp_starts(&mut starts[..m], &lo, &hi);
-    let shared = fit_data(set, data, T::ZERO, &starts[..m], (&lo, &hi), opts)?;
+    let shared = fit_data(set, data, T::ZERO, &starts[..m], (&lo, &hi), opts, false)?;
     let rss_shared = T::TWO * shared.cost;
     let df1 = p * (m - 1);
     let df2 = n_total.saturating_sub(p * m);
@@ -232,7 +233,7 @@ pub fn group_invariance<T: Real, const C: usize>(
     })
 }
 
-/// The size exponent of spec B.3.
+/// The size exponent of docs/model.md B.3.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SizeExponent<T> {
     /// `alpha`: slope of `ln(1/tau)` on `ln N`.

@@ -240,6 +240,9 @@ fn pass_with<T: Real, M: Model<T, P>, const P: usize, const UNIT: bool, L: Fn(T,
 const LAMBDA_CONFIRM: f64 = 1e-9;
 /// A convergence stop with lambda above this (heavily damped, tiny steps) is confirmed first.
 const LAMBDA_HIGH: f64 = 1e-2;
+/// An accepted step with `actual / predicted reduction >= RHO_TRUSTED` validates the quadratic
+/// model for the Newton-decrement stop.
+const RHO_TRUSTED: f64 = 0.75;
 
 /// Outcome of the generic solver for a `P`-parameter model.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -327,7 +330,7 @@ fn scaled_norm2<T: Real, const P: usize>(d: &[T; P], v: &[T; P]) -> T {
 }
 
 /// Minimise the objective of `model` on `data` (one or more curves, shared parameters) from
-/// `start` (inside `bounds`); `1 <= P <= 8` (else `CapacityExceeded` about `params`).
+/// `start` (inside `bounds`); `1 <= P <= 16` (else `CapacityExceeded` about `params`).
 ///
 /// Each iteration solves `(J^T W J + lambda D) delta = -J^T W r` on the free variables (a variable
 /// sitting on a bound with the gradient pushing outwards is held fixed), `D` = running maximum of
@@ -344,7 +347,23 @@ pub fn solve<T: Real, M: Model<T, P>, const P: usize>(
     bounds: &Bounds<T, P>,
     opts: &Options<T>,
 ) -> Result<Report<T, P>> {
-    if P == 0 || P > super::MAX_PARAMS {
+    solve_with(model, data, start, bounds, opts, false)
+}
+
+/// [`solve`] with the choice of the Newton-decrement stop (`early`): the ready parameter sets
+/// estimate statistical parameters, and a step that changes the objective by at most `ftol`
+/// relative moves them by a negligible fraction of their standard errors (`delta^T J^T W J delta
+/// <= 2 ftol (n - P) s^2`), so they stop before taking it. The generic [`solve`] keeps MINPACK's
+/// rules (the last step is taken), so its results carry MINPACK's numerical accuracy.
+pub(crate) fn solve_with<T: Real, M: Model<T, P>, const P: usize>(
+    model: &M,
+    data: &[Curve<'_, T>],
+    start: [T; P],
+    bounds: &Bounds<T, P>,
+    opts: &Options<T>,
+    early: bool,
+) -> Result<Report<T, P>> {
+    if P == 0 || P > super::MAX_SOLVER_PARAMS {
         return Err(Error::new(ErrorKind::CapacityExceeded, Param::Params));
     }
     opts.validate()?;
@@ -379,6 +398,7 @@ pub fn solve<T: Real, M: Model<T, P>, const P: usize>(
     let mut iterations = 0u32;
     let mut last_rejected_non_finite = false;
     let mut confirmed = false;
+    let mut trusted = false;
     let termination = loop {
         // gtol / zero residual on the current point
         if cur.objective == T::ZERO {
@@ -422,8 +442,11 @@ pub fn solve<T: Real, M: Model<T, P>, const P: usize>(
         };
         let mut xn = x;
         let mut step = [T::ZERO; P];
+        let mut inside = true;
         for j in 0..P {
-            let v = (x[j] + delta[j]).max(bounds.lo[j]).min(bounds.hi[j]);
+            let raw = x[j] + delta[j];
+            let v = raw.max(bounds.lo[j]).min(bounds.hi[j]);
+            inside &= v == raw;
             xn[j] = v;
             step[j] = v - x[j];
         }
@@ -439,6 +462,20 @@ pub fn solve<T: Real, M: Model<T, P>, const P: usize>(
             quad += step[j] * row;
         }
         let pred = -(lin + T::HALF * quad);
+        // Newton-decrement stop (`early`, see `solve_with`): MINPACK's ftol test applied to a
+        // step before it is taken. When the last step was accepted with its actual reduction
+        // close to the predicted one (the quadratic model holds here), and this step is almost
+        // undamped and inside the box, a predicted relative reduction <= ftol ends the fit
+        // without the pass that would only confirm it.
+        if early
+            && trusted
+            && opts.ftol > T::ZERO
+            && lambda <= c::<T>(LAMBDA_HIGH)
+            && inside
+            && pred <= opts.ftol * cur.objective
+        {
+            break Termination::Ftol;
+        }
         let trial = pass(model, &xn, data, loss);
         evaluations += 1;
         let f0 = cur.objective;
@@ -450,8 +487,10 @@ pub fn solve<T: Real, M: Model<T, P>, const P: usize>(
             last_rejected_non_finite = true;
             (-f0, false)
         };
+        trusted = false;
         if accepted {
             let rho = actred / pred;
+            trusted = rho >= c::<T>(RHO_TRUSTED);
             let t = T::TWO * rho - T::ONE;
             lambda *= c::<T>(1.0 / 3.0).max(T::ONE - t * t * t);
             nu = T::TWO;
@@ -558,7 +597,8 @@ pub fn solve<T: Real, M: Model<T, P>, const P: usize>(
     })
 }
 
-/// Compile-time size bounds of the solver's fixed buffers (issue 7), for every `P <= MAX_PARAMS`:
+/// Compile-time size bounds of the solver's fixed buffers (issue 7), for every
+/// `P <= MAX_SOLVER_PARAMS`:
 /// an [`Acc`] holds `P^2 + P + 2` scalars and a flag, a [`Report`] `P^2 + 2 P + 2` scalars and
 /// four counts, the lane [`Sums`] `LANES (P^2 + P + 1)` scalars.
 const fn lm_fits<T: Real, const P: usize>() -> bool {
@@ -573,4 +613,4 @@ macro_rules! lm_fits_all {
         $(const _: () = assert!(lm_fits::<f32, $p>() && lm_fits::<f64, $p>());)*
     };
 }
-lm_fits_all!(1 2 3 4 5 6 7 8);
+lm_fits_all!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16);

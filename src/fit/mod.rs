@@ -1,6 +1,6 @@
 //! Levenberg-Marquardt fitting on fixed buffers.
 //!
-//! * [`solve`]: the generic solver for any [`Model`] with `P <= 8` parameters (const generic).
+//! * [`solve`]: the generic solver for any [`Model`] with `P <= 16` parameters (const generic).
 //!   Memory is O(P^2) on the stack whatever the number of points: every iteration streams once over
 //!   the caller's slices and accumulates `J^T W J` and `J^T W r`; the `n x P` Jacobian is never
 //!   stored. The damped, Jacobi-scaled `P x P` system is solved by Cholesky, falling back to a
@@ -12,12 +12,12 @@
 //!   `s^2 (J^T W J)^+`, `s^2 = 2 cost / (n - P)`, and standard errors.
 //!
 //! * Ready parameter sets over the trajectory module ([`ParamSet`]: saturation, critical,
-//!   slow-start, full oscillator, overdamped), start values from the data alone (spec A.8, module
+//!   slow-start, full oscillator, overdamped), start values from the data alone (docs/model.md A.8, module
 //!   [`start`]) with a deterministic under/critical/over-damped multi-start, AUTO selection by AICc
 //!   ([`fit`], [`fit_auto`], [`fit_curve`]) and a [`Fit`] that carries the plateau and its
 //!   standard error whatever the set.
-//! * Joint fits across curves ([`joint`]): the group-size invariance test of spec D and the size
-//!   exponent alpha of spec B.3.
+//! * Joint fits across curves ([`joint`]): the group-size invariance test of docs/model.md D and the size
+//!   exponent alpha of docs/model.md B.3.
 //!
 //! Cost convention (scipy `least_squares`): `cost = 0.5 * sum_i w_i r_i^2`, `r_i = model(t_i) - y_i`
 //! (plain residuals, before any robust loss); `w_i = 1` without weights.
@@ -27,14 +27,20 @@
 mod linalg;
 mod lm;
 
+pub(crate) use lm::solve_with;
 pub use lm::{solve, Report};
 
 use crate::error::{check, Error, ErrorKind, Param, Result};
 use crate::real::{c, Real};
 pub use crate::trajectory::{Block, BLOCK};
 
-/// The largest number of parameters a model may have.
+/// The largest number of parameters of a ready parameter set (the size of the arrays of a [`Fit`]
+/// and of `grpo_fit_result`).
 pub const MAX_PARAMS: usize = 8;
+
+/// The largest number of parameters [`solve`] accepts for a [`Model`] (`P <= 16`: the solver's
+/// memory is O(P^2) on the stack, about 3 KiB of `f64` at 16).
+pub const MAX_SOLVER_PARAMS: usize = 16;
 
 /// Default relative tolerances `ftol = xtol = 1.49012e-8` (MINPACK / scipy `leastsq`).
 pub const DEFAULT_TOL: f64 = 1.49012e-8;
@@ -187,9 +193,13 @@ pub struct Uniform<T> {
 }
 
 /// One validated data set (borrowed caller slices).
+///
+/// Regression data as they come: the times may be in any order and may repeat (several seeds
+/// logged at the same step are one regression). When they happen to be sorted and uniformly
+/// spaced, [`Curve::grid`] records it and the ready models use their grid recurrences.
 #[derive(Clone, Copy, Debug)]
 pub struct Curve<'a, T> {
-    /// Times, finite and strictly increasing.
+    /// Times, finite, in any order (repeats allowed).
     pub t: &'a [T],
     /// Observations, finite, not all equal.
     pub y: &'a [T],
@@ -205,16 +215,20 @@ pub struct Curve<'a, T> {
     pub mean: T,
     /// Weighted total sum of squares `sum w (y - mean)^2`.
     pub ss_tot: T,
+    /// Smallest time (the time origin of the ready parameter sets).
+    pub t_min: T,
+    /// Largest time.
+    pub t_max: T,
 }
 
 impl<'a, T: Real> Curve<'a, T> {
-    /// Validate the data: `t` and `y` non-empty, same length, finite; `t` strictly increasing;
-    /// `y` not constant; weights (if any) the same length, finite and non-negative.
+    /// Validate the data: `t` and `y` non-empty, same length, finite (`t` in any order, repeats
+    /// allowed); `y` not constant; weights (if any) the same length, finite and non-negative.
     pub fn new(t: &'a [T], y: &'a [T], w: Option<&'a [T]>) -> Result<Self> {
         check::non_empty(t, Param::T)?;
         check::non_empty(y, Param::Y)?;
         check::same_len(t, y, Param::Y)?;
-        check::increasing(t, Param::T)?;
+        check::all_finite(t, Param::T)?;
         check::all_finite(y, Param::Y)?;
         if let Some(w) = w {
             check::same_len(t, w, Param::Weights)?;
@@ -251,6 +265,9 @@ impl<'a, T: Real> Curve<'a, T> {
             None => lane_sum(y, |_, v| (v - mean) * (v - mean)),
             Some(_) => lane_sum(y, |i, v| wt(i) * (v - mean) * (v - mean)),
         };
+        let (t_min, t_max) = t.iter().fold((T::INFINITY, -T::INFINITY), |(a, b), &x| {
+            (a.min(x), b.max(x))
+        });
         Ok(Curve {
             t,
             y,
@@ -260,6 +277,8 @@ impl<'a, T: Real> Curve<'a, T> {
             sum_w,
             mean,
             ss_tot,
+            t_min,
+            t_max,
         })
     }
 }
@@ -285,7 +304,8 @@ fn lane_sum<T: Real>(x: &[T], f: impl Fn(usize, T) -> T) -> T {
 fn detect_uniform<T: Real>(t: &[T]) -> Option<Uniform<T>> {
     let n = t.len();
     let (&t0, &tl) = (t.first()?, t.last()?);
-    if n < 2 {
+    // increasing times only (unsorted or repeated times fail the per-point test below too)
+    if n < 2 || tl <= t0 || tl.is_nan() {
         return None;
     }
     let dt = (tl - t0) / T::from_usize(n - 1);
@@ -409,6 +429,7 @@ pub fn correlation<T: Real, const P: usize>(cov: &[[T; P]; P]) -> [[T; P]; P] {
     out
 }
 
+pub mod integral;
 mod sets;
 pub mod start;
 pub use sets::{

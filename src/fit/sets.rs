@@ -1,9 +1,10 @@
 //! Ready parameter sets over the trajectory module, their default bounds, data-driven starts,
 //! the deterministic multi-start and AUTO selection by AICc.
 
+use super::integral::{estimate, Estimate};
 use super::start::{data_start, DataStart, CRITICAL_U63, OVER_U63, UNDER_U63};
 use super::{
-    correlation, solve, stats, Bounds, Curve, Model, Options, Report, Termination, Uniform,
+    correlation, solve_with, stats, Bounds, Curve, Model, Options, Report, Termination, Uniform,
     MAX_PARAMS,
 };
 use crate::error::{Error, ErrorKind, Param, Result};
@@ -147,6 +148,74 @@ impl ParamSet {
     }
 }
 
+impl ParamSet {
+    /// Indices of the rate parameters (`tau`, `omega`, `zeta`, `t_m`): the ones with finite
+    /// default bounds.
+    pub const fn rates(self) -> &'static [usize] {
+        match self {
+            ParamSet::Saturation | ParamSet::Critical => &[2],
+            ParamSet::SlowStart | ParamSet::Overdamped => &[2, 3],
+            ParamSet::Full => &[3, 4],
+        }
+    }
+
+    /// The start from the closed-form regressions of [`super::integral`] (not yet clamped into
+    /// the bounds): the saturation law from the first-order one; the oscillator sets from the
+    /// second-order one (`v0` dropped by the slow-start set; `tau = 2 zeta / omega`,
+    /// `t_m = 1 / (2 zeta omega)` for the overdamped set), or when that has no real `omega`,
+    /// from the first-order one as an overdamped curve (`zeta = 2`, slow root `1 / tau`); the
+    /// critical curve with the 63 % time of the first-order one (`omega = 2.146 / tau`).
+    pub fn closed_form_start<T: Real>(self, e: &Estimate<T>) -> Option<[T; MAX_PARAMS]> {
+        let second = e.second.or_else(|| {
+            // an overdamped oscillator with zeta = 2 whose slow root is the first-order rate
+            let [p, r0, tau] = e.first?;
+            let zeta = T::TWO;
+            let omega = T::ONE / (tau * (zeta - (zeta * zeta - T::ONE).sqrt()));
+            Some([p, r0, (p - r0) / tau, omega, zeta])
+        });
+        let mut out = [T::ZERO; MAX_PARAMS];
+        let row: [T; 5] = match self {
+            ParamSet::Saturation => {
+                let [p, r0, tau] = e.first?;
+                [p, r0, tau, T::ZERO, T::ZERO]
+            }
+            ParamSet::Critical => match e.first {
+                Some([p, r0, tau]) => [p, r0, c::<T>(CRITICAL_U63) / tau, T::ZERO, T::ZERO],
+                None => {
+                    let [rs, r0, _, omega, _] = second?;
+                    [rs, r0, omega, T::ZERO, T::ZERO]
+                }
+            },
+            ParamSet::SlowStart => {
+                let [rs, r0, _, omega, zeta] = second?;
+                [rs, r0, omega, zeta, T::ZERO]
+            }
+            ParamSet::Full => {
+                let [rs, r0, v0, omega, zeta] = second?;
+                match e.first {
+                    Some([p, r0f, tau]) if zeta > T::ONE => {
+                        [p, r0f, T::ZERO, c::<T>(CRITICAL_U63) / tau, T::ONE]
+                    }
+                    _ => [rs, r0, v0, omega, zeta],
+                }
+            }
+            ParamSet::Overdamped => {
+                let [rs, r0, _, omega, zeta] = second?;
+                let zeta = zeta.max(c::<T>(0.05));
+                [
+                    rs,
+                    r0,
+                    T::TWO * zeta / omega,
+                    T::ONE / (T::TWO * zeta * omega),
+                    T::ZERO,
+                ]
+            }
+        };
+        out[..5].copy_from_slice(&row);
+        out.iter().all(|x| x.is_finite()).then_some(out)
+    }
+}
+
 macro_rules! ready_model {
     ($(#[$doc:meta])* $name:ident, $traj:ident, $p:literal, ($($i:literal),*)) => {
         $(#[$doc])*
@@ -278,11 +347,15 @@ impl<T: Real> Fit<T> {
 /// How the start values are chosen.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Start<'a, T> {
-    /// From the data (spec A.8) with the deterministic multi-start over the damping regime
-    /// (under, critical, over) for the oscillator sets, keeping the lowest objective.
+    /// From the data: one LM run from the closed-form start ([`ParamSet::closed_form_start`]);
+    /// only when that run fails the cheap test of [`fit_curve`] the deterministic multi-start of
+    /// docs/model.md A.8 (under, critical, over-damped) follows, keeping the lowest objective.
     Data,
-    /// From the data, first (critical) start only.
+    /// From the data, the closed-form start only (no test, no restart).
     DataSingle,
+    /// The deterministic multi-start of docs/model.md A.8 alone, every start run (under, critical,
+    /// over-damped for the oscillator sets), lowest objective kept.
+    Regimes,
     /// Caller values in the set's order (length `n_params`; must lie inside the bounds).
     Given(&'a [T]),
 }
@@ -294,6 +367,7 @@ fn run<T: Real, M: Model<T, P>, const P: usize>(
     starts: &[[T; MAX_PARAMS]],
     bounds: (&[T; MAX_PARAMS], &[T; MAX_PARAMS]),
     opts: &Options<T>,
+    early: bool,
 ) -> Result<Fit<T>> {
     let mut b = Bounds::<T, P>::none();
     b.lo.copy_from_slice(&bounds.0[..P]);
@@ -304,7 +378,7 @@ fn run<T: Real, M: Model<T, P>, const P: usize>(
     for s in starts {
         let mut x = [T::ZERO; P];
         x.copy_from_slice(&s[..P]);
-        match solve(model, data, x, &b, opts) {
+        match solve_with(model, data, x, &b, opts, early) {
             Ok(r) => {
                 iters += r.iterations;
                 evals += r.evaluations;
@@ -366,13 +440,22 @@ pub fn fit<T: Real>(
 }
 
 pub(crate) fn cv_span<T: Real>(cv: &Curve<'_, T>) -> T {
-    match (cv.t.first(), cv.t.last()) {
-        (Some(&a), Some(&b)) if b > a => b - a,
-        _ => T::ONE,
+    if cv.t_max > cv.t_min {
+        cv.t_max - cv.t_min
+    } else {
+        T::ONE
     }
 }
 
 /// Fit a ready set to a validated curve with explicit bounds `(lo, hi)` (first `n_params` used).
+///
+/// Time is measured from the smallest time `t_min` (`r0` is the reward there). With
+/// [`Start::Data`] one LM run starts from the closed-form estimate ([`ParamSet::closed_form_start`])
+/// and a restart (the under/critical/over-damped starts of [`ParamSet::starts`], lowest objective
+/// kept, the first run included) happens only when that run fails a cheap test: not converged, a
+/// rate parameter (`tau`, `omega`, `zeta`, `t_m`) on a bound, or a residual variance
+/// `2 cost / (n - P)` above `RESTART_RATIO` = 1.25 times the closed-form regression's (saturation
+/// and full oscillator only). Bounded cost: at most four LM runs of `max_evaluations` passes each.
 pub fn fit_curve<T: Real>(
     set: ParamSet,
     cv: &Curve<'_, T>,
@@ -384,41 +467,135 @@ pub fn fit_curve<T: Real>(
     if cv.n_eff < np {
         return Err(Error::new(ErrorKind::TooFewPoints, Param::N));
     }
-    let (mut starts, mut count) = match start {
-        Start::Given(s) => {
-            if s.len() != np {
-                return Err(Error::new(ErrorKind::LengthMismatch, Param::Start));
-            }
-            let mut st = [[T::ZERO; MAX_PARAMS]; 3];
-            st[0][..np].copy_from_slice(s);
-            (st, 1)
+    if cv.t_max <= cv.t_min {
+        // a curve in time needs two distinct times
+        return Err(Error::new(ErrorKind::Constant, Param::T));
+    }
+    if let Start::Given(s) = start {
+        if s.len() != np {
+            return Err(Error::new(ErrorKind::LengthMismatch, Param::Start));
         }
-        _ => set.starts(&data_start(cv)),
+        let mut st = [T::ZERO; MAX_PARAMS];
+        st[..np].copy_from_slice(s);
+        // given starts are checked by the solver
+        let data = core::slice::from_ref(cv);
+        return fit_data(set, data, cv.t_min, &[st], bounds, opts, false);
+    }
+    fit_estimated(set, cv, start, bounds, opts, &estimate(cv))
+}
+
+/// [`fit_curve`] for [`Start::Data`], [`Start::DataSingle`], [`Start::Regimes`] with the
+/// closed-form estimate of the curve already made (AUTO makes it once for every set).
+fn fit_estimated<T: Real>(
+    set: ParamSet,
+    cv: &Curve<'_, T>,
+    start: Start<'_, T>,
+    bounds: (&[T; MAX_PARAMS], &[T; MAX_PARAMS]),
+    opts: &Options<T>,
+    est: &Estimate<T>,
+) -> Result<Fit<T>> {
+    let np = set.n_params();
+    let origin = cv.t_min;
+    let data = core::slice::from_ref(cv);
+    let clamp = |s: &mut [T; MAX_PARAMS]| {
+        for ((x, &lo), &hi) in s.iter_mut().zip(bounds.0).zip(bounds.1).take(np) {
+            *x = x.max(lo).min(hi);
+        }
     };
-    if matches!(start, Start::DataSingle) {
-        count = 1;
-    }
-    // data-driven starts are clamped into the bounds; given starts are checked by the solver
-    if !matches!(start, Start::Given(_)) {
+    let est = *est;
+    let ds = data_start_of(cv, &est);
+    if matches!(start, Start::Regimes) {
+        let (mut starts, count) = set.starts(&ds);
         for s in starts.iter_mut().take(count) {
-            for ((x, &lo), &hi) in s.iter_mut().zip(bounds.0).zip(bounds.1).take(np) {
-                *x = x.max(lo).min(hi);
-            }
+            clamp(s);
+        }
+        return fit_data(set, data, origin, &starts[..count], bounds, opts, false);
+    }
+    let mut first = set
+        .closed_form_start(&est)
+        .unwrap_or_else(|| set.starts(&ds).0[0]);
+    clamp(&mut first);
+    let single = fit_data(set, data, origin, &[first], bounds, opts, true);
+    if matches!(start, Start::DataSingle) {
+        return single;
+    }
+    if let Ok(f) = &single {
+        if settled(f, &est, bounds) {
+            return single;
         }
     }
-    let origin = cv.t.first().copied().unwrap_or(T::ZERO);
-    fit_data(
-        set,
-        core::slice::from_ref(cv),
-        origin,
-        &starts[..count],
-        bounds,
-        opts,
-    )
+    let (mut starts, count) = set.starts(&ds);
+    for s in starts.iter_mut().take(count) {
+        clamp(s);
+    }
+    let again = fit_data(set, data, origin, &starts[..count], bounds, opts, true);
+    match (single, again) {
+        (Ok(a), Ok(b)) => {
+            let mut best = if b.objective < a.objective { b } else { a };
+            best.iterations = a.iterations.saturating_add(b.iterations);
+            best.evaluations = a.evaluations.saturating_add(b.evaluations);
+            Ok(best)
+        }
+        (Ok(a), Err(_)) => Ok(a),
+        (Err(_), b) => b,
+    }
+}
+
+/// A restart is made when the fit's residual variance exceeds the closed-form regression's by
+/// more than this factor (the regression is one member of the model family, so the least-squares
+/// fit does at least as well up to the discretisation of its integrals).
+pub const RESTART_RATIO: f64 = 1.25;
+
+/// The cheap test of [`fit_curve`]: converged, every rate parameter strictly inside its bounds,
+/// and a residual variance no worse than [`RESTART_RATIO`] times the closed-form regression's.
+fn settled<T: Real>(
+    f: &Fit<T>,
+    est: &Estimate<T>,
+    bounds: (&[T; MAX_PARAMS], &[T; MAX_PARAMS]),
+) -> bool {
+    if !f.termination.converged() {
+        return false;
+    }
+    for &j in f.set.rates() {
+        let x = f.params[j];
+        if !(x > bounds.0[j] && x < bounds.1[j]) {
+            return false;
+        }
+    }
+    // the cost test where the closed form is the same model family (first order: saturation,
+    // second order: full oscillator); the critical, slow-start and overdamped sets are
+    // constrained members without such a reference
+    let s2_ref = match f.set {
+        ParamSet::Saturation => est.s2_first,
+        ParamSet::Full => est.s2_second,
+        _ => return true,
+    };
+    let dof = f.n.saturating_sub(f.n_params);
+    if dof == 0 {
+        return true;
+    }
+    let s2 = T::TWO * f.cost / T::from_usize(dof);
+    s2 <= c::<T>(RESTART_RATIO) * s2_ref
+}
+
+/// The A.8 start values for the restarts: from the data in time order, or, for times that are
+/// not sorted, from the first-order closed form (plateau, r0 and its 63 % time `tau`).
+fn data_start_of<T: Real>(cv: &Curve<'_, T>, est: &Estimate<T>) -> DataStart<T> {
+    let sorted = cv.grid.is_some() || cv.t.windows(2).all(|p| p[0] <= p[1]);
+    match (sorted, est.first) {
+        (false, Some([plateau, r0, tau63])) => DataStart {
+            plateau,
+            r0,
+            tau63,
+            span: cv.t_max - cv.t_min,
+        },
+        _ => data_start(cv),
+    }
 }
 
 /// Fit one parameter set jointly to several curves (shared parameters), time origin `origin`,
 /// from each of `starts` (lowest objective kept). Bounds are given; starts must lie inside.
+/// `early`: the Newton-decrement stop of `lm::solve_with`.
 pub(crate) fn fit_data<T: Real>(
     set: ParamSet,
     data: &[Curve<'_, T>],
@@ -426,27 +603,126 @@ pub(crate) fn fit_data<T: Real>(
     starts: &[[T; MAX_PARAMS]],
     bounds: (&[T; MAX_PARAMS], &[T; MAX_PARAMS]),
     opts: &Options<T>,
+    early: bool,
 ) -> Result<Fit<T>> {
     match set {
-        ParamSet::Saturation => run(set, &SaturationModel { origin }, data, starts, bounds, opts),
-        ParamSet::Critical => run(set, &CriticalModel { origin }, data, starts, bounds, opts),
-        ParamSet::SlowStart => run(set, &SlowStartModel { origin }, data, starts, bounds, opts),
-        ParamSet::Full => run(set, &FullModel { origin }, data, starts, bounds, opts),
-        ParamSet::Overdamped => run(set, &OverdampedModel { origin }, data, starts, bounds, opts),
+        ParamSet::Saturation => run(
+            set,
+            &SaturationModel { origin },
+            data,
+            starts,
+            bounds,
+            opts,
+            early,
+        ),
+        ParamSet::Critical => run(
+            set,
+            &CriticalModel { origin },
+            data,
+            starts,
+            bounds,
+            opts,
+            early,
+        ),
+        ParamSet::SlowStart => run(
+            set,
+            &SlowStartModel { origin },
+            data,
+            starts,
+            bounds,
+            opts,
+            early,
+        ),
+        ParamSet::Full => run(
+            set,
+            &FullModel { origin },
+            data,
+            starts,
+            bounds,
+            opts,
+            early,
+        ),
+        ParamSet::Overdamped => run(
+            set,
+            &OverdampedModel { origin },
+            data,
+            starts,
+            bounds,
+            opts,
+            early,
+        ),
     }
 }
 
-/// AUTO: fit every parameter set (data starts with multi-start, default bounds) and keep the one
-/// with the lowest AICc among the finite fits. Errors only if no set gives a fit.
+/// AUTO: every parameter set, the one with the lowest AICc among the finite fits kept. The full
+/// oscillator is fitted first by the default path ([`Start::Data`]: closed-form start, restart on
+/// a failed test); the constrained sets then run once each (no restart) from the full fit where
+/// they are its special cases (slow-start: `v0` dropped), the overdamped set from the slow-start
+/// fit (the same family in `tau = 2 zeta / omega`, `t_m = 1 / (2 zeta omega)`), and the
+/// saturation and critical sets from the closed form. A
+/// constrained set stuck in a poor local minimum only loses the AICc comparison. Default bounds;
+/// the closed-form estimate is made once. Errors only if no set gives a fit.
 pub fn fit_auto<T: Real>(t: &[T], y: &[T], w: Option<&[T]>, opts: &Options<T>) -> Result<Fit<T>> {
     let cv = Curve::new(t, y, w)?;
-    let bounds = |s: ParamSet| s.curve_bounds(&cv);
+    if cv.t_max <= cv.t_min {
+        return Err(Error::new(ErrorKind::Constant, Param::T));
+    }
+    let est = estimate(&cv);
+    let data = core::slice::from_ref(&cv);
     let mut best: Option<Fit<T>> = None;
     let mut first_err = None;
-    for set in ParamSet::ALL {
-        let b = bounds(set);
-        match fit_curve(set, &cv, Start::Data, (&b.0, &b.1), opts) {
+    let (mut full, mut slow): (Option<[T; MAX_PARAMS]>, Option<[T; MAX_PARAMS]>) = (None, None);
+    for set in [
+        ParamSet::Full,
+        ParamSet::Saturation,
+        ParamSet::Critical,
+        ParamSet::SlowStart,
+        ParamSet::Overdamped,
+    ] {
+        let b = set.curve_bounds(&cv);
+        let r = if cv.n_eff < set.n_params() {
+            Err(Error::new(ErrorKind::TooFewPoints, Param::N))
+        } else if set == ParamSet::Full {
+            fit_estimated(set, &cv, Start::Data, (&b.0, &b.1), opts, &est)
+        } else {
+            let from_full = full.map(|[rs, r0, _, omega, zeta, ..]| {
+                let mut s = [T::ZERO; MAX_PARAMS];
+                s[..4].copy_from_slice(&[rs, r0, omega, zeta]);
+                s
+            });
+            // the overdamped set is the slow-start family in (tau, t_m): start at its optimum
+            let from_slow = slow.or(from_full).map(|[rs, r0, omega, zeta, ..]| {
+                let mut s = [T::ZERO; MAX_PARAMS];
+                let zeta = zeta.max(c::<T>(0.05));
+                s[..4].copy_from_slice(&[
+                    rs,
+                    r0,
+                    T::TWO * zeta / omega,
+                    T::ONE / (T::TWO * zeta * omega),
+                ]);
+                s
+            });
+            let start = match set {
+                ParamSet::SlowStart => from_full,
+                ParamSet::Overdamped => from_slow,
+                _ => None,
+            }
+            .filter(|s| s.iter().all(|x| x.is_finite()))
+            .or_else(|| set.closed_form_start(&est))
+            .unwrap_or_else(|| set.starts(&data_start_of(&cv, &est)).0[0]);
+            let mut start = start;
+            for ((x, &lo), &hi) in start.iter_mut().zip(&b.0).zip(&b.1) {
+                *x = x.max(lo).min(hi);
+            }
+            fit_data(set, data, cv.t_min, &[start], (&b.0, &b.1), opts, true)
+        };
+        match r {
             Ok(f) if f.cost.is_finite() => {
+                match set {
+                    ParamSet::Full => full = Some(f.params),
+                    ParamSet::SlowStart => slow = Some(f.params),
+                    _ => {}
+                }
                 if best.as_ref().is_none_or(|b| f.aicc < b.aicc) {
                     best = Some(f);
                 }

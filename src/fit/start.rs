@@ -1,4 +1,4 @@
-//! Start values from the data alone (spec A.8).
+//! Start values from the data alone (docs/model.md A.8).
 
 use super::Curve;
 use crate::real::{c, Real};

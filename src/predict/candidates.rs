@@ -253,7 +253,7 @@ pub(super) fn fit_candidate<T: Real>(
         rep = fit::fit_curve(set, cv, Start::Given(&x[..np]), (&lo, &hi), &opts).ok();
     }
     if !rep.is_some_and(|r| r.termination.converged()) {
-        let cold = fit::fit_curve(set, cv, Start::Data, (&lo, &hi), &opts).ok();
+        let cold = fit::fit_curve(set, cv, Start::Regimes, (&lo, &hi), &opts).ok();
         rep = match (rep, cold) {
             (Some(a), Some(b)) => Some(if b.cost < a.cost { b } else { a }),
             (a, b) => b.or(a),

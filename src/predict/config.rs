@@ -3,6 +3,8 @@
 use crate::error::{check, Error, ErrorKind, Param};
 use crate::real::{c, Real};
 
+use super::combine::{CALIBRATED_INTERVAL_K, DEFAULT_CONFIDENCE, DEFAULT_MIN_GAIN_SHARE};
+
 #[cfg(doc)]
 use super::Predictor;
 
@@ -32,10 +34,26 @@ pub struct Config<T> {
     /// Gaussian noise); the Huber scale is `huber_k` times the noise level estimated from the first
     /// differences of the window. 0 = plain least squares.
     pub huber_k: T,
-    /// Stop (plateau reached) when the remaining expected gain `plateau - current` is below
-    /// `stop_gain` times the reward scale (default 0.01). The reward scale is
-    /// `reward_max - reward_min` when both are finite, else the range of the observed rewards.
-    pub stop_gain: T,
+    /// Weight `w_p` of the power-law component in the forecast combination (default 1/2: equal
+    /// weights; 0 = the oscillator family alone, 1 = the power law alone). See
+    /// `src/predict/combine.rs`.
+    pub power_weight: T,
+    /// Interval factor `k` of the combination: the 80 % half-width is `k s r^(1/4)` (observed
+    /// spread `s`, horizon `r` in observed spans; default [`CALIBRATED_INTERVAL_K`]).
+    pub interval_k: T,
+    /// Absolute part of the minimum gain worth training for (default 0): the stop rule's
+    /// threshold is `min_gain + min_gain_share * s` (`s` the observed p90 - p10 spread).
+    pub min_gain: T,
+    /// Share of the observed spread in the minimum gain (default [`DEFAULT_MIN_GAIN_SHARE`]).
+    pub min_gain_share: T,
+    /// Confidence of a stop, in (0.5, 1) (default [`DEFAULT_CONFIDENCE`]): stop when
+    /// `P(gain to the horizon > min gain) < 1 - confidence` under the combination's normal
+    /// predictive distribution, i.e. when the upper `confidence` bound of the gain is below the
+    /// minimum gain.
+    pub confidence: T,
+    /// Consecutive evaluations (with new points in between) at which the stop criterion must
+    /// hold before a stop is advised (default 1, at least 1; counted by the [`Predictor`]).
+    pub confirmations: u32,
     /// Collapse when the predicted plateau lies more than `collapse_drop` times the reward scale
     /// below the best smoothed level seen (default 0.2).
     pub collapse_drop: T,
@@ -97,7 +115,12 @@ impl<T: Real> Config<T> {
             interval_scale: c(CALIBRATED_SCALE),
             drift: c(CALIBRATED_DRIFT),
             huber_k: c(1.345),
-            stop_gain: c(0.01),
+            power_weight: T::HALF,
+            interval_k: c(CALIBRATED_INTERVAL_K),
+            min_gain: T::ZERO,
+            min_gain_share: c(DEFAULT_MIN_GAIN_SHARE),
+            confidence: c(DEFAULT_CONFIDENCE),
+            confirmations: 1,
             collapse_drop: c(0.2),
             level_half_life: c(DEFAULT_LEVEL_HALF_LIFE),
             gain_shrink: T::ONE,
@@ -125,12 +148,25 @@ impl<T: Real> Config<T> {
             return Err(Error::out_of_range(Param::N));
         }
         check::positive(self.interval_scale, Param::Z)?;
-        check::non_negative(self.drift, Param::Tol)?;
+        check::non_negative(self.drift, Param::Drift)?;
         check::non_negative(self.huber_k, Param::LossScale)?;
-        check::non_negative(self.stop_gain, Param::Tol)?;
-        check::non_negative(self.collapse_drop, Param::Tol)?;
-        check::non_negative(self.level_half_life, Param::Tol)?;
-        check::non_negative(self.gain_shrink, Param::Tol)?;
+        check::finite(self.power_weight, Param::PowerWeight)?;
+        if !(self.power_weight >= T::ZERO && self.power_weight <= T::ONE) {
+            return Err(Error::out_of_range(Param::PowerWeight));
+        }
+        check::positive(self.interval_k, Param::IntervalK)?;
+        check::non_negative(self.min_gain, Param::MinGain)?;
+        check::non_negative(self.min_gain_share, Param::MinGainShare)?;
+        check::finite(self.confidence, Param::Confidence)?;
+        if !(self.confidence > c(0.5) && self.confidence < c(0.999_999)) {
+            return Err(Error::out_of_range(Param::Confidence));
+        }
+        if self.confirmations == 0 {
+            return Err(Error::out_of_range(Param::Confirmations));
+        }
+        check::non_negative(self.collapse_drop, Param::CollapseDrop)?;
+        check::non_negative(self.level_half_life, Param::LevelHalfLife)?;
+        check::non_negative(self.gain_shrink, Param::GainShrink)?;
         check::non_negative(self.min_stop_points, Param::N)?;
         Ok(())
     }

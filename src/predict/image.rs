@@ -12,6 +12,8 @@
 //! infinite); a non-finite answer derived from altered numbers is refused by the C layer.
 
 use super::candidates::{Candidate, Table, P};
+use super::combine::Confirmations;
+use super::power::PowerLaw;
 use super::snapshot::Snapshot;
 use super::{Config, ModelKind, Point, Predictor, Window};
 use crate::error::{Error, ErrorKind, Param, Result};
@@ -41,7 +43,12 @@ pub struct PredictorImage<const N: usize> {
     interval_scale: f64,
     drift: f64,
     huber_k: f64,
-    stop_gain: f64,
+    power_weight: f64,
+    interval_k: f64,
+    min_gain: f64,
+    min_gain_share: f64,
+    confidence: f64,
+    confirmations: u64,
     collapse_drop: f64,
     level_half_life: f64,
     gain_shrink: f64,
@@ -66,12 +73,23 @@ pub struct PredictorImage<const N: usize> {
     origin: f64,
     snap_last_step: f64,
     evidence: f64,
+    collapsed: u64,
+    has_power: u64,
+    /// `(a, b, c, shift)` of the power law; zero when `has_power` is 0.
+    power: [f64; 4],
+    spread: f64,
+    noise: f64,
+    recent: [f64; 2],
+    /// The stop rule's confirmation counter: `(evidence, before, last)`.
+    confirm_evidence: f64,
+    confirm_before: u64,
+    confirm_last: u64,
 }
 
 /// Number of 8-byte words of an image of capacity `n`: the layout has no padding iff the size is
 /// exactly this.
 const fn words(n: usize) -> usize {
-    12 + 3 + 3 * n + 4 + 4 * (2 + P + P * P + 4) + 10
+    17 + 3 + 3 * n + 4 + 4 * (2 + P + P * P + 4) + 20 + 3
 }
 const _: () = assert!(core::mem::size_of::<PredictorImage<256>>() == 8 * words(256));
 const _: () = assert!(core::mem::size_of::<PredictorImage<8>>() == 8 * words(8));
@@ -156,7 +174,12 @@ impl<const N: usize> PredictorImage<N> {
             interval_scale: c.interval_scale,
             drift: c.drift,
             huber_k: c.huber_k,
-            stop_gain: c.stop_gain,
+            power_weight: c.power_weight,
+            interval_k: c.interval_k,
+            min_gain: c.min_gain,
+            min_gain_share: c.min_gain_share,
+            confidence: c.confidence,
+            confirmations: c.confirmations as u64,
             collapse_drop: c.collapse_drop,
             level_half_life: c.level_half_life,
             gain_shrink: c.gain_shrink,
@@ -185,6 +208,15 @@ impl<const N: usize> PredictorImage<N> {
             origin: s.origin,
             snap_last_step: s.last_step,
             evidence: s.evidence,
+            collapsed: s.collapsed as u64,
+            has_power: s.power.is_some() as u64,
+            power: s.power.map_or([0.0; 4], |w| [w.a, w.b, w.c, w.shift]),
+            spread: s.spread,
+            noise: s.noise,
+            recent: [s.recent.0, s.recent.1],
+            confirm_evidence: p.confirm.evidence,
+            confirm_before: p.confirm.before as u64,
+            confirm_last: p.confirm.last as u64,
         }
     }
 
@@ -199,7 +231,12 @@ impl<const N: usize> PredictorImage<N> {
             interval_scale: self.interval_scale,
             drift: self.drift,
             huber_k: self.huber_k,
-            stop_gain: self.stop_gain,
+            power_weight: self.power_weight,
+            interval_k: self.interval_k,
+            min_gain: self.min_gain,
+            min_gain_share: self.min_gain_share,
+            confidence: self.confidence,
+            confirmations: u32::try_from(self.confirmations).map_err(|_| corrupted())?,
             collapse_drop: self.collapse_drop,
             level_half_life: self.level_half_life,
             gain_shrink: self.gain_shrink,
@@ -254,6 +291,22 @@ impl<const N: usize> PredictorImage<N> {
         if best != ModelKind::None && !table.get(best).is_some_and(|c| c.valid) {
             return Err(corrupted());
         }
+        // the power law: a flag, then its numbers (unused ones zero)
+        let power = if flag(self.has_power)? {
+            let [a, b, c, shift] = self.power;
+            Some(PowerLaw { a, b, c, shift })
+        } else if self.power == [0.0; 4] {
+            None
+        } else {
+            return Err(corrupted());
+        };
+        // the confirmation counter: a run of holds either restarts at 0 or extends the previous
+        // count by one (saturating)
+        let before = u32::try_from(self.confirm_before).map_err(|_| corrupted())?;
+        let last = u32::try_from(self.confirm_last).map_err(|_| corrupted())?;
+        if self.confirm_evidence.is_nan() || (last != 0 && last != before.saturating_add(1)) {
+            return Err(corrupted());
+        }
         Ok(Predictor {
             window: Window {
                 points,
@@ -276,6 +329,16 @@ impl<const N: usize> PredictorImage<N> {
                 origin: self.origin,
                 last_step: self.snap_last_step,
                 evidence: self.evidence,
+                collapsed: flag(self.collapsed)?,
+                power,
+                spread: self.spread,
+                noise: self.noise,
+                recent: (self.recent[0], self.recent[1]),
+            },
+            confirm: Confirmations {
+                evidence: self.confirm_evidence,
+                before,
+                last,
             },
         })
     }

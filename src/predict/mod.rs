@@ -12,7 +12,7 @@
 //!   by its signal-to-noise ratio; their variance is Akaike-weighted over the candidates.
 //! * Answers: plateau with 80 % / 95 % intervals ([`Predictor::plateau`]), reward at a future
 //!   step with intervals ([`Predictor::reward_at`]), step at which a fraction `f` of the remaining
-//!   gain is reached ([`Predictor::step_to_fraction`], spec A.7), step to a reward target
+//!   gain is reached ([`Predictor::step_to_fraction`], docs/model.md A.7), step to a reward target
 //!   ([`Predictor::step_to_target`]), regime and instability risk ([`Predictor::regime`],
 //!   [`Predictor::instability`]), early-stop advice with its numbers ([`Predictor::advice`]), or
 //!   everything at once ([`Predictor::predict`]).
@@ -31,31 +31,34 @@
 //! it), `predictor` (the window plus the last snapshot).
 
 mod candidates;
+mod combine;
 mod config;
 mod image;
+mod power;
 mod predictor;
 mod snapshot;
 pub mod window;
 
 pub use candidates::ModelKind;
+pub use combine::{
+    normal_quantile, CALIBRATED_INTERVAL_K, CURRENT_FRACTION, DEFAULT_CONFIDENCE,
+    DEFAULT_MIN_GAIN_SHARE,
+};
 pub use config::{
     Config, CALIBRATED_DRIFT, CALIBRATED_SCALE, DEFAULT_LEVEL_HALF_LIFE, DEFAULT_MIN_STOP_POINTS,
 };
 pub use image::PredictorImage;
-pub use predictor::Predictor;
-pub use snapshot::{Advice, AdviceKind, Forecast, Prediction, Regime, Snapshot, Z80, Z95};
+pub use power::{PowerLaw, POWER_EXPONENTS};
+pub use predictor::{Predictor, DEFAULT_WINDOW};
+pub use snapshot::{Advice, AdviceKind, Forecast, Prediction, RunRegime, Snapshot, Z80, Z95};
 pub use window::{Point, Rejected, Window};
 
 use crate::diagnostics::{check_input, diagnose, DiagnoseInput, DiagnoseOptions, Diagnosis};
 use crate::error::{Error, ErrorKind, Param};
 use crate::real::Real;
 
-/// Window capacity of the predictor behind [`fit_and_diagnose`] (points; longer curves are
-/// compacted pairwise).
-pub const DIAGNOSE_WINDOW: usize = 256;
-
 /// [`diagnose`] for a whole reward series: fits `input.reward` (at `input.steps`) with a
-/// [`Predictor`] of window [`DIAGNOSE_WINDOW`] and bounds `[r_min, r_max]`, then diagnoses with
+/// [`Predictor`] of window [`DEFAULT_WINDOW`] and bounds `[r_min, r_max]`, then diagnoses with
 /// its model-averaged plateau and fitted damping ([`Snapshot::curve_fit`]). This is what the C
 /// `grpo_diagnose` runs; a caller that already feeds a predictor with the curve passes that
 /// predictor's [`Snapshot::curve_fit`] to [`diagnose`] instead (one fit, its own window).
@@ -68,7 +71,7 @@ pub fn fit_and_diagnose<T: Real>(
 ) -> Result<Diagnosis<T>, Error> {
     check_input(input)?;
     let r = input.reward;
-    let mut pred = Predictor::<T, DIAGNOSE_WINDOW>::new(input.r_min, input.r_max)?;
+    let mut pred = Predictor::<T>::new(input.r_min, input.r_max)?;
     if r.len() < pred.config().min_points {
         return Err(Error::new(ErrorKind::TooFewPoints, Param::Reward));
     }
@@ -86,7 +89,9 @@ pub fn fit_and_diagnose<T: Real>(
 /// Compile-time size bounds of the predictor's fixed buffers (issue 7): a [`Window`] is its `N`
 /// points plus the length and the last step; a [`Predictor`] adds the settings, a table of four
 /// candidates (`P = 4` parameters, `P x P` covariance, AICc, R^2, level offset and variance
-/// factor, a flag and the kind each) and 16 scalars of state.
+/// factor, a flag and the kind each) and 28 scalars of state (16 for the candidates' summary, 12
+/// for the combination: power law with its tag, spread, noise, current level and its weight,
+/// confirmation counter).
 /// Checked for the capacities in use (8, 64, the C API's 256, 1024) in f32 and f64.
 const fn window_bound<T, const N: usize>() -> usize {
     use core::mem::size_of;
@@ -105,14 +110,14 @@ const fn predictor_fits<T: Real, const N: usize>() -> bool {
             <= window_bound::<T, N>()
                 + 4 * candidate_bound::<T>()
                 + size_of::<Config<T>>()
-                + 16 * size_of::<T>()
+                + 28 * size_of::<T>()
 }
 const _: () = assert!(size_of_config_ok());
 const fn size_of_config_ok() -> bool {
     use core::mem::size_of;
-    // 11 scalars, `refit_every: u32`, `min_points: usize`
-    size_of::<Config<f64>>() <= 11 * 8 + 2 * size_of::<usize>()
-        && size_of::<Config<f32>>() <= 11 * 4 + 2 * size_of::<usize>()
+    // 15 scalars, `refit_every: u32`, `confirmations: u32`, `min_points: usize`
+    size_of::<Config<f64>>() <= 15 * 8 + 2 * size_of::<usize>()
+        && size_of::<Config<f32>>() <= 15 * 4 + 2 * size_of::<usize>()
 }
 const _: () = assert!(predictor_fits::<f32, 8>() && predictor_fits::<f64, 8>());
 const _: () = assert!(predictor_fits::<f32, 64>() && predictor_fits::<f64, 64>());

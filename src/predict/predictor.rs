@@ -1,14 +1,17 @@
 //! The online predictor: a [`Window`] of points, refitted into a [`Snapshot`] of candidate fits.
 
 use super::candidates::{anchor, fit_candidate, Candidate, ParamBox};
+use super::combine::{self, Confirmations, CURRENT_FRACTION};
 use super::config::Config;
-use super::snapshot::{Advice, Forecast, Prediction, Regime, Snapshot};
+use super::power::PowerLaw;
+use super::snapshot::{Advice, AdviceKind, Forecast, Prediction, RunRegime, Snapshot};
 use super::window::{Point, Rejected, Window};
 use super::ModelKind;
 use crate::error::{check, Error, ErrorKind, Param};
 use crate::fit::{self, Curve, Loss};
+use crate::numerics::stats::first_difference_sd;
 use crate::real::{c, Real};
-use crate::stability::InstabilityVerdict;
+use crate::stability::{level_drop_by, DropOptions, InstabilityVerdict, LevelDrop};
 
 /// The online predictor: a fixed window of `N` points, candidate fits, the AICc choice.
 ///
@@ -50,8 +53,11 @@ use crate::stability::InstabilityVerdict;
 /// arrived since, then lends it out; its `&self` methods answer without refitting). The
 /// `&mut self` questions on the predictor itself (`plateau`, `reward_at`, ...) are shorthands for
 /// `fit()?` followed by the snapshot's answer.
+///
+/// The window capacity `N` defaults to [`DEFAULT_WINDOW`]: `Predictor::new(0.0, 1.0)` needs no
+/// type annotation; another capacity is chosen with `Predictor::<f32, 64>::with_config(..)`.
 #[derive(Clone, Debug)]
-pub struct Predictor<T: Real, const N: usize> {
+pub struct Predictor<T: Real, const N: usize = DEFAULT_WINDOW> {
     pub(super) window: Window<T, N>,
     /// Weight of a full point: 2^(number of compactions).
     pub(super) block: T,
@@ -60,16 +66,26 @@ pub struct Predictor<T: Real, const N: usize> {
     pub(super) fitted: bool,
     /// The last refit (and the settings).
     pub(super) snap: Snapshot<T>,
+    /// Consecutive evaluations at which the stop criterion held.
+    pub(super) confirm: Confirmations<T>,
 }
 
-impl<T: Real, const N: usize> Predictor<T, N> {
-    /// A predictor with default settings and the reward bounds `[reward_min, reward_max]`
-    /// (either may be infinite).
+/// Default window capacity of [`Predictor`]: 256 points (6 KiB of window in `f64`), the
+/// capacity of the C predictor and of [`super::fit_and_diagnose`]; longer histories are compacted
+/// pairwise, so the capacity sets the time resolution, not the history length.
+pub const DEFAULT_WINDOW: usize = 256;
+
+impl<T: Real> Predictor<T> {
+    /// A predictor with the default window ([`DEFAULT_WINDOW`]), default settings and the reward
+    /// bounds `[reward_min, reward_max]` (either may be infinite). Another window capacity:
+    /// `Predictor::<T, N>::with_config(Config::new(reward_min, reward_max))`.
     pub fn new(reward_min: T, reward_max: T) -> Result<Self, Error> {
         Self::with_config(Config::new(reward_min, reward_max))
     }
+}
 
-    /// A predictor with explicit settings.
+impl<T: Real, const N: usize> Predictor<T, N> {
+    /// A predictor with explicit settings and window capacity `N` (at least 8).
     pub fn with_config(cfg: Config<T>) -> Result<Self, Error> {
         cfg.validate()?;
         if N < 8 {
@@ -82,6 +98,7 @@ impl<T: Real, const N: usize> Predictor<T, N> {
             since_fit: 0,
             fitted: false,
             snap: Snapshot::empty(cfg),
+            confirm: Confirmations::default(),
         })
     }
 
@@ -218,10 +235,20 @@ impl<T: Real, const N: usize> Predictor<T, N> {
             Err(e) if e.kind() == ErrorKind::Constant => None,
             Err(e) => return Err(e),
         };
+        // the level-drop test on the window's rewards (a merged point is a block mean: after a
+        // compaction the test sees a coarser series)
+        let collapsed = level_drop_by(
+            n,
+            |i| pts.get(i).map_or(T::NAN, |p| p.reward),
+            cfg.reward_min,
+            &DropOptions::default(),
+        )
+        .is_ok_and(|d| d.detected);
         // nothing fails from here on: the snapshot is rebuilt in place (warm starts read the
         // previous parameters of each candidate)
         let loss = huber_loss(cfg.huber_k, y, w);
         let snap = &mut self.snap;
+        snap.collapsed = collapsed;
         let level_aicc = match &cv {
             Some(cv) => {
                 for s in snap.table.parametric_mut() {
@@ -285,6 +312,15 @@ impl<T: Real, const N: usize> Predictor<T, N> {
         snap.origin = origin;
         snap.last_step = pts.last().map_or(origin, |p| p.step);
         snap.evidence = pts.iter().fold(T::ZERO, |a, p| (a + p.weight).min(T::MAX));
+        // the combination's own figures (raw steps, relative weights)
+        for (i, p) in pts.iter().enumerate() {
+            tb[i] = p.step;
+        }
+        snap.power = PowerLaw::fit(&tb[..n], &yb[..n], &wb[..n]);
+        let mut buf = [(T::ZERO, T::ZERO); N];
+        snap.spread = combine::spread(pts, &mut buf);
+        snap.noise = combine::noise_sd(pts, &mut buf);
+        snap.recent = combine::tail_level(pts, c(CURRENT_FRACTION));
         self.fitted = true;
         self.stale = false;
         self.since_fit = 0;
@@ -333,8 +369,8 @@ impl<T: Real, const N: usize> Predictor<T, N> {
         Ok(self.fit()?.zeta_hat())
     }
 
-    /// Regime of the run ([`Snapshot::regime`] of [`Predictor::fit`]).
-    pub fn regime(&mut self) -> Result<Regime, Error> {
+    /// RunRegime of the run ([`Snapshot::regime`] of [`Predictor::fit`]).
+    pub fn regime(&mut self) -> Result<RunRegime, Error> {
         Ok(self.fit()?.regime())
     }
 
@@ -343,15 +379,45 @@ impl<T: Real, const N: usize> Predictor<T, N> {
         self.fit()?.instability()
     }
 
-    /// Early-stop advice for training on until `horizon_step` ([`Snapshot::advice`] of
-    /// [`Predictor::fit`]).
-    pub fn advice(&mut self, horizon_step: T) -> Result<Advice<T>, Error> {
-        self.fit()?.advice(horizon_step)
+    /// The evidence of the level-drop (collapse) test behind [`Snapshot::instability`]: the test
+    /// of [`crate::stability::level_drop`] (default options, floor `reward_min`) on the window's
+    /// rewards; `None` with too few points. Once the window has been compacted its older points
+    /// are block means (see [`Window::compact`]), so the test then sees a coarser series.
+    /// O(window) cost.
+    pub fn level_drop(&self) -> Result<Option<LevelDrop<T>>, Error> {
+        let pts = self.window.points();
+        let y = |i: usize| pts.get(i).map_or(T::NAN, |p| p.reward);
+        match level_drop_by(
+            pts.len(),
+            y,
+            self.snap.cfg.reward_min,
+            &DropOptions::default(),
+        ) {
+            Ok(d) => Ok(Some(d)),
+            Err(e) if e.kind() == ErrorKind::TooFewPoints => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
-    /// Everything at once for `horizon_step` ([`Snapshot::predict`] of [`Predictor::fit`]).
+    /// Early-stop advice for training on until `horizon_step` ([`Snapshot::advice`] of
+    /// [`Predictor::fit`], a stop confirmed at [`Config::confirmations`] consecutive
+    /// evaluations with new points in between).
+    pub fn advice(&mut self, horizon_step: T) -> Result<Advice<T>, Error> {
+        Ok(self.predict(horizon_step)?.advice)
+    }
+
+    /// Everything at once for `horizon_step` ([`Snapshot::predict`] of [`Predictor::fit`], the
+    /// advice confirmed as in [`Predictor::advice`]).
     pub fn predict(&mut self, horizon_step: T) -> Result<Prediction<T>, Error> {
-        self.fit()?.predict(horizon_step)
+        let mut pr = self.fit()?.predict(horizon_step)?;
+        let evidence = self.snap.evidence;
+        let holds = pr.advice.confirmed > 0;
+        let run = self.confirm.record(evidence, holds);
+        pr.advice.confirmed = run;
+        if holds && run < self.snap.cfg.confirmations {
+            pr.advice.kind = AdviceKind::Continue;
+        }
+        Ok(pr)
     }
 }
 
@@ -359,18 +425,7 @@ impl<T: Real, const N: usize> Predictor<T, N> {
 /// 1/w_(k-1))` from the first differences `d_k` of the window (noise per unit weight; the trend
 /// inflates it slightly); least squares when `huber_k = 0` or `sigma = 0`.
 fn huber_loss<T: Real>(huber_k: T, y: &[T], w: &[T]) -> Loss<T> {
-    let mut s = T::ZERO;
-    let mut k = 0usize;
-    for (yy, ww) in y.windows(2).zip(w.windows(2)) {
-        let d = yy[1] - yy[0];
-        s += d * d / (T::ONE / ww[1] + T::ONE / ww[0]);
-        k += 1;
-    }
-    let sigma = if k > 0 {
-        (s / T::from_usize(k)).sqrt()
-    } else {
-        T::ZERO
-    };
+    let sigma = first_difference_sd(y, Some(w), false);
     let scale = huber_k * sigma;
     if scale > T::ZERO && scale.is_finite() {
         Loss::Huber(scale)

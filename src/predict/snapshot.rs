@@ -5,9 +5,12 @@
 //! same fit cost one refit (see [`Predictor::fit`]).
 
 use super::candidates::{not_ready, ModelKind, Table};
+use super::combine::{self, normal_quantile};
 use super::config::Config;
+use super::power::PowerLaw;
 use crate::diagnostics::CurveFit;
 use crate::error::{check, Error, ErrorKind, Param};
+use crate::numerics::roots::first_passage;
 use crate::real::{c, Real};
 use crate::stability::{instability_verdict, InstabilityEvidence, InstabilityVerdict};
 use crate::trajectory::SlowStart;
@@ -24,7 +27,7 @@ pub const Z95: f64 = 1.959963984540054;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[repr(u32)]
-pub enum Regime {
+pub enum RunRegime {
     /// Not fitted yet (0).
     Unknown = 0,
     /// Flat: no significant gain left or seen (1).
@@ -79,7 +82,7 @@ pub struct Forecast<T> {
 pub struct Advice<T> {
     /// What to do.
     pub kind: AdviceKind,
-    /// Local level at the last observed step ([`Snapshot::current`]).
+    /// Current level: the mean reward of the last 5 % of the raw points seen (at least 3).
     pub current: T,
     /// Predicted plateau.
     pub plateau: T,
@@ -87,6 +90,15 @@ pub struct Advice<T> {
     pub expected_gain: T,
     /// The step the expected gain refers to (the horizon asked for).
     pub at_step: T,
+    /// Lower end of the 80 % interval of the gain (before clipping to the reward bounds).
+    pub gain_lo80: T,
+    /// Upper end of the 80 % interval of the gain.
+    pub gain_hi80: T,
+    /// The minimum gain the stop rule tests against (`min_gain + min_gain_share * spread`).
+    pub min_gain: T,
+    /// Consecutive evaluations at which the stop criterion held, this one included (a
+    /// [`Snapshot`] alone sees one evaluation: 0 or 1; the [`Predictor`] counts across pushes).
+    pub confirmed: u32,
 }
 
 /// Everything the predictor says at once (the C `grpo_prediction`).
@@ -101,9 +113,9 @@ pub struct Prediction<T> {
     pub at_horizon: Forecast<T>,
     /// Model with the lowest AICc.
     pub model: ModelKind,
-    /// Regime.
-    pub regime: Regime,
-    /// Instability risk from the fitted damping (spec E4 without hyperparameters).
+    /// Regime of the run.
+    pub regime: RunRegime,
+    /// Instability risk from the fitted damping (docs/model.md E4 without hyperparameters).
     pub instability: InstabilityVerdict,
     /// Early-stop advice for the horizon.
     pub advice: Advice<T>,
@@ -139,6 +151,16 @@ pub struct Snapshot<T: Real> {
     pub(super) last_step: T,
     /// Raw points behind the window: the sum of its weights.
     pub(super) evidence: T,
+    /// The level-drop test on the window detected a collapse ([`Predictor::level_drop`]).
+    pub(super) collapsed: bool,
+    /// Power-law component of the combination.
+    pub(super) power: Option<PowerLaw<T>>,
+    /// Weighted p90 - p10 spread of the window's rewards.
+    pub(super) spread: T,
+    /// Noise level of the window (median absolute first difference).
+    pub(super) noise: T,
+    /// Current level (mean of the last 5 % of the raw points) and the raw points behind it.
+    pub(super) recent: (T, T),
 }
 
 impl<T: Real> Snapshot<T> {
@@ -157,6 +179,11 @@ impl<T: Real> Snapshot<T> {
             origin: T::ZERO,
             last_step: T::ZERO,
             evidence: T::ZERO,
+            collapsed: false,
+            power: None,
+            spread: T::ZERO,
+            noise: T::ZERO,
+            recent: (T::NAN, T::ZERO),
         }
     }
 
@@ -300,8 +327,44 @@ impl<T: Real> Snapshot<T> {
         if t < T::ZERO {
             return Err(Error::out_of_range(Param::Horizon));
         }
+        Ok(self.combine(self.oscillator_at(t)?, step))
+    }
+
+    /// The oscillator family's forecast (Akaike-best candidate, anchored, clipped) at `t` since
+    /// the first point.
+    fn oscillator_at(&self, t: T) -> Result<T, Error> {
         let parts = self.anchored_parts(Some(t));
-        self.mixture(&parts, t - self.t_last)
+        Ok(self.mixture(&parts, t - self.t_last)?.value)
+    }
+
+    /// The forecast combination at `step` given the oscillator family's forecast `osc` (see
+    /// `src/predict/combine.rs`).
+    fn combine(&self, osc: T, step: T) -> Forecast<T> {
+        let clip = |x: T| x.max(self.cfg.reward_min).min(self.cfg.reward_max);
+        let wp = self.cfg.power_weight;
+        let pow = self.power.map(|l| l.at(step)).filter(|v| v.is_finite());
+        let m = match pow {
+            Some(p) if wp > T::ZERO => (T::ONE - wp) * clip(osc) + wp * clip(p),
+            _ => osc,
+        };
+        let h80 = combine::half_width80(
+            self.cfg.interval_k,
+            self.spread,
+            step - self.last_step,
+            self.last_step - self.origin,
+            self.noise,
+            self.recent.1,
+        );
+        let sd = h80 / c::<T>(Z80);
+        let z95: T = c(Z95);
+        Forecast {
+            value: clip(m),
+            sd,
+            lo80: clip(m - h80),
+            hi80: clip(m + h80),
+            lo95: clip(m - z95 * sd),
+            hi95: clip(m + z95 * sd),
+        }
     }
 
     /// Local level at the last observed step: the best model's fitted reward there plus its
@@ -320,7 +383,7 @@ impl<T: Real> Snapshot<T> {
     }
 
     /// Step at which the best model has covered the fraction `f` in (0, 1) of the remaining gain
-    /// `plateau - current` (spec A.7, counted from the last observed step).
+    /// `plateau - current` (docs/model.md A.7, counted from the last observed step).
     pub fn step_to_fraction(&self, f: T) -> Result<T, Error> {
         check::finite(f, Param::Fraction)?;
         if !(f > T::ZERO && f < T::ONE) {
@@ -341,49 +404,11 @@ impl<T: Real> Snapshot<T> {
         (self.origin + t).max(self.last_step)
     }
 
-    /// First time `t >= t_last` at which the best model crosses `target`: geometric scan, then
-    /// bisection.
+    /// First time `t >= t_last` at which the best model crosses `target` (the numerics'
+    /// first-passage search).
     fn first_passage(&self, target: T) -> Result<T, Error> {
-        let nr = Error::new(ErrorKind::NotReached, Param::Target);
-        let f = |t: T| self.best_value(t).map(|v| v - target);
-        let t0 = self.t_last;
-        let f0 = f(t0).ok_or(nr)?;
-        if f0 == T::ZERO {
-            return Ok(t0);
-        }
-        let span = t0.max(T::ONE);
-        let mut h = span / c(64.0);
-        let (mut a, mut b) = (t0, t0);
-        let mut found = false;
-        for _ in 0..64 {
-            b = t0 + h;
-            let fb = f(b).ok_or(nr)?;
-            if (fb > T::ZERO) != (f0 > T::ZERO) || fb == T::ZERO {
-                found = true;
-                break;
-            }
-            a = b;
-            h *= c(1.5);
-            if h > span * c(1e6) {
-                break;
-            }
-        }
-        if !found {
-            return Err(nr);
-        }
-        for _ in 0..200 {
-            let m = a + (b - a) * T::HALF;
-            if m <= a || m >= b {
-                break;
-            }
-            let fm = f(m).ok_or(nr)?;
-            if (fm > T::ZERO) == (f0 > T::ZERO) && fm != T::ZERO {
-                a = m;
-            } else {
-                b = m;
-            }
-        }
-        Ok(b)
+        first_passage(|t| self.best_value(t).map(|v| v - target), self.t_last)
+            .ok_or(Error::new(ErrorKind::NotReached, Param::Target))
     }
 
     /// Damping ratio of the slow-start fit, when that fit is valid and within 2 AICc units of
@@ -393,31 +418,35 @@ impl<T: Real> Snapshot<T> {
         (slow.valid && slow.aicc <= self.best_aicc() + T::TWO).then_some(slow.params[3])
     }
 
-    /// Regime of the run (see [`Regime`]).
-    pub fn regime(&self) -> Regime {
+    /// RunRegime of the run (see [`RunRegime`]).
+    pub fn regime(&self) -> RunRegime {
+        if self.collapsed {
+            // the level-drop test on the window confirmed a collapse
+            return RunRegime::Collapsing;
+        }
         let plateau = self.best_plateau();
         if plateau < self.best_level - self.cfg.collapse_drop * self.scale {
             // a damped oscillation overshoots its plateau by design: the drop is a collapse only
             // if the fitted trajectory's own first peak does not reach the best level seen
             return if self.overshoot_explains(self.best_level) {
-                Regime::Oscillating
+                RunRegime::Oscillating
             } else {
-                Regime::Collapsing
+                RunRegime::Collapsing
             };
         }
         if self.best == ModelKind::Constant {
-            return Regime::Flat;
+            return RunRegime::Flat;
         }
         if let Some(z) = self.zeta_hat() {
             if z < T::ONE && self.best == ModelKind::SlowStart {
-                return Regime::Oscillating;
+                return RunRegime::Oscillating;
             }
         }
-        Regime::Saturating
+        RunRegime::Saturating
     }
 
     /// `true` when the best model is the underdamped slow-start oscillator and its first peak
-    /// `r_star + overshoot (r_star - r0)` (spec A.3, `overshoot = exp(-zeta pi / sqrt(1 - zeta^2))`)
+    /// `r_star + overshoot (r_star - r0)` (docs/model.md A.3, `overshoot = exp(-zeta pi / sqrt(1 - zeta^2))`)
     /// comes within half the collapse drop of `level`.
     fn overshoot_explains(&self, level: T) -> bool {
         let Some(slow) = self.table.get(ModelKind::SlowStart) else {
@@ -439,13 +468,20 @@ impl<T: Real> Snapshot<T> {
         }
     }
 
-    /// Instability risk from the fitted curve (spec E4 with the fitted `zeta_hat`).
+    /// Instability risk (docs/model.md E4 without hyperparameters): `Unstable` when the level-drop test
+    /// on the window detected a collapse at this refit ([`Predictor::level_drop`] gives its
+    /// numbers), else from the fitted damping `zeta_hat` (Overshooting below 1).
     pub fn instability(&self) -> Result<InstabilityVerdict, Error> {
-        instability_verdict(&InstabilityEvidence {
+        let v = instability_verdict(&InstabilityEvidence {
             margin: None,
             exactly_unstable: None,
             zeta_hat: self.zeta_hat(),
             class: None,
+        })?;
+        Ok(if self.collapsed {
+            InstabilityVerdict::Unstable
+        } else {
+            v
         })
     }
 
@@ -458,10 +494,24 @@ impl<T: Real> Snapshot<T> {
         })
     }
 
-    /// Early-stop advice for training on until `horizon_step`: `StopDiverging` when the regime is
-    /// collapsing or the fitted damping is unstable; `StopPlateau` when `plateau - current` is
-    /// below `stop_gain * scale` and at least [`Config::min_stop_points`] raw points were seen
-    /// (a flat start of a few points is not evidence of a plateau); `Continue` otherwise.
+    /// Early-stop advice for training on until `horizon_step`, from the predictive distribution
+    /// of the remaining gain `G = f(horizon) - current` (combination forecast `f` with its
+    /// standard deviation `sd`, current level of the last 5 % of the points):
+    ///
+    /// ```text
+    /// g_min = min_gain + min_gain_share * s                  (s: observed p90 - p10 spread)
+    /// stop  <=> G + z_c sd < g_min, i.e. P(G > g_min) < 1 - c,  c = confidence, z_c its quantile
+    /// ```
+    ///
+    /// with at least [`Config::min_stop_points`] raw points seen; such a stop is `StopPlateau`.
+    /// `StopDiverging` when the level-drop test on the window confirmed a collapse (the regime is
+    /// then [`RunRegime::Collapsing`] and the instability verdict `Unstable`). When the regime is
+    /// `Collapsing` without a confirmed drop, the same gain test is made with the oscillator
+    /// family's forecast alone (the power law cannot fall); it stops only as a plateau and only
+    /// when the combination's own test holds too, so a plateau stop always implies that the lower
+    /// 80 % bound of the gain ([`Advice::gain_lo80`]) is below `g_min` (`c > 1/2`). `Continue`
+    /// otherwise. A snapshot answers for one evaluation; [`Predictor::advice`] also requires
+    /// [`Config::confirmations`] consecutive evaluations.
     pub fn advice(&self, horizon_step: T) -> Result<Advice<T>, Error> {
         Ok(self.predict(horizon_step)?.advice)
     }
@@ -470,18 +520,24 @@ impl<T: Real> Snapshot<T> {
     pub fn predict(&self, horizon_step: T) -> Result<Prediction<T>, Error> {
         let at_horizon = self.reward_at(horizon_step)?;
         let plateau = self.plateau()?;
-        let current = self.current()?;
         let regime = self.regime();
         let instability = self.instability()?;
-        let kind = if regime == Regime::Collapsing || instability == InstabilityVerdict::Unstable {
-            AdviceKind::StopDiverging
-        } else if plateau.value - current < self.cfg.stop_gain * self.scale
-            && self.evidence >= self.cfg.min_stop_points
-        {
-            AdviceKind::StopPlateau
-        } else {
-            AdviceKind::Continue
+        let current = self.recent.0;
+        let gain = at_horizon.value - current;
+        let z: T = c(normal_quantile(self.cfg.confidence.to_f64()));
+        let min_gain = self.cfg.min_gain + self.cfg.min_gain_share * self.spread;
+        let enough = self.evidence >= self.cfg.min_stop_points;
+        let plateau_test = gain + z * at_horizon.sd < min_gain;
+        // a collapse confirmed by the level-drop test (regime Collapsing, verdict Unstable)
+        let confirmed =
+            regime == RunRegime::Collapsing && instability == InstabilityVerdict::Unstable;
+        let holds = enough && (confirmed || plateau_test);
+        let kind = match (holds, confirmed) {
+            (false, _) => AdviceKind::Continue,
+            (true, true) => AdviceKind::StopDiverging,
+            (true, false) => AdviceKind::StopPlateau,
         };
+        let z80: T = c(Z80);
         Ok(Prediction {
             plateau,
             horizon: horizon_step,
@@ -493,8 +549,12 @@ impl<T: Real> Snapshot<T> {
                 kind,
                 current,
                 plateau: plateau.value,
-                expected_gain: at_horizon.value - current,
+                expected_gain: gain,
                 at_step: horizon_step,
+                gain_lo80: gain - z80 * at_horizon.sd,
+                gain_hi80: gain + z80 * at_horizon.sd,
+                min_gain,
+                confirmed: holds as u32,
             },
             r2: self.r2(),
         })

@@ -1,7 +1,7 @@
-//! The instability verdict (spec E4): the optimizer's first-order margin, the exact criterion
+//! The instability verdict (docs/model.md E4): the optimizer's first-order margin, the exact criterion
 //! and the shape of the observed curve combined into one decision.
 
-use super::Regime;
+use super::CurveClass;
 use crate::error::{check, Param, Result};
 use crate::real::Real;
 
@@ -26,12 +26,12 @@ pub enum InstabilityVerdict {
 pub struct InstabilityEvidence<T> {
     /// Prop-9 margin `M = 1 - eta K Kref / (1 - mu)`.
     pub margin: Option<T>,
-    /// Exact criterion `Kref >= d_c(eta K, mu)` (spec C.8).
+    /// Exact criterion `Kref >= d_c(eta K, mu)` (docs/model.md C.8).
     pub exactly_unstable: Option<bool>,
     /// Fitted damping ratio `zeta_hat` of the reward curve.
     pub zeta_hat: Option<T>,
     /// Trajectory class of the reward curve.
-    pub class: Option<Regime>,
+    pub class: Option<CurveClass>,
 }
 
 /// Decision of E4 from the numbers:
@@ -45,11 +45,12 @@ pub fn instability_verdict<T: Real>(ev: &InstabilityEvidence<T>) -> Result<Insta
     if let Some(z) = ev.zeta_hat {
         check::finite(z, Param::Zeta)?;
     }
-    let v = if ev.exactly_unstable == Some(true) || ev.class == Some(Regime::Oscillatory) {
+    let v = if ev.exactly_unstable == Some(true) || ev.class == Some(CurveClass::Oscillatory) {
         InstabilityVerdict::Unstable
     } else if ev.margin.is_some_and(|m| m <= T::ZERO) {
         InstabilityVerdict::AtRisk
-    } else if ev.zeta_hat.is_some_and(|z| z < T::ONE) || ev.class == Some(Regime::Overshooting) {
+    } else if ev.zeta_hat.is_some_and(|z| z < T::ONE) || ev.class == Some(CurveClass::Overshooting)
+    {
         InstabilityVerdict::Overshooting
     } else {
         InstabilityVerdict::Stable

@@ -1,6 +1,6 @@
 //! Uniform-grid evaluation `t_i = t0 + i dt` by recurrences (no transcendental call per point).
 //!
-//! The basis functions obey the addition theorem of `cosh`/`cos` (spec A.4 notation, `h` the step,
+//! The basis functions obey the addition theorem of `cosh`/`cos` (docs/model.md A.4 notation, `h` the step,
 //! `F = E(h) ch(D h^2)`, `G = E(h) h sh(D h^2)`, `G1 = E(h) h^3 sh1(D h^2)`):
 //!
 //! ```text
@@ -13,6 +13,7 @@
 //! rotation for `zeta > 1`). The state is re-anchored by an exact kernel evaluation every
 //! [`ANCHOR`] points, so the rounding error does not grow with the number of points.
 
+use super::chain::Chain;
 use super::kernel::{Basis, Kernel};
 use super::Prepared;
 use crate::error::{Error, ErrorKind, Param, Result};
@@ -226,11 +227,11 @@ impl<T: Real> Iterator for Grid<T> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct ParamGrid<T, const P: usize> {
     grid: Grid<T>,
-    chain: super::params::Chain<T, P>,
+    chain: Chain<T, P>,
 }
 
 impl<T: Real, const P: usize> ParamGrid<T, P> {
-    pub(crate) fn new(grid: Grid<T>, chain: super::params::Chain<T, P>) -> Self {
+    pub(crate) fn new(grid: Grid<T>, chain: Chain<T, P>) -> Self {
         ParamGrid { grid, chain }
     }
 

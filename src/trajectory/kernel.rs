@@ -1,4 +1,4 @@
-//! The shared numerical kernel: the basis `E*C`, `E*S`, `E*S1` of spec A.4 at one time `t`.
+//! The shared numerical kernel: the basis `E*C`, `E*S`, `E*S1` of docs/model.md A.4 at one time `t`.
 //!
 //! With `a = zeta omega`, `D = omega^2 (zeta^2 - 1)`, `u = D t^2`, `E = exp(-a t)`:
 //!

@@ -1,4 +1,4 @@
-//! The lower real branch `W_{-1}` of the Lambert W function (spec A.7).
+//! The lower real branch `W_{-1}` of the Lambert W function (docs/model.md A.7).
 
 use crate::error::{check, Error, Param, Result};
 use crate::real::{c, Real};

@@ -1,4 +1,4 @@
-//! The closed-form trajectory core: the damped oscillator of spec A in every damping regime.
+//! The closed-form trajectory core: the damped oscillator of docs/model.md A in every damping regime.
 //!
 //! ```text
 //! r'' + 2 zeta omega r' + omega^2 (r - r_star) = 0,    r(0) = r0,  r'(0) = v0
@@ -6,10 +6,10 @@
 //!        E(t) = exp(-zeta omega t),  u = D t^2,  D = omega^2 (zeta^2 - 1)
 //! ```
 //!
-//! with the entire functions `ch`, `sh` of spec A.4, which makes one formula valid for every
+//! with the entire functions `ch`, `sh` of docs/model.md A.4, which makes one formula valid for every
 //! `zeta >= 0`: no cancellation near `zeta = 1` (it is just `u = 0`), no overflow for strongly
 //! overdamped systems over long horizons (two decaying exponentials, never `cosh`). Values and the
-//! analytic Jacobian (spec A.5) come from one shared kernel evaluation.
+//! analytic Jacobian (docs/model.md A.5) come from one shared kernel evaluation.
 //!
 //! * [`Oscillator`]: parameters `(r_star, r0, v0, omega, zeta)`; evaluation at one `t`
 //!   ([`Oscillator::value`], [`Oscillator::value_and_gradient`]), over a slice
@@ -17,10 +17,10 @@
 //!   ([`Oscillator::eval_grid`], [`Oscillator::grid`]); constructors from `(m, gamma, k)`,
 //!   `(tau, t_m)`, optimizer hyperparameters and the critical form; derived quantities (regime,
 //!   roots, time to a fraction of the gain, peak overshoot, slow-start delay).
-//! * Re-parameterisations of spec A.6 ([`Exponential`], [`Critical`], [`SlowStart`],
-//!   [`Overdamped`], [`Hyper`]) with values and gradients in their own parameters, and the
-//!   saturation law of spec B.2 ([`SaturationLaw`]).
-//! * [`lambert_w_m1`]: the lower branch of the Lambert W function (spec A.7).
+//! * Re-parameterisations of docs/model.md A.6 ([`Exponential`], [`Critical`], [`SlowStart`],
+//!   [`Overdamped`], [`HyperCurve`]) with values and gradients in their own parameters, and the
+//!   saturation law of docs/model.md B.2 ([`SaturationLaw`]).
+//! * [`lambert_w_m1`]: the lower branch of the Lambert W function (docs/model.md A.7).
 
 /// Error bound of the `f32` trajectory with the `micromath` feature (fast approximations of
 /// exp/sin/cos/sqrt instead of libm), relative to the scale `|r0 - r_star| + |v0|/omega`:
@@ -29,6 +29,7 @@
 /// within about 1e-6 of that scale.
 pub const MICROMATH_F32_BOUND: f64 = 5e-3;
 
+mod chain;
 mod grid;
 mod kernel;
 mod lambert;
@@ -36,9 +37,10 @@ mod params;
 
 pub use grid::{Block, Grid, ParamGrid, ANCHOR, BLOCK};
 pub use lambert::lambert_w_m1;
-pub use params::{Critical, Exponential, Hyper, Overdamped, SaturationLaw, SlowStart};
+pub use params::{Critical, Exponential, HyperCurve, Overdamped, SaturationLaw, SlowStart};
 
 use crate::error::{check, Error, ErrorKind, Param, Result};
+use crate::numerics::roots::bisect;
 use crate::real::{c, Real};
 use kernel::{Basis, Kernel};
 
@@ -179,7 +181,7 @@ impl<T: Real> Prepared<T> {
         }
     }
 
-    /// Value and gradient (spec A.5) from the basis.
+    /// Value and gradient (docs/model.md A.5) from the basis.
     #[inline(always)]
     pub fn value_and_gradient(&self, bs: &Basis<T>) -> (T, [T; 5]) {
         let Basis { t, ec, es, es1 } = *bs;
@@ -269,19 +271,19 @@ impl<T: Real> Oscillator<T> {
         Oscillator::new(r_star, r0, v0, omega, zeta)
     }
 
-    /// From the overdamped-physical pair (spec A.6) `tau = gamma/k` (inverse stiffness) and
+    /// From the overdamped-physical pair (docs/model.md A.6) `tau = gamma/k` (inverse stiffness) and
     /// `t_m = m/gamma` (inertial delay), slow start `v0 = 0`:
     /// `omega = 1/sqrt(tau t_m)`, `zeta = sqrt(tau/t_m)/2`.
     pub fn from_overdamped(r_star: T, r0: T, tau: T, t_m: T) -> Result<Self> {
         Overdamped::new(r_star, r0, tau, t_m)?.to_oscillator()
     }
 
-    /// From optimizer hyperparameters (spec A.2) with slow start `v0 = 0`: learning rate `eta`,
+    /// From optimizer hyperparameters (docs/model.md A.2) with slow start `v0 = 0`: learning rate `eta`,
     /// momentum `mu`, curvature `k_curv` (`K`) and lag `kref` (`d`):
     /// `m = (1 + mu + eta K d^2)/2`, `gamma = (1 - mu) - eta K d`, `k = eta K`.
     /// A lag that makes `gamma < 0` (unstable) is an error about `kref`.
     pub fn from_hyper(r_star: T, r0: T, eta: T, mu: T, k_curv: T, kref: T) -> Result<Self> {
-        Hyper::new(r_star, r0, k_curv, eta, mu, kref)?.to_oscillator()
+        HyperCurve::new(r_star, r0, k_curv, eta, mu, kref)?.to_oscillator()
     }
 
     /// The critical "three-phase" S-curve `r = r_star - (r_star - r0)(1 + omega t) exp(-omega t)`
@@ -299,7 +301,7 @@ impl<T: Real> Oscillator<T> {
         check::result(p.value(b.ec, b.es), Param::T)
     }
 
-    /// `r(t)` and its gradient with respect to `(r_star, r0, v0, omega, zeta)` (spec A.5).
+    /// `r(t)` and its gradient with respect to `(r_star, r0, v0, omega, zeta)` (docs/model.md A.5).
     #[inline]
     pub fn value_and_gradient(&self, t: T) -> Result<(T, [T; 5])> {
         let p = self.prepare()?;
@@ -476,7 +478,7 @@ impl<T: Real> Oscillator<T> {
         Ok(self.r_star.abs() + p.y0.abs() + p.b.abs() * s)
     }
 
-    /// Timescale `tau = gamma/k = 2 zeta / omega` (inverse stiffness, spec B.2).
+    /// Timescale `tau = gamma/k = 2 zeta / omega` (inverse stiffness, docs/model.md B.2).
     pub fn tau(&self) -> Result<T> {
         self.validate()?;
         Ok(T::TWO * self.zeta / self.omega)
@@ -526,7 +528,7 @@ impl<T: Real> Oscillator<T> {
 
     /// Slow-start delay for `zeta > 1`: the shift `t_d` for which the long-time solution is the
     /// single exponential `y0 exp(-lambda_s (t - t_d))`,
-    /// `t_d = ln((v0/y0 + lambda_f) / (lambda_f - lambda_s)) / lambda_s` (spec B.1; `~ m/gamma`).
+    /// `t_d = ln((v0/y0 + lambda_f) / (lambda_f - lambda_s)) / lambda_s` (docs/model.md B.1; `~ m/gamma`).
     /// Errors: `zeta <= 1` about `zeta`; `r0 = r_star` or an initial slope that cancels the slow
     /// mode about `v0`/`r0`.
     pub fn slow_start_delay(&self) -> Result<T> {
@@ -546,7 +548,7 @@ impl<T: Real> Oscillator<T> {
     }
 
     /// Time at which the trajectory first reaches the fraction `f` of its gain,
-    /// `r(t_f) = r0 + f (r_star - r0)`, `0 < f < 1` (spec A.7):
+    /// `r(t_f) = r0 + f (r_star - r0)`, `0 < f < 1` (docs/model.md A.7):
     /// * critical with `v0 = 0`: `omega t_f = -1 - W_{-1}(-(1 - f)/e)` (Lambert W);
     /// * `zeta >= 1`: bracketed root of the single crossing (doubling bracket, then bisection);
     /// * `zeta < 1`: first passage, searched segment by segment between the analytic extrema of
@@ -577,7 +579,7 @@ impl<T: Real> Oscillator<T> {
                     return Err(not_reached);
                 }
                 if below(hi) {
-                    return Ok(bisect(below, lo, hi));
+                    return Ok(bisect(|t| Some(below(t)), lo, hi, 2200).unwrap_or(hi));
                 }
                 lo = hi;
                 hi = hi + hi;
@@ -593,29 +595,13 @@ impl<T: Real> Oscillator<T> {
                 return Err(not_reached);
             }
             if below(hi) {
-                return Ok(bisect(below, lo, hi));
+                return Ok(bisect(|t| Some(below(t)), lo, hi, 2200).unwrap_or(hi));
             }
             lo = hi;
             hi += period;
         }
         Err(not_reached)
     }
-}
-
-/// Smallest representable `t` in `(lo, hi]` with `below(t)` (assumes one crossing, `below(hi)`).
-fn bisect<T: Real>(below: impl Fn(T) -> bool, mut lo: T, mut hi: T) -> T {
-    for _ in 0..2200 {
-        let mid = lo + (hi - lo) * T::HALF;
-        if mid <= lo || mid >= hi {
-            break;
-        }
-        if below(mid) {
-            hi = mid;
-        } else {
-            lo = mid;
-        }
-    }
-    hi
 }
 
 /// `t0 >= 0`, `dt > 0`, both finite.

@@ -1,37 +1,15 @@
-//! Re-parameterisations of spec A.6 and the saturation law of spec B.2.
+//! Re-parameterisations of docs/model.md A.6 and the saturation law of docs/model.md B.2.
 //!
 //! Every parameter set maps to an [`Oscillator`] plus a constant chain-rule matrix
 //! `J[k][p] = d(osc_k)/d(param_p)` (`osc = (r_star, r0, v0, omega, zeta)`); values and gradients are
 //! the oscillator's (one shared kernel), mapped through `J`. Grids use the same matrix
 //! ([`ParamGrid`]).
 
+use super::chain::Chain;
 use super::grid::ParamGrid;
 use super::Oscillator;
 use crate::error::{check, Error, Param, Result};
 use crate::real::Real;
-
-/// An oscillator and the chain-rule matrix of a parameterisation with `P` parameters.
-#[derive(Clone, Copy, Debug, PartialEq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub(crate) struct Chain<T, const P: usize> {
-    pub osc: Oscillator<T>,
-    /// `j[k][p] = d osc_k / d param_p`.
-    pub j: [[T; P]; 5],
-}
-
-impl<T: Real, const P: usize> Chain<T, P> {
-    /// Gradient in the own parameters from the oscillator gradient.
-    #[inline(always)]
-    pub fn apply(&self, g5: &[T; 5]) -> [T; P] {
-        let mut out = [T::ZERO; P];
-        for (gk, row) in g5.iter().zip(self.j.iter()) {
-            for (o, jkp) in out.iter_mut().zip(row.iter()) {
-                *o += *gk * *jkp;
-            }
-        }
-        out
-    }
-}
 
 /// Inherent methods shared by every parameterisation (they all delegate to `chain()`).
 macro_rules! reparam_methods {
@@ -42,7 +20,7 @@ macro_rules! reparam_methods {
         /// [`Block`](super::Block)s (the fits' fast path; no per-point finiteness test, the
         /// caller checks its sums).
         #[inline(always)]
-        #[allow(dead_code)] // `Hyper` has no ready fit model
+        #[allow(dead_code)] // `HyperCurve` has no ready fit model
         pub(crate) fn grid_blocks(
             &self,
             t0: T,
@@ -146,7 +124,7 @@ impl<T: Real> Exponential<T> {
         })
     }
 
-    /// Time to reach the fraction `f` of the gain, `tau ln(1/(1 - f))` (spec A.7).
+    /// Time to reach the fraction `f` of the gain, `tau ln(1/(1 - f))` (docs/model.md A.7).
     pub fn time_to_fraction(&self, f: T) -> Result<T> {
         self.chain()?;
         check::open(f, T::ZERO, T::ONE, Param::Fraction)?;
@@ -174,7 +152,7 @@ impl<T: Real> Exponential<T> {
     reparam_methods!(3, custom_grid);
 }
 
-/// The critical "three-phase" set (spec A.6): `zeta = 1`, `v0 = 0`, parameters
+/// The critical "three-phase" set (docs/model.md A.6): `zeta = 1`, `v0 = 0`, parameters
 /// `(r_star, r0, omega)`: `r = r_star - (r_star - r0)(1 + omega t) exp(-omega t)`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -207,7 +185,7 @@ impl<T: Real> Critical<T> {
     reparam_methods!(3);
 }
 
-/// The slow-start set (spec A.6): `v0 = 0`, parameters `(r_star, r0, omega, zeta)`.
+/// The slow-start set (docs/model.md A.6): `v0 = 0`, parameters `(r_star, r0, omega, zeta)`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct SlowStart<T> {
@@ -252,7 +230,7 @@ impl<T: Real> SlowStart<T> {
     reparam_methods!(4);
 }
 
-/// The overdamped-physical set (spec A.6) `(r_star, r0, tau, t_m)`, `v0 = 0`, with `tau = gamma/k`
+/// The overdamped-physical set (docs/model.md A.6) `(r_star, r0, tau, t_m)`, `v0 = 0`, with `tau = gamma/k`
 /// (inverse stiffness) and `t_m = m/gamma` (inertial delay):
 /// `omega = 1/sqrt(tau t_m)`, `zeta = sqrt(tau/t_m)/2`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -305,13 +283,14 @@ impl<T: Real> Overdamped<T> {
     reparam_methods!(4);
 }
 
-/// The hyperparameter set (spec A.2, A.6): parameters `(r_star, r0, k)` (`k` = the curvature `K`)
+/// The reward curve of the hyperparameter set (docs/model.md A.2, A.6); the optimizer's hyperparameters
+/// themselves are `stability::Hyper`. Parameters `(r_star, r0, k)` (`k` = the curvature `K`)
 /// at fixed learning rate `eta`, momentum `mu` and lag `kref` (`d`), `v0 = 0`:
 /// `m = (1 + mu + eta K d^2)/2`, `gamma = (1 - mu) - eta K d`, stiffness `eta K`,
 /// `omega = sqrt(eta K / m)`, `zeta = gamma / (2 sqrt(m eta K))`. Gradient order `(r_star, r0, K)`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Hyper<T> {
+pub struct HyperCurve<T> {
     /// Plateau.
     pub r_star: T,
     /// Initial value.
@@ -326,11 +305,11 @@ pub struct Hyper<T> {
     pub kref: T,
 }
 
-impl<T: Real> Hyper<T> {
+impl<T: Real> HyperCurve<T> {
     /// Validated: finite, `K > 0`, `eta > 0`, `0 <= mu < 1`, `kref >= 0`, and a lag that leaves
     /// the damping `gamma = (1 - mu) - eta K kref` non-negative (else an error about `kref`).
     pub fn new(r_star: T, r0: T, k: T, eta: T, mu: T, kref: T) -> Result<Self> {
-        let s = Hyper {
+        let s = HyperCurve {
             r_star,
             r0,
             k,
@@ -342,7 +321,7 @@ impl<T: Real> Hyper<T> {
         Ok(s)
     }
 
-    /// `(m, gamma, stiffness)` of spec A.2.
+    /// `(m, gamma, stiffness)` of docs/model.md A.2.
     pub fn mass_damping_stiffness(&self) -> Result<(T, T, T)> {
         check::positive(self.k, Param::K)?;
         check::positive(self.eta, Param::Eta)?;
@@ -379,7 +358,7 @@ impl<T: Real> Hyper<T> {
     reparam_methods!(3);
 }
 
-/// The saturation law of spec B.2,
+/// The saturation law of docs/model.md B.2,
 /// `R(t; N, R0) = r_inf - (r_inf - R0) exp(-(t/tau1) (N/n1)^alpha)`:
 /// plateau `r_inf` = fixed point, timescale `tau(N) = tau1 (N/n1)^(-alpha)` = inverse stiffness,
 /// size exponent `alpha` = curvature-scaling exponent (`k(N) = k1 (N/n1)^alpha`).
@@ -446,7 +425,7 @@ impl<T: Real> SaturationLaw<T> {
         self.to_exponential(n, r0)?.to_oscillator()
     }
 
-    /// The inertial extension at size `N` (spec B.1/B.2): same fixed point and inverse stiffness
+    /// The inertial extension at size `N` (docs/model.md B.1/B.2): same fixed point and inverse stiffness
     /// `tau(N)`, plus an inertial delay `t_m = m/gamma` (slow start, `v0 = 0`); tends to the law as
     /// `t_m -> 0`.
     pub fn to_overdamped(&self, n: T, r0: T, t_m: T) -> Result<Overdamped<T>> {

@@ -1,16 +1,20 @@
 //! Helpers shared by the integration tests (`mod common;` in each test crate).
 #![allow(dead_code)] // each test crate uses its own subset
 
-/// SplitMix64: a tiny deterministic generator, uniform in [0, 1).
-pub struct Rng(pub u64);
+use grpo_dynamics::numerics::{Rng as _, SplitMix64};
+
+/// The crate's SplitMix64 with the two draws the tests need: uniform in [0, 1) and normal.
+pub struct Rng(SplitMix64);
 
 impl Rng {
+    /// A generator with the given seed.
+    pub fn new(seed: u64) -> Self {
+        Rng(SplitMix64::new(seed))
+    }
+
+    /// Uniform in [0, 1) (53 random bits).
     pub fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E3779B97F4A7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D049BB133111EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+        self.0.next_f64()
     }
 
     /// Standard normal (Box-Muller).

@@ -50,8 +50,8 @@ fn stability() -> f32 {
 
 #[cfg(feature = "predictor")]
 fn predictor(t: &[f32; 64], y: &[f32; 64]) -> f32 {
-    use grpo_dynamics::predict::Predictor;
-    let Ok(mut p) = Predictor::<f32, 64>::new(0.0, 1.0) else {
+    use grpo_dynamics::predict::{Config, Predictor};
+    let Ok(mut p) = Predictor::<f32, 64>::with_config(Config::new(0.0, 1.0)) else {
         return f32::NAN;
     };
     for (s, r) in t.iter().zip(y) {

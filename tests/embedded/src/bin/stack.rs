@@ -13,7 +13,7 @@ use core::fmt::Write;
 use core::hint::black_box;
 use cortex_m_rt::entry;
 use grpo_dynamics::fit::{fit, fit_auto, Options, ParamSet, Start};
-use grpo_dynamics::predict::Predictor;
+use grpo_dynamics::predict::{Config, Predictor};
 use grpo_dynamics::trajectory::Oscillator;
 use grpo_dynamics::Real;
 use panic_halt as _;
@@ -186,8 +186,8 @@ fn row(op: &str, ty: &str, bytes: Option<usize>) {
 #[entry]
 fn main() -> ! {
     // the predictors live in this frame, above every measurement
-    let mut p64 = Predictor::<f64, 64>::new(0.0, 1.0);
-    let mut p32 = Predictor::<f32, 64>::new(0.0, 1.0);
+    let mut p64 = Predictor::<f64, 64>::with_config(Config::new(0.0, 1.0));
+    let mut p32 = Predictor::<f32, 64>::with_config(Config::new(0.0, 1.0));
     semihost(
         0x04,
         c"| operation | type | stack bytes |\n|---|---|---:|\n".as_ptr() as usize,

@@ -1,0 +1,235 @@
+//! Start values in closed form from the integral equation of the model's linear ODE.
+//!
+//! The oscillator `r'' + 2 zeta omega r' + omega^2 (r - r_star) = 0`, integrated twice from the
+//! first time (`s = 0`):
+//!
+//! ```text
+//! r(s) = c0 + c1 s + c2 s^2 + a1 I1(s) + a2 I2(s),   I1(s) = int_0^s r,   I2(s) = int_0^s I1,
+//! (c0, c1, c2, a1, a2) = (r0, v0 + 2 zeta omega r0, omega^2 r_star / 2, -2 zeta omega, -omega^2)
+//! ```
+//!
+//! is linear in its five coefficients. With the integrals of the data (trapezoid rule) in place of
+//! `I1`, `I2`, one 5 x 5 linear least-squares problem gives every parameter of the full oscillator:
+//! `omega = sqrt(-a2)`, `zeta = -a1 / (2 omega)`, `r_star = -2 c2 / a2`, `r0 = c0`,
+//! `v0 = c1 + a1 c0`. The saturation law `r' = (plateau - r) / tau` the same way:
+//! `r(s) = c0 + c1 s + a1 I1(s)` with `(c0, c1, a1) = (r0, plateau / tau, -1 / tau)`.
+//! Integration averages the noise, so (unlike linear prediction on raw samples) the regressors
+//! carry little of it and the estimate is close to the least-squares fit; this is the linear
+//! recurrence of the damped oscillator written for any sampling.
+//!
+//! The data are first compressed into at most [`BINS`] time bins (weighted means of `t` and `y`
+//! per bin, one O(n) pass in any order: unsorted and repeated abscissae bin alike), so the
+//! regression costs O(BINS) whatever the number of points. Time is scaled to `s in [0, 1]` over
+//! the span and `y` centred on its mean, so the normal equations are well scaled.
+//!
+//! The residual variance of each regression (at the points: the scatter inside the bins
+//! included) is an upper reference for the fit's: the regression is one member of the same model
+//! family, so a least-squares fit at the global minimum does at least as well up to the
+//! discretisation of the integrals; [`super::fit_curve`] restarts a fit that does clearly worse.
+
+#![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
+
+use super::linalg::solve_psd;
+use super::Curve;
+use crate::real::{c, Real};
+
+/// Number of time bins of the compressed curve.
+pub const BINS: usize = 64;
+
+/// What the two regressions say about a curve (time in the data's units, from `t_min`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Estimate<T> {
+    /// First order: `(plateau, r0, tau)` when the regression decays (`a1 < 0`).
+    pub first: Option<[T; 3]>,
+    /// Second order: `(r_star, r0, v0, omega, zeta)` when `omega^2 = -a2 > 0` (`zeta` may be
+    /// negative: a growing oscillation).
+    pub second: Option<[T; 5]>,
+    /// Residual variance per unit weight of the first-order regression, `RSS / (n - 3)`.
+    pub s2_first: T,
+    /// Same for the second order, `RSS / (n - 5)`.
+    pub s2_second: T,
+}
+
+impl<T: Real> Estimate<T> {
+    const NONE: Estimate<T> = Estimate {
+        first: None,
+        second: None,
+        s2_first: T::INFINITY,
+        s2_second: T::INFINITY,
+    };
+}
+
+/// The binned curve: weight, mean scaled time and mean centred value per non-empty bin, in time
+/// order.
+struct Bins<T> {
+    w: [T; BINS],
+    s: [T; BINS],
+    y: [T; BINS],
+    m: usize,
+    /// `sum_i w_i (y_i - ybar_bin(i))^2`: the scatter inside the bins.
+    within: T,
+}
+
+fn bin<T: Real>(cv: &Curve<'_, T>) -> Option<Bins<T>> {
+    let span = cv.t_max - cv.t_min;
+    if !(span > T::ZERO) || !span.is_finite() {
+        return None;
+    }
+    let inv = T::ONE / span;
+    let scale = T::from_usize(BINS);
+    let mut b = Bins {
+        w: [T::ZERO; BINS],
+        s: [T::ZERO; BINS],
+        y: [T::ZERO; BINS],
+        m: 0,
+        within: T::ZERO,
+    };
+    for (i, (&t, &y)) in cv.t.iter().zip(cv.y).enumerate() {
+        let wi = match cv.w {
+            Some(w) => w.get(i).copied().unwrap_or(T::ZERO),
+            None => T::ONE,
+        };
+        let s = (t - cv.t_min) * inv;
+        // `as` saturates (NaN -> 0); s in [0, 1] by construction
+        let k = ((s * scale).to_f64() as usize).min(BINS - 1);
+        b.w[k] += wi;
+        b.s[k] += wi * s;
+        b.y[k] += wi * (y - cv.mean);
+    }
+    let mut between = T::ZERO;
+    for k in 0..BINS {
+        if b.w[k] > T::ZERO {
+            let (w, s, y) = (b.w[k], b.s[k] / b.w[k], b.y[k] / b.w[k]);
+            between += w * y * y;
+            b.w[b.m] = w;
+            b.s[b.m] = s;
+            b.y[b.m] = y;
+            b.m += 1;
+        }
+    }
+    b.within = (cv.ss_tot - between).max(T::ZERO);
+    Some(b)
+}
+
+/// The weighted normal equations of the regressors `(1, s, s^2, I1, I2)` over the bins
+/// (trapezoid integrals from the first bin): `X^T W X` (upper triangle), `X^T W y`, `y^T W y`.
+struct Normal<T> {
+    a: [[T; 5]; 5],
+    r: [T; 5],
+    yy: T,
+}
+
+fn normal<T: Real>(b: &Bins<T>) -> Normal<T> {
+    let mut ne = Normal {
+        a: [[T::ZERO; 5]; 5],
+        r: [T::ZERO; 5],
+        yy: T::ZERO,
+    };
+    let (mut i1, mut i2) = (T::ZERO, T::ZERO);
+    let s0 = b.s[0];
+    for k in 0..b.m {
+        if k > 0 {
+            let h = b.s[k] - b.s[k - 1];
+            let i1n = i1 + T::HALF * h * (b.y[k] + b.y[k - 1]);
+            i2 += T::HALF * h * (i1 + i1n);
+            i1 = i1n;
+        }
+        let tau = b.s[k] - s0;
+        let x = [T::ONE, tau, tau * tau, i1, i2];
+        let (w, y) = (b.w[k], b.y[k]);
+        ne.yy += w * y * y;
+        for j in 0..5 {
+            let wx = w * x[j];
+            ne.r[j] += wx * y;
+            for k in j..5 {
+                ne.a[j][k] += wx * x[k];
+            }
+        }
+    }
+    ne
+}
+
+/// Weighted least squares on the regressors `cols` of [`normal`]: coefficients (in the order of
+/// `cols`) and the residual sum of squares `y^T W y - c^T X^T W y` over the bins.
+fn regress<T: Real, const K: usize>(ne: &Normal<T>, cols: [usize; K]) -> Option<([T; K], T)> {
+    // Jacobi scaling, then the PSD solve of the fit module
+    let mut sc = [T::ZERO; K];
+    for j in 0..K {
+        let d = ne.a[cols[j]][cols[j]];
+        if !(d > T::ZERO) || !d.is_finite() {
+            return None;
+        }
+        sc[j] = T::ONE / d.sqrt();
+    }
+    let mut m = [[T::ZERO; K]; K];
+    let mut rhs = [T::ZERO; K];
+    for j in 0..K {
+        rhs[j] = ne.r[cols[j]] * sc[j];
+        for k in j..K {
+            m[j][k] = ne.a[cols[j]][cols[k]] * sc[j] * sc[k];
+            m[k][j] = m[j][k];
+        }
+    }
+    let z = solve_psd(&m, &rhs, K)?;
+    let mut coef = [T::ZERO; K];
+    let mut fit = T::ZERO;
+    for j in 0..K {
+        coef[j] = z[j] * sc[j];
+        if !coef[j].is_finite() {
+            return None;
+        }
+        fit += coef[j] * ne.r[cols[j]];
+    }
+    Some((coef, (ne.yy - fit).max(T::ZERO)))
+}
+
+/// Both regressions on a validated curve (O(n) binning plus O(BINS) work; no allocation).
+pub fn estimate<T: Real>(cv: &Curve<'_, T>) -> Estimate<T> {
+    let Some(b) = bin(cv) else {
+        return Estimate::NONE;
+    };
+    let mut est = Estimate::NONE;
+    let span = cv.t_max - cv.t_min;
+    let n = T::from_usize(cv.n_eff);
+    // the first bin's mean time: the integrals start there; states are moved back to t_min by a
+    // first-order Taylor step (the offset is at most one bin)
+    let d0 = b.s[0];
+    let ne = normal(&b);
+    if b.m >= 4 {
+        if let Some(([c0, c1, a1], rss)) = regress(&ne, [0, 1, 3]) {
+            if cv.n_eff > 3 {
+                est.s2_first = (rss + b.within) / (n - c::<T>(3.0));
+            }
+            if a1 < T::ZERO {
+                let tau = -T::ONE / a1;
+                let p = c1 * tau;
+                let r0 = c0 - (p - c0) / tau * d0;
+                let v = [p + cv.mean, r0 + cv.mean, tau * span];
+                if v.iter().all(|x| x.is_finite()) {
+                    est.first = Some(v);
+                }
+            }
+        }
+    }
+    if b.m >= 6 {
+        if let Some(([c0, c1, c2, a1, a2], rss)) = regress(&ne, [0, 1, 2, 3, 4]) {
+            if cv.n_eff > 5 {
+                est.s2_second = (rss + b.within) / (n - c::<T>(5.0));
+            }
+            if a2 < T::ZERO {
+                let omega = (-a2).sqrt();
+                let zeta = -a1 / (T::TWO * omega);
+                let rs = -T::TWO * c2 / a2;
+                let v0 = c1 + a1 * c0;
+                let acc = a1 * v0 + a2 * (c0 - rs);
+                let r0 = c0 - v0 * d0;
+                let v0 = v0 - acc * d0;
+                let v = [rs + cv.mean, r0 + cv.mean, v0 / span, omega / span, zeta];
+                if v.iter().all(|x| x.is_finite()) {
+                    est.second = Some(v);
+                }
+            }
+        }
+    }
+    est
+}

@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Leave-one-source-out (LOSO) choice and evaluation of every constant of the predictor's forecast
+combination, intervals and stop rule (docs/prediction-method.md).
+
+  python3 tools/forecast/features.py --lib target/release/libgrpo_dynamics.so   # -> /tmp/features.pkl
+  python3 tools/forecast/loso.py [--features /tmp/features.pkl]
+
+Sources: the owner prefix of each CSV name (one source repository per owner in MANIFEST.md). For
+each source: choose on the other sources (1) the combination rule among a small menu by pooled mean
+scaled error, (2) the interval factor k as the smallest with 80 % of the targets inside the intervals,
+(3) the stop rule's (min_gain_share, confidence, confirmations) as the setting with the largest
+mean saving whose mean regret is <= 0.035 (a 30 % margin under the 0.05 criterion); score the
+held-out source's runs with those choices; pool. Then the same choices on all runs: the defaults.
+"""
+import argparse
+import itertools
+import math
+import pickle
+import sys
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1] / ".." / "shared" / "bench" / "forecast"))
+from forecast_eval import CUTS, stop_outcome  # noqa: E402
+
+Z80 = 1.2815515655446004
+RULES = {
+    "oscillator": lambda c: c["osc"],
+    "power law": lambda c: c["pow"],
+    "equal (osc, pow)": lambda c: (c["osc"] + c["pow"]) / 2,
+    "equal (osc, pow, holt)": lambda c: (c["osc"] + c["pow"] + c["holt"]) / 3,
+}
+MIN_GAIN_SHARE = (0.0, 0.05, 0.1)
+CONFIDENCE = (0.7, 0.8, 0.9)
+CONFIRMATIONS = (1, 2)
+MIN_POINTS = 20.0
+REGRET_CAP = 0.035
+
+
+def source(name):
+    return name.split("-")[0]
+
+
+def clamp(v, ci):
+    return min(max(v, ci["rmin"]), ci["rmax"])
+
+
+def comp(c, ci):
+    """Components clipped to the bounds (as the crate does)."""
+    return dict(osc=clamp(c["osc"], ci), pow=clamp(c["pow3"], ci), holt=clamp(c["holt"], ci))
+
+
+def horizon_r(c, step):
+    return max(step - c["t_last"], 0.0) / c["span"] if c["span"] > 0 else 0.0
+
+
+def half_width(k, c, step):
+    return math.hypot(k * c["spread"] * horizon_r(c, step) ** 0.25, Z80 * c["noise"] / math.sqrt(max(c["m5"], 1e-300)))
+
+
+def cut_rows(recs, rule):
+    out = []
+    for rec in recs:
+        ci = rec["ci"]
+        for cut in CUTS:
+            c = rec["cuts"][cut]
+            f = clamp(RULES[rule](comp(c, ci)), ci)
+            out.append(dict(cut=cut, f=f, e=abs(f - ci["target"]) / ci["scale"], ci=ci, c=c))
+    return out
+
+
+def choose_k(recs, rule):
+    """k with 80 % of the (curve, cut) targets inside f +- h80 (bisection; coverage grows with k)."""
+    rows = cut_rows(recs, rule)
+
+    def cover(k):
+        return np.mean([abs(w["f"] - w["ci"]["target"]) <= half_width(k, w["c"], w["ci"]["horizon"]) for w in rows])
+
+    lo, hi = 0.0, 4.0
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if cover(mid) < 0.8 else (lo, mid)
+    return hi
+
+
+def stop_index(rec, rule, k, share, conf, confirm):
+    from statistics import NormalDist
+    ci = rec["ci"]
+    z = NormalDist().inv_cdf(conf)
+    run = 0
+    for i in sorted(rec["stops"]):
+        d = rec["stops"][i]
+        f = clamp(RULES[rule](comp(d, ci)), ci)
+        sd = half_width(k, d, ci["final_step"]) / Z80
+        holds = f - d["lvl5"] + z * sd < share * d["spread"] and d["evidence"] >= MIN_POINTS
+        run = run + 1 if holds else 0
+        if holds and run >= confirm:
+            return i
+    return ci["n"] - 1
+
+
+def stop_eval(recs, rule, k, setting):
+    o = [stop_outcome(r["ci"], stop_index(r, rule, k, *setting)) for r in recs]
+    return float(np.mean([s for s, _ in o])), float(np.mean([g for _, g in o])), o
+
+
+def choose(recs):
+    rule = min(RULES, key=lambda r: np.mean([w["e"] for w in cut_rows(recs, r)]))
+    k = choose_k(recs, rule)
+    grid = list(itertools.product(MIN_GAIN_SHARE, CONFIDENCE, CONFIRMATIONS))
+    res = {g: stop_eval(recs, rule, k, g)[:2] for g in grid}
+    ok = [g for g in grid if res[g][1] <= REGRET_CAP] or [min(grid, key=lambda g: res[g][1])]
+    return rule, k, max(ok, key=lambda g: res[g][0])
+
+
+def table(rows, label):
+    e = [w["e"] for w in rows]
+    per = " ".join(f"{np.mean([w['e'] for w in rows if w['cut'] == c]):.3f}" for c in CUTS)
+    print(f"{label:<34} {per}  mean {np.mean(e):.3f} median {np.median(e):.3f}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--features", default="/tmp/features.pkl")
+    a = ap.parse_args()
+    recs = pickle.load(open(a.features, "rb"))
+    print(f"{len(recs)} runs; per-cut mean scaled error at {', '.join(str(c) for c in CUTS)}, pooled mean and median")
+    for r in RULES:
+        table(cut_rows(recs, r), f"in-sample: {r}")
+    held_rows, held_cov, held_stop = [], [], []
+    for s in sorted({source(r["ci"]["name"]) for r in recs}):
+        train = [r for r in recs if source(r["ci"]["name"]) != s]
+        test = [r for r in recs if source(r["ci"]["name"]) == s]
+        rule, k, setting = choose(train)
+        print(f"fold {s:<14} rule {rule:<24} k {k:.3f} stop (share, confidence, confirmations) {setting}")
+        rows = cut_rows(test, rule)
+        held_rows += rows
+        held_cov += [(w["cut"], abs(w["f"] - w["ci"]["target"]) <= half_width(k, w["c"], w["ci"]["horizon"])) for w in rows]
+        held_stop += stop_eval(test, rule, k, setting)[2]
+    table(held_rows, "LOSO (held-out, pooled)")
+    print(f"LOSO 80 % coverage: pooled {np.mean([x for _, x in held_cov]):.2f}; "
+          + ", ".join(f"{c}: {np.mean([x for cc, x in held_cov if cc == c]):.2f}" for c in CUTS))
+    print("LOSO early stop: saved %.3f regret %.3f p90 regret %.3f" % (
+        np.mean([x for x, _ in held_stop]), np.mean([y for _, y in held_stop]),
+        np.percentile([y for _, y in held_stop], 90)))
+    rule, k, setting = choose(recs)
+    sv, rg, _ = stop_eval(recs, rule, k, setting)
+    print(f"defaults (all runs): rule {rule}, interval_k {k:.4f}, (min_gain_share, confidence, confirmations) "
+          f"{setting}: in-sample saved {sv:.3f} regret {rg:.3f}")
+
+
+if __name__ == "__main__":
+    main()
