@@ -22,10 +22,10 @@ const FLIPS: usize = if cfg!(miri) { 6 } else { 3000 };
 
 /// Byte offsets in this build's layout (tag, then the plain-data image; every field 8 bytes):
 /// the window length, the "last step present" flag, the chosen model code.
-const LEN_AT: usize = 8 + 12 * 8;
+const LEN_AT: usize = 8 + 17 * 8;
 const HAS_LAST_AT: usize = LEN_AT + 8;
 /// (after the window: block, stale, since_fit, fitted and a table of 4 candidates of 26 words)
-const BEST_AT: usize = 8 + (12 + 3 + 3 * GRPO_PREDICTOR_WINDOW + 4 + 4 * 26) * 8;
+const BEST_AT: usize = 8 + (17 + 3 + 3 * GRPO_PREDICTOR_WINDOW + 4 + 4 * 26) * 8;
 
 fn corrupted() -> i32 {
     Error::new(ErrorKind::Corrupted, Param::Memory).code()
