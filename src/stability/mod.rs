@@ -190,9 +190,10 @@ impl<T: Real> Hyper<T> {
     }
 
     /// Exact linear regime and per-step spectral radius for lag `kref` (C.6). Constant lag:
-    /// `kref <= MAX_EXACT_LAG` (else `CapacityExceeded`, param `kref`); stability is decided by
+    /// `kref <= MAX_EXACT_LAG` (else `CapacityExceeded`, param `kref`); when the rounded radius
+    /// lies within `64 EPSILON` of 1 (it does for `eta K` below ~1e-16) stability is decided by
     /// the exact criterion `kref < d_c` ([`Hyper::critical_lag`], accurate however small
-    /// `eta K` is), not by the rounded radius, which for `eta K` below ~1e-16 rounds to 1: `rho`
+    /// `eta K` is), otherwise by the radius (more accurate in `f32` near `d_c`): `rho`
     /// is then reported as the largest double below 1 for a stable map (and at least 1 for an
     /// unstable one). Periodic: `kref >= 1`; when the radius of the monodromy lies within
     /// `64 EPSILON` of 1 its rounding cannot decide stability and the answer is `OutOfRange`
@@ -202,7 +203,14 @@ impl<T: Real> Hyper<T> {
         let (rho, real_pos, stable) = match lag {
             Lag::Constant => {
                 let (rho, real_pos) = constant_lag_spectrum(a, self.mu, kref)?;
-                let stable = T::from_f64(kref as f64) < critical_lag_of(a, self.mu)?;
+                // the rounded radius decides when it is clearly away from 1; within `64 EPSILON`
+                // of 1 (e.g. `eta K` below ~1e-16) the exact criterion `kref < d_c` does
+                let margin = c::<T>(64.0) * T::EPSILON;
+                let stable = if (rho - T::ONE).abs() > margin {
+                    rho < T::ONE
+                } else {
+                    T::from_f64(kref as f64) < critical_lag_of(a, self.mu)?
+                };
                 let below_one = T::ONE - T::EPSILON * T::HALF;
                 let rho = if stable {
                     rho.min(below_one)
