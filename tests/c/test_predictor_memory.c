@@ -17,7 +17,7 @@
 /* Byte offsets of this build's layout: tag, then 8-byte fields (see src/predict/image.rs). */
 #define LEN_AT (8 + 17 * 8)
 #define HAS_LAST_AT (LEN_AT + 8)
-#define BEST_AT (8 + (12 + 3 + 3 * 256 + 4 + 4 * 26) * 8)
+#define BEST_AT (8 + (17 + 3 + 3 * 256 + 4 + 4 * 26) * 8)
 
 static size_t SIZE;
 
