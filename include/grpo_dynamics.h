@@ -11,6 +11,12 @@
 /* Status codes: status & 0xff is the error kind (GRPO_ERR_*), status >> 8 the parameter. */
 #define GRPO_STATUS_KIND(status) ((status) & 0xff)
 #define GRPO_STATUS_PARAM(status) ((status) >> 8)
+/* Buffers: no output may overlap another buffer of the same call (an input or another output,
+ * including the predictor's memory). Overlap is detected and rejected with GRPO_ERR_BAD_BUFFER
+ * naming the output (in argument order, the later of the two buffers), before anything is read or
+ * written: in-place calls such as grpo_trajectory_eval(m, t, n, t) are refused, not supported.
+ * Read-only inputs may share memory with each other. Every function documents its worst-case
+ * cost; none depends on the group size G. */
 
 /**
  * Success.
@@ -108,9 +114,15 @@
 #define GRPO_ERR_PANIC 18
 
 /**
- * A quantity the data cannot determine (e.g. a calibrated `K`).
+ * Error kind: a quantity the data cannot determine (e.g. a calibrated `K`).
  */
 #define GRPO_ERR_UNDETERMINED 19
+
+/**
+ * Error kind: caller-held state (the predictor's memory) was changed outside the library; nothing
+ * was written.
+ */
+#define GRPO_ERR_CORRUPTED 20
 
 /**
  * Window capacity of the C predictor (points; longer histories are compacted pairwise).
@@ -161,6 +173,52 @@
  * `grpo_prediction.regime`: collapsing.
  */
 #define GRPO_REGIME_COLLAPSING 4
+
+/**
+ * The reduced softmax bandit (spec C.2). Field names and order are part of the ABI.
+ */
+typedef struct grpo_bandit {
+  /**
+   * Learning rate `eta > 0`.
+   */
+  double eta;
+  /**
+   * Momentum `mu` in `[0, 1)`.
+   */
+  double mu;
+  /**
+   * KL coefficient `beta > 0`.
+   */
+  double beta;
+  /**
+   * Reference success probability in `(0, 1)`.
+   */
+  double p_ref;
+  /**
+   * Logit gain `c > 0`.
+   */
+  double c;
+  /**
+   * Advantage regulariser `eps >= 0`.
+   */
+  double eps;
+  /**
+   * Refresh interval / lag (`>= 1` for periodic refresh).
+   */
+  uint32_t kref;
+  /**
+   * 0 mean, 1 std.
+   */
+  uint32_t normalization;
+  /**
+   * 0 direct, 1 reverse.
+   */
+  uint32_t kl;
+  /**
+   * 0 constant, 1 periodic.
+   */
+  uint32_t lag;
+} grpo_bandit;
 
 /**
  * The run's known settings. Field names and order are part of the ABI.
@@ -748,6 +806,36 @@ typedef struct grpo_fit_result {
 } grpo_fit_result;
 
 /**
+ * Finite-group-size stationary prediction (spec D.1, D.2).
+ */
+typedef struct grpo_group_noise {
+  /**
+   * Finite-G fixed point `p_star_G`.
+   */
+  double p_star;
+  /**
+   * Finite-G stiffness `K_G`.
+   */
+  double stiffness;
+  /**
+   * Per-step variance of the drift estimate `Var[g]`.
+   */
+  double drift_var;
+  /**
+   * Stationary variance of the logit.
+   */
+  double var_x;
+  /**
+   * Stationary variance of `p`.
+   */
+  double var_p;
+  /**
+   * Degeneracy probability `p^G + (1 - p)^G` at `p_star_G`.
+   */
+  double degeneracy;
+} grpo_group_noise;
+
+/**
  * Predictor settings for `grpo_predictor_init_config`; fill with
  * `grpo_predictor_config_default()` and change what you need. The stop rule: stop when the
  * upper `confidence` bound of the gain to the horizon is below
@@ -854,82 +942,6 @@ typedef struct grpo_prediction {
 } grpo_prediction;
 
 /**
- * The reduced softmax bandit (docs/model.md C.2). Field names and order are part of the ABI.
- */
-typedef struct grpo_bandit {
-  /**
-   * Learning rate `eta > 0`.
-   */
-  double eta;
-  /**
-   * Momentum `mu` in `[0, 1)`.
-   */
-  double mu;
-  /**
-   * KL coefficient `beta > 0`.
-   */
-  double beta;
-  /**
-   * Reference success probability in `(0, 1)`.
-   */
-  double p_ref;
-  /**
-   * Logit gain `c > 0`.
-   */
-  double c;
-  /**
-   * Advantage regulariser `eps >= 0`.
-   */
-  double eps;
-  /**
-   * Refresh interval / lag (`>= 1` for periodic refresh).
-   */
-  uint32_t kref;
-  /**
-   * 0 mean, 1 std.
-   */
-  uint32_t normalization;
-  /**
-   * 0 direct, 1 reverse.
-   */
-  uint32_t kl;
-  /**
-   * 0 constant, 1 periodic.
-   */
-  uint32_t lag;
-} grpo_bandit;
-
-/**
- * Finite-group-size stationary prediction (docs/model.md D.1, D.2).
- */
-typedef struct grpo_group_noise {
-  /**
-   * Finite-G fixed point `p_star_G`.
-   */
-  double p_star;
-  /**
-   * Finite-G stiffness `K_G`.
-   */
-  double stiffness;
-  /**
-   * Per-step variance of the drift estimate `Var[g]`.
-   */
-  double drift_var;
-  /**
-   * Stationary variance of the logit.
-   */
-  double var_x;
-  /**
-   * Stationary variance of `p`.
-   */
-  double var_p;
-  /**
-   * Degeneracy probability `p^G + (1 - p)^G` at `p_star_G`.
-   */
-  double degeneracy;
-} grpo_group_noise;
-
-/**
  * The damped-oscillator trajectory model
  * `r'' + 2 zeta omega r' + omega^2 (r - r_star) = 0`, `r(0) = r0`, `r'(0) = v0`.
  * Valid: all finite, `omega > 0`, `zeta >= 0`.
@@ -967,14 +979,53 @@ extern "C" {
 
 /**
  * The library version as a NUL-terminated string ("major.minor.patch"), static storage.
+ * Cost: O(1).
  */
 const char *grpo_version(void);
 
 /**
  * A static, NUL-terminated English message for a status code ("ok", "r_star: value is NaN or
- * infinite", ...). Unknown codes give "unknown status". Never NULL.
+ * infinite", ...). Unknown codes give "unknown status". Never NULL. Cost: O(1) (a table
+ * built at compile time).
  */
 const char *grpo_status_message(int32_t status);
+
+/**
+ * Fixed point `p_star` and stiffness `K` (formula of spec C.5) of a bandit.
+ *
+ * Cost: at most 4000 drift evaluations (root scan) plus a Brent refinement (< 200 iterations);
+ * under 1 ms.
+ *
+ * # Safety
+ * `b` must be NULL or point to a valid `grpo_bandit`; the outputs NULL or writable.
+ */
+int32_t grpo_bandit_fixed_point(const struct grpo_bandit *b, double *p_star_out, double *stiffness_out);
+
+/**
+ * Deterministic (mean-field) trajectory `p_0..p_steps` (`steps + 1` values) into `p_out`.
+ * `GRPO_ERR_DIVERGED` (param `steps`) on divergence, with the valid prefix followed by NaN.
+ *
+ * Cost: `O(steps)` (one drift evaluation per step) plus the fixed-point cost of
+ * `grpo_bandit_fixed_point`.
+ *
+ * # Safety
+ * `b` must be NULL or valid; `p_out` NULL or writable for `steps + 1` doubles.
+ */
+int32_t grpo_bandit_simulate(const struct grpo_bandit *b, size_t steps, double *p_out);
+
+/**
+ * Finite-group-size stochastic trajectory (`steps + 1` values) with binomial draws from a
+ * xoshiro256++ generator seeded with `seed`; `bessel != 0` applies the `G / (G - 1)` factor.
+ * `group_size >= 2` (else `GRPO_ERR_OUT_OF_RANGE`, param `G`). Divergence as for
+ * `grpo_bandit_simulate`.
+ *
+ * Cost: `O(steps)`, independent of `group_size`: each draw is exact, by inversion (expected
+ * `O(1 + G p)` with `G p < 10`) or by transformed rejection (expected < 1.2 trials).
+ *
+ * # Safety
+ * As [`grpo_bandit_simulate`].
+ */
+int32_t grpo_bandit_simulate_stochastic(const struct grpo_bandit *b, uint32_t group_size, uint32_t bessel, uint64_t seed, size_t steps, double *p_out);
 
 /**
  * Calibrate on the curve `(t, r)` of `n` points with the run's settings (see
@@ -1038,7 +1089,7 @@ int32_t grpo_whatif_largest_monotone_lr(const struct grpo_calibration *cal, stru
 int32_t grpo_whatif_steps(const struct grpo_calibration *cal, double lr, uint32_t percent, struct grpo_estimate *out);
 
 /**
- * Write the default thresholds (docs/model.md E) into `out`.
+ * Write the default thresholds (docs/model.md E) into `out`. Cost: O(1).
  *
  * # Safety
  * `out` must be NULL or point to a writable `grpo_diagnose_options`.
@@ -1048,6 +1099,10 @@ int32_t grpo_diagnose_options_default(struct grpo_diagnose_options *out);
 /**
  * Run every diagnostic the inputs allow (docs/model.md E) and pick the headline. `options` NULL = the
  * defaults. `out` is written only on success.
+ * Cost: `O(n)` for the series statistics plus the fits of the reward curve (a predictor with a
+ * 256-point window fed the `n` points: `O(n)` pushes and one refit of bounded iteration count),
+ * and for the instability verdict the stability predicates (at most one exact spectrum of lag
+ * `<= 1024`); independent of `group_size`.
  *
  * # Safety
  * `input` must point to a valid `grpo_diagnose_input` whose non-NULL series hold `n` doubles;
@@ -1075,7 +1130,7 @@ int32_t grpo_diagnose_evidence(const struct grpo_diagnose_input *input, const st
 
 /**
  * Fill `o` with the defaults: auto model, least squares, `loss_scale = 1`, budget 0 (= 100 (P+1)),
- * `ftol = xtol = 1.49012e-8`, `gtol = 0`. NULL-safe (does nothing).
+ * `ftol = xtol = 1.49012e-8`, `gtol = 0`. NULL-safe (does nothing). Cost: O(1).
  *
  * # Safety
  * `o` must be NULL or point to writable memory for one `grpo_fit_options`.
@@ -1089,6 +1144,9 @@ void grpo_fit_options_default(struct grpo_fit_options *o);
  * defaults. Writes `out` only on success. Returns `GRPO_OK` or a status (bad data, unknown model
  * or loss code, ...). A fit that stops on its budget or on a non-finite model is still a success
  * status: read `out->termination`.
+ * Cost: `O(max_evaluations x n)` model passes per start, at most 3 starts per parameter set and 5
+ * sets for auto: bounded by the evaluation budget (default `100 (P + 1)` per start), linear in
+ * `n`.
  *
  * # Safety
  * `t`, `y` (and `w_or_null` if not NULL) must point to `n` doubles; `o` must be NULL or valid;
@@ -1097,17 +1155,65 @@ void grpo_fit_options_default(struct grpo_fit_options *o);
 int32_t grpo_fit(const double *t, const double *y, const double *w_or_null, size_t n, const struct grpo_fit_options *o, struct grpo_fit_result *out);
 
 /**
+ * Stationary fluctuation prediction at group size `group_size` (`>= 2`; constant lag only).
+ *
+ * Cost: independent of `group_size`: a root scan of at most 4000 + 200 evaluations of the
+ * finite-G drift, each a binomial expectation over at most ~700 terms (exact sum while
+ * `G p (1 - p) <= 64`, a strided lattice of at most 128 points beyond, relative error below
+ * 1e-27), plus for `kref >= 1` the
+ * impulse-response energy of the linearised map (`kref <= 1024`; at most `2^21` steps, else
+ * `GRPO_ERR_NOT_REACHED`, param `kref`: a map so close to marginal stability that its response
+ * has not decayed).
+ *
+ * # Safety
+ * `b` must be NULL or valid; `out` NULL or writable.
+ */
+int32_t grpo_bandit_group_noise(const struct grpo_bandit *b, uint32_t group_size, uint32_t bessel, struct grpo_group_noise *out);
+
+/**
+ * Transient band: deterministic path `p_out` and variance `var_p_out` of `p_k` at group size
+ * `group_size` (`steps + 1` values each; constant lag `kref <= 31`). The band is
+ * `p_out[k] -+ z sqrt(var_p_out[k])`. Both outputs are written only on success (the path is
+ * computed twice: once to validate, once to write); `GRPO_ERR_DIVERGED` (param `steps`) when the
+ * path diverges or a variance is not finite.
+ *
+ * Cost: `O(steps)`, independent of `group_size`: per step one binomial expectation (as in
+ * `grpo_bandit_group_noise`) and a `(kref + 2)^2` covariance update, twice.
+ *
+ * # Safety
+ * `b` must be NULL or valid; `p_out` and `var_p_out` NULL or writable for `steps + 1` doubles.
+ */
+int32_t grpo_bandit_transient_variance(const struct grpo_bandit *b, uint32_t group_size, uint32_t bessel, size_t steps, double *p_out, double *var_p_out);
+
+/**
+ * Degeneracy probability `p^G + (1 - p)^G`. Cost: O(1).
+ *
+ * # Safety
+ * `out` must be NULL or point to a writable `double`.
+ */
+int32_t grpo_degeneracy(double p, uint32_t group_size, double *out);
+
+/**
+ * Heterogeneous-prompt degeneracy `mean_q [p_q^G + (1 - p_q)^G]` over `n` success rates.
+ * Cost: `O(n)`.
+ *
+ * # Safety
+ * `ps` must be NULL or point to `n` doubles; `out` NULL or writable.
+ */
+int32_t grpo_degeneracy_heterogeneous(const double *ps, size_t n, uint32_t group_size, double *out);
+
+/**
  * The default predictor settings (unbounded rewards).
  */
 struct grpo_predictor_config grpo_predictor_config_default(void);
 
 /**
- * Bytes of caller memory one predictor needs.
+ * Bytes of caller memory one predictor needs. Cost: O(1).
  */
 size_t grpo_predictor_size(void);
 
 /**
- * Alignment (bytes) the predictor memory needs.
+ * Alignment (bytes) the predictor memory needs. Cost: O(1).
  */
 size_t grpo_predictor_align(void);
 
@@ -1115,7 +1221,9 @@ size_t grpo_predictor_align(void);
  * Initialise a predictor in caller memory `mem` of `mem_len` bytes (at least
  * `grpo_predictor_size()`, aligned to `grpo_predictor_align()`, else `GRPO_ERR_BAD_BUFFER`).
  * Rewards are bounded by `[reward_min, reward_max]`; either may be -INFINITY / +INFINITY.
- * On error the memory is left untouched.
+ * On success every byte of the first `grpo_predictor_size()` bytes is written (no padding, unused
+ * window slots zero: nothing of the caller's old memory or of the library's stack remains); on
+ * error the memory is left untouched. Cost: O(`GRPO_PREDICTOR_WINDOW`).
  *
  * # Safety
  * `mem` must be NULL or point to `mem_len` writable bytes owned by the caller.
@@ -1133,9 +1241,14 @@ int32_t grpo_predictor_init(void *mem, size_t mem_len, double reward_min, double
 int32_t grpo_predictor_init_config(void *mem, size_t mem_len, const struct grpo_predictor_config *cfg);
 
 /**
- * Feed one point. NaN/infinite values (`GRPO_ERR_NON_FINITE`) and steps not above the last one
- * (`GRPO_ERR_NOT_INCREASING`) are rejected and never enter the window. Memory not initialised by
- * `grpo_predictor_init` gives `GRPO_ERR_BAD_BUFFER`.
+ * Feed one point. NaN/infinite values (`GRPO_ERR_NON_FINITE`), steps not above the last one
+ * (`GRPO_ERR_NOT_INCREASING`) and rewards outside `[reward_min, reward_max]`
+ * (`GRPO_ERR_OUT_OF_RANGE`, param `reward`) are rejected and never enter the window. Memory not
+ * initialised by `grpo_predictor_init` gives `GRPO_ERR_BAD_BUFFER`; memory whose state fails the
+ * consistency checks (window length against capacity, every flag and model code, step order,
+ * point values) gives `GRPO_ERR_CORRUPTED`. Nothing is written on error.
+ * Cost: O(`GRPO_PREDICTOR_WINDOW`) (state validation, a compaction when the window is full), plus
+ * a refit when `refit_every` is due (never with the defaults).
  *
  * # Safety
  * `pred` must be NULL or point to memory of at least `grpo_predictor_size()` bytes, not used
@@ -1145,7 +1258,12 @@ int32_t grpo_predictor_push(void *pred, double step, double reward);
 
 /**
  * Refit if needed and predict for `horizon_step` (any finite step at or after the first point).
- * `GRPO_ERR_NOT_READY` before 6 points. `out` is written only on success.
+ * `GRPO_ERR_NOT_READY` before 6 points; `GRPO_ERR_CORRUPTED` as for `grpo_predictor_push`;
+ * `GRPO_ERR_BAD_BUFFER` (param `out`) when `out` overlaps the predictor's memory;
+ * `GRPO_ERR_DIVERGED` (param `horizon`) rather than a non-finite answer. `out` (and the refit
+ * state) are written only on success.
+ * Cost: a refit of the candidate models when points arrived since the last one: a bounded number
+ * of Levenberg-Marquardt iterations per candidate over at most `GRPO_PREDICTOR_WINDOW` points.
  *
  * # Safety
  * `pred` as for `grpo_predictor_push`; `out` NULL or writable.
@@ -1153,7 +1271,7 @@ int32_t grpo_predictor_push(void *pred, double step, double reward);
 int32_t grpo_predictor_predict(void *pred, double horizon_step, struct grpo_prediction *out);
 
 /**
- * Proposition 9 threshold `Kref* = (1 - mu) / (eta K)`.
+ * Proposition 9 threshold `Kref* = (1 - mu) / (eta K)`. Cost: O(1).
  *
  * # Safety
  * `kref_out` must be NULL or point to a writable `double`.
@@ -1161,7 +1279,7 @@ int32_t grpo_predictor_predict(void *pred, double horizon_step, struct grpo_pred
 int32_t grpo_prop9_threshold(double eta, double mu, double k, double *kref_out);
 
 /**
- * First-order `zeta = 1` onset (0 when already underdamped at `Kref = 0`).
+ * First-order `zeta = 1` onset (0 when already underdamped at `Kref = 0`). Cost: O(1).
  *
  * # Safety
  * `kref_out` must be NULL or point to a writable `double`.
@@ -1170,7 +1288,7 @@ int32_t grpo_zeta_one_onset(double eta, double mu, double k, double *kref_out);
 
 /**
  * Exact critical lag `d_c` of the constant-lag map (unstable iff `Kref >= d_c`); 0 when the
- * on-policy map is already unstable.
+ * on-policy map is already unstable. Cost: one Brent solve (at most 200 iterations).
  *
  * # Safety
  * `kref_out` must be NULL or point to a writable `double`.
@@ -1178,7 +1296,7 @@ int32_t grpo_zeta_one_onset(double eta, double mu, double k, double *kref_out);
 int32_t grpo_critical_lag(double eta, double mu, double k, double *kref_out);
 
 /**
- * First-order damping ratio `zeta(Kref)` (docs/model.md C.7).
+ * First-order damping ratio `zeta(Kref)` (docs/model.md C.7). Cost: O(1).
  *
  * # Safety
  * `zeta_out` must be NULL or point to a writable `double`.
@@ -1188,7 +1306,9 @@ int32_t grpo_zeta(double eta, double mu, double k, double kref, double *zeta_out
 /**
  * Largest exactly stable lag for lag mode `lag` (0 constant: `ceil(d_c) - 1`; 1 periodic: largest
  * stable refresh period); `GRPO_ERR_NOT_REACHED` (param `kref`) when even the on-policy map is
- * unstable.
+ * unstable. Cost: constant lag, one Brent solve; periodic, at most `2 log2(2^24) = 48`
+ * monodromy spectra (doubling then bisection up to the period limit `2^24`, else
+ * `GRPO_ERR_CAPACITY`), each at most 4096 steps or 64 3x3 matrix products.
  *
  * # Safety
  * `kref_out` must be NULL or point to a writable `uint32_t`.
@@ -1197,7 +1317,11 @@ int32_t grpo_largest_stable_kref(double eta, double mu, double k, uint32_t lag, 
 
 /**
  * Largest lag (lag mode `lag`: 0 constant, 1 periodic) with an exactly monotone linear regime;
- * `GRPO_ERR_NOT_REACHED` (param `kref`) when the on-policy map is not monotone.
+ * `GRPO_ERR_NOT_REACHED` (param `kref`) when the on-policy map is not monotone;
+ * `GRPO_ERR_CAPACITY` (param `kref`) when the lag 1024 is still monotone (the answer lies beyond
+ * the exact spectrum; never a capped value). Cost: constant lag, at most 22 exact spectra
+ * (Aberth iteration, degree `<= 1025`) by bracketing and bisection; periodic, as
+ * `grpo_largest_stable_kref`.
  *
  * # Safety
  * `kref_out` must be NULL or point to a writable `uint32_t`.
@@ -1206,7 +1330,9 @@ int32_t grpo_largest_monotone_kref(double eta, double mu, double k, uint32_t lag
 
 /**
  * Supremum of the stable learning rates at lag `kref` with lag mode `lag` (0 constant,
- * 1 periodic): stable iff `eta < *eta_out`.
+ * 1 periodic): stable iff `eta < *eta_out`. Cost: constant lag, one Brent solve of at most 200
+ * steps, each a critical-lag solve; periodic, at most 400 monodromy spectra, each at most 4096
+ * steps or 64 3x3 matrix products whatever `kref`.
  *
  * # Safety
  * `eta_out` must be NULL or point to a writable `double`.
@@ -1215,7 +1341,13 @@ int32_t grpo_largest_stable_eta(uint32_t kref, uint32_t lag, double mu, double k
 
 /**
  * Exact linear regime (0 monotone, 1 overshooting, 2 oscillatory) and per-step spectral radius
- * for lag `kref` with lag mode `lag` (0 constant, 1 periodic).
+ * for lag `kref` with lag mode `lag` (0 constant, 1 periodic). Constant lag: the regime follows
+ * the exact criterion `kref < d_c`; `rho` is rounded below 1 for a stable map even when
+ * `1 - rho < 1e-16`. Periodic: `GRPO_ERR_OUT_OF_RANGE` (param `K`) when the monodromy radius is
+ * within `64 DBL_EPSILON` of 1 (its rounding cannot decide). Cost: constant lag `kref <= 1024`
+ * (else `GRPO_ERR_CAPACITY`): one Aberth iteration over `kref + 1` roots (at most 500 sweeps of
+ * `O(kref^2)`) and one Brent solve; periodic: at most 4096 steps (`kref <= 4096`) or 64 3x3
+ * matrix products (repeated squaring).
  *
  * # Safety
  * `regime_out` and `rho_out` must be NULL or point to writable memory.
@@ -1223,69 +1355,10 @@ int32_t grpo_largest_stable_eta(uint32_t kref, uint32_t lag, double mu, double k
 int32_t grpo_linear_regime(double eta, double mu, double k, uint32_t kref, uint32_t lag, uint32_t *regime_out, double *rho_out);
 
 /**
- * Fixed point `p_star` and stiffness `K` (formula of docs/model.md C.5) of a bandit.
- *
- * # Safety
- * `b` must be NULL or point to a valid `grpo_bandit`; the outputs NULL or writable.
- */
-int32_t grpo_bandit_fixed_point(const struct grpo_bandit *b, double *p_star_out, double *stiffness_out);
-
-/**
- * Deterministic (mean-field) trajectory `p_0..p_steps` (`steps + 1` values) into `p_out`.
- * `GRPO_ERR_DIVERGED` (param `steps`) on divergence, with the valid prefix followed by NaN.
- *
- * # Safety
- * `b` must be NULL or valid; `p_out` NULL or writable for `steps + 1` doubles.
- */
-int32_t grpo_bandit_simulate(const struct grpo_bandit *b, size_t steps, double *p_out);
-
-/**
- * Finite-group-size stochastic trajectory (`steps + 1` values) with binomial draws from a
- * xoshiro256++ generator seeded with `seed`; `bessel != 0` applies the `G / (G - 1)` factor.
- *
- * # Safety
- * As [`grpo_bandit_simulate`].
- */
-int32_t grpo_bandit_simulate_stochastic(const struct grpo_bandit *b, uint32_t group_size, uint32_t bessel, uint64_t seed, size_t steps, double *p_out);
-
-/**
- * Stationary fluctuation prediction at group size `group_size` (constant lag only).
- *
- * # Safety
- * `b` must be NULL or valid; `out` NULL or writable.
- */
-int32_t grpo_bandit_group_noise(const struct grpo_bandit *b, uint32_t group_size, uint32_t bessel, struct grpo_group_noise *out);
-
-/**
- * Transient band: deterministic path `p_out` and variance `var_p_out` of `p_k` at group size
- * `group_size` (`steps + 1` values each; constant lag `kref <= 31`). The band is
- * `p_out[k] -+ z sqrt(var_p_out[k])`.
- *
- * # Safety
- * `b` must be NULL or valid; `p_out` and `var_p_out` NULL or writable for `steps + 1` doubles.
- */
-int32_t grpo_bandit_transient_variance(const struct grpo_bandit *b, uint32_t group_size, uint32_t bessel, size_t steps, double *p_out, double *var_p_out);
-
-/**
- * Degeneracy probability `p^G + (1 - p)^G`.
- *
- * # Safety
- * `out` must be NULL or point to a writable `double`.
- */
-int32_t grpo_degeneracy(double p, uint32_t group_size, double *out);
-
-/**
- * Heterogeneous-prompt degeneracy `mean_q [p_q^G + (1 - p_q)^G]` over `n` success rates.
- *
- * # Safety
- * `ps` must be NULL or point to `n` doubles; `out` NULL or writable.
- */
-int32_t grpo_degeneracy_heterogeneous(const double *ps, size_t n, uint32_t group_size, double *out);
-
-/**
  * Trajectory classifier of docs/model.md C.9 (window `W = max(10, floor(n / 10))`): regime (0 monotone,
  * 1 overshooting, 2 oscillatory) and overshoot fraction. `target` is the fixed point, or a fitted
- * plateau for an observed reward curve; default `tol = 0.01` (docs/model.md C.9).
+ * plateau for an observed reward curve; default `tol = 0.01`. `GRPO_ERR_OUT_OF_RANGE`
+ * (param `p`) when the overshoot ratio exceeds the largest double. Cost: `O(n)`.
  *
  * # Safety
  * `p` must be NULL or point to `n` doubles; the outputs NULL or writable.
@@ -1297,6 +1370,7 @@ int32_t grpo_classify(const double *p, size_t n, double target, double tol, uint
  *
  * Returns `GRPO_OK`, or a status naming the bad input (`model`, `t`, `out`, or a field of `*m`);
  * `out` is written only on success. `n = 0` is a no-op (pointers may then be NULL).
+ * Cost: `O(n)` (two passes over `t`, one closed-form evaluation per point).
  *
  * # Safety
  * `m` must be NULL or valid; `t` and `out` must be NULL or point to `n` doubles.
@@ -1307,6 +1381,7 @@ int32_t grpo_trajectory_eval(const struct grpo_oscillator *m, const double *t, s
  * Evaluate the trajectory on the uniform grid `t_i = t0 + i dt`, `i = 0..n` (recurrences with
  * exact re-anchoring every 64 points; agrees with `grpo_trajectory_eval` to ~1e-14).
  * Requires `t0 >= 0`, `dt > 0`, both finite. `out` is written only on success.
+ * Cost: `O(n)`.
  *
  * # Safety
  * `m` must be NULL or valid; `out` must be NULL or point to `n` doubles.
@@ -1316,6 +1391,7 @@ int32_t grpo_trajectory_eval_grid(const struct grpo_oscillator *m, double t0, do
 /**
  * Value and analytic gradient at one time `t >= 0`: `*value_out = r(t)`,
  * `grad5_out[0..5] = d r / d(r_star, r0, v0, omega, zeta)`. Outputs written only on success.
+ * Cost: O(1).
  *
  * # Safety
  * `m` must be NULL or valid; `value_out` NULL or one double; `grad5_out` NULL or 5 doubles.
@@ -1326,6 +1402,7 @@ int32_t grpo_trajectory_jacobian(const struct grpo_oscillator *m, double t, doub
  * First time at which the trajectory reaches the fraction `f` (0 < f < 1) of its gain,
  * `r(t) = r0 + f (r_star - r0)` (Lambert W for the critical slow start, bracketed root otherwise,
  * first passage when `zeta < 1`). `GRPO_ERR_NOT_REACHED` (about `f`) when `r0 = r_star`.
+ * Cost: O(1) closed forms plus a bracketed root find of bounded iteration count.
  *
  * # Safety
  * `m` must be NULL or valid; `t_out` NULL or one double.

@@ -55,11 +55,14 @@ pub enum ErrorKind {
     /// A quantity the data cannot determine (e.g. a calibrated curvature `K` whose tail is too
     /// short, too noisy or faster than any monotone approach allows).
     Undetermined = 19,
+    /// Caller-held state (e.g. the C predictor's memory) fails its consistency checks: it was
+    /// changed outside the library since the library last wrote it.
+    Corrupted = 20,
 }
 
 impl ErrorKind {
     /// Every kind, in code order.
-    pub const ALL: [ErrorKind; 19] = [
+    pub const ALL: [ErrorKind; 20] = [
         ErrorKind::NonFinite,
         ErrorKind::OutOfRange,
         ErrorKind::Empty,
@@ -79,6 +82,7 @@ impl ErrorKind {
         ErrorKind::UnknownCode,
         ErrorKind::Panic,
         ErrorKind::Undetermined,
+        ErrorKind::Corrupted,
     ];
 
     /// Short English description.
@@ -103,6 +107,7 @@ impl ErrorKind {
             ErrorKind::UnknownCode => "unknown code",
             ErrorKind::Panic => "internal panic caught at the C boundary",
             ErrorKind::Undetermined => "not determined by the data",
+            ErrorKind::Corrupted => "corrupted state",
         }
     }
 }

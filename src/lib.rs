@@ -39,6 +39,7 @@ pub mod error;
 pub mod real;
 
 pub mod bandit;
+pub(crate) mod binomial;
 pub mod calibrate;
 pub mod diagnostics;
 pub mod fit;

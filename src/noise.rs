@@ -33,11 +33,16 @@ pub struct GroupNoise<T: Real = f64> {
     pub degeneracy: T,
 }
 
+/// Most steps [`impulse_energy`] runs (about 50 ms): the bound on its work.
+pub const MAX_IMPULSE_STEPS: usize = 1 << 21;
+
 /// Sum of squares of the impulse response `h` of the constant-lag linearised map
 /// `y_{k+1} = y_k + mu (y_k - y_{k-1}) - a y_{k-kref}` (`h_0 = 1`, zero history), for
 /// `kref <= MAX_EXACT_LAG` (fixed ring buffer on the stack). Iterates until a block of
 /// `8 (kref + 1) + 64` steps adds less than `EPSILON / 10` relative; `Diverged` (param `kref`) if
-/// the map is not stable (`kref >= d_c`), `NotReached` after 10^8 steps.
+/// the map is not stable (`kref >= d_c`), `NotReached` (param `kref`) after
+/// [`MAX_IMPULSE_STEPS`] steps (a map so close to marginal stability that its impulse response
+/// has not decayed: spectral radius above about `1 - 2e-5`).
 pub fn impulse_energy<T: Real>(h: &Hyper<T>, kref: u32) -> Result<T> {
     let a = h.a()?;
     if kref > MAX_EXACT_LAG {
@@ -62,7 +67,7 @@ pub fn impulse_energy<T: Real>(h: &Hyper<T>, kref: u32) -> Result<T> {
     let block = 8 * len + 64;
     let tol = T::EPSILON * c(0.1);
     let mut k = 0usize;
-    while k < 100_000_000 {
+    while k < MAX_IMPULSE_STEPS {
         let mut block_sum = T::ZERO;
         for _ in 0..block {
             let slot = (k + 1) % len;
@@ -202,7 +207,10 @@ pub const MAX_TRANSIENT_LAG: u32 = 31;
 /// starting from `Sigma_0 = 0`, then `Var(p_k) = (p_k (1 - p_k))^2 Var(x_k)` (delta method). The
 /// band is `p_out[k] -+ z sqrt(var_p_out[k])` ([`band`]). Constant lag, `kref <= MAX_TRANSIENT_LAG`
 /// (`CapacityExceeded`); both slices of the same length (`LengthMismatch`, param `out`).
-/// Divergence of the deterministic path gives `Diverged`.
+/// Divergence of the deterministic path, or a variance that is not finite, gives `Diverged`
+/// (param `steps`). The outputs are written only on success: the path is computed twice, once
+/// to validate it and once to write it (the logit history lives in a ring on the stack).
+/// Cost: `O(len (kref + 2)^2)` plus one binomial expectation per step, independent of `g`.
 pub fn transient_variance<T: Real>(
     bandit: &Bandit<T>,
     g: u32,
@@ -210,7 +218,6 @@ pub fn transient_variance<T: Real>(
     p_out: &mut [T],
     var_p_out: &mut [T],
 ) -> Result<()> {
-    const N: usize = MAX_TRANSIENT_LAG as usize + 2;
     bandit.validate()?;
     if bandit.lag != Lag::Constant {
         return Err(Error::out_of_range(Param::Lag));
@@ -223,19 +230,44 @@ pub fn transient_variance<T: Real>(
     }
     check::non_empty(p_out, Param::Steps)?;
     check::same_len(p_out, var_p_out, Param::Output)?;
-    bandit.simulate_logit(p_out)?;
+    let n = p_out.len();
+    transient_walk(bandit, g, bessel, n, |_, _, _| {})?;
+    transient_walk(bandit, g, bessel, n, |k, p, v| {
+        if let (Some(po), Some(vo)) = (p_out.get_mut(k), var_p_out.get_mut(k)) {
+            *po = p;
+            *vo = v;
+        }
+    })
+}
+
+/// The transient band point by point: `emit(k, p_k, Var(p_k))` for `k = 0..n`, in order.
+/// Stops with `Diverged` (param `steps`) at the first non-finite or runaway (`|x| > 700`) logit
+/// or non-finite variance, before emitting that point.
+fn transient_walk<T: Real, E: FnMut(usize, T, T)>(
+    bandit: &Bandit<T>,
+    g: u32,
+    bessel: bool,
+    n: usize,
+    mut emit: E,
+) -> Result<()> {
+    const N: usize = MAX_TRANSIENT_LAG as usize + 2;
+    let diverged = Error::new(ErrorKind::Diverged, Param::Steps);
     let d = bandit.kref as usize;
-    let n = core::cmp::max(d, 1) + 1;
+    let nw = core::cmp::max(d, 1) + 1;
     let (eta, mu, cg) = (bandit.eta, bandit.mu, bandit.c);
+    let x_max = c::<T>(700.0);
+    // hist[i] = x_{k - i} (logits of the deterministic path, newest first)
+    let mut hist = [T::ZERO; N];
+    let x0 = bandit.x_ref()?;
+    hist[0] = x0;
+    let mut u = T::ZERO;
     let mut s = [[T::ZERO; N]; N];
     let mut v = [T::ZERO; N];
     let mut w = [T::ZERO; N];
-    if let Some(v0) = var_p_out.first_mut() {
-        *v0 = T::ZERO;
-    }
-    for k in 0..p_out.len() - 1 {
-        let j = bandit.lag_index(k);
-        let xo = p_out.get(j).copied().unwrap_or(T::NAN);
+    emit(0, crate::bandit::sigmoid(x0), T::ZERO);
+    for k in 0..n.saturating_sub(1) {
+        let back = k - bandit.lag_index(k);
+        let xo = hist.get(back).copied().unwrap_or(T::NAN);
         let f = eta * bandit.drift_prime(xo)?;
         let (_, var_a, _) = bandit.adv_moments(crate::bandit::sigmoid(xo), g, bessel)?;
         let q = eta * eta * cg * cg * var_a;
@@ -245,39 +277,47 @@ pub fn transient_variance<T: Real>(
         }
         w[0] = T::ONE + mu;
         w[1] = -mu;
-        if let Some(wl) = w.get_mut(k - j) {
+        if let Some(wl) = w.get_mut(back) {
             *wl += f;
         }
         // v = w Sigma, var_new = w Sigma w^T + q
         let mut var_new = q;
-        for i in 0..n {
+        for i in 0..nw {
             let mut acc = T::ZERO;
-            for r in 0..n {
+            for r in 0..nw {
                 acc += w[r] * s[r][i];
             }
             v[i] = acc;
             var_new += w[i] * acc;
         }
         // shift the lag window by one and insert the new state
-        for i in (1..n).rev() {
-            for jj in (1..n).rev() {
+        for i in (1..nw).rev() {
+            for jj in (1..nw).rev() {
                 s[i][jj] = s[i - 1][jj - 1];
             }
         }
         s[0][0] = var_new;
-        for i in 1..n {
+        for i in 1..nw {
             s[0][i] = v[i - 1];
             s[i][0] = v[i - 1];
         }
-        if let Some(slot) = var_p_out.get_mut(k + 1) {
-            *slot = var_new;
+        // the deterministic step (heavy ball with the lagged drift), as in `Bandit::simulate`
+        u = mu * u + bandit.drift(xo)?;
+        let x = hist[0] + eta * u;
+        if !x.is_finite() || x.abs() > x_max {
+            return Err(diverged);
         }
-    }
-    for (x, var) in p_out.iter_mut().zip(var_p_out.iter_mut()) {
-        let p = crate::bandit::sigmoid(*x);
+        for i in (1..N).rev() {
+            hist[i] = hist[i - 1];
+        }
+        hist[0] = x;
+        let p = crate::bandit::sigmoid(x);
         let vp = p * (T::ONE - p);
-        *x = p;
-        *var = vp * vp * *var;
+        let var_p = vp * vp * var_new;
+        if !var_p.is_finite() || !var_new.is_finite() {
+            return Err(diverged);
+        }
+        emit(k + 1, p, var_p);
     }
     Ok(())
 }

@@ -428,24 +428,25 @@ fn predictor_rows() -> Vec<Row> {
             e(K::NonFinite, P::Target),
         ),
     ];
-    // a subnormal step increment and a reward outside the bounds are accepted (the bounds clip
-    // predictions, not data); a constant curve predicts its level
+    // a subnormal step increment is accepted; a finite reward outside the bounds is refused
+    // (issue 14: one such point captured every later fit); a constant curve predicts its level
     rows.push((
         "subnormal step increment accepted",
         p.push(10.0 + 2e-15, 0.5),
         ACCEPTED,
     ));
     rows.push((
-        "reward above reward_max accepted",
+        "reward above reward_max refused",
         p.push(12.0, 3.0),
-        ACCEPTED,
+        e(K::OutOfRange, P::Reward),
     ));
     let f = flat
         .plateau()
         .map(|f| assert!((f.value - 0.5).abs() < 1e-9 && f.lo95 <= 0.5 && 0.5 <= f.hi95));
     rows.push(("constant curve predicts its level", f, ACCEPTED));
-    // after the refused points the window holds exactly what was accepted
-    assert_eq!(p.window().len(), 3);
+    // after the refused points the window holds exactly what was accepted (the out-of-bounds
+    // reward is one of the refused points)
+    assert_eq!(p.window().len(), 2);
     rows
 }
 
@@ -513,11 +514,11 @@ fn diagnose_rows() -> Vec<Row> {
             }),
             e(K::LengthMismatch, P::Entropy),
         ),
-        // a reward outside [r_min, r_max] is data, not an error
+        // a reward outside [r_min, r_max] is refused by the fit (issue 14)
         (
-            "reward above r_max accepted",
+            "reward above r_max refused",
             run(DiagnoseInput::new(&y_out)),
-            ACCEPTED,
+            e(K::OutOfRange, P::Reward),
         ),
     ]
 }
@@ -1008,8 +1009,11 @@ mod c_abi {
                 e(K::NullPointer, P::Memory),
                 &p,
             ));
-            // a reward far outside the bounds is data; predictions stay inside the bounds
-            assert_eq!(grpo_predictor_push(base, 10.0, 5.0), GRPO_OK);
+            // a reward far outside the bounds is refused (issue 14); predictions stay inside
+            assert_eq!(
+                grpo_predictor_push(base, 10.0, 5.0),
+                e(K::OutOfRange, P::Reward).code()
+            );
             assert_eq!(grpo_predictor_predict(base, 20.0, pp), GRPO_OK);
             let r = *pp;
             assert!(r.plateau_hi95 <= 1.0 && r.horizon_hi80 <= 1.0, "{r:?}");

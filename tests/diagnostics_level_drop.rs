@@ -119,7 +119,7 @@ fn curve(n: usize, collapse_at: Option<usize>, noise: f64, seed: u64) -> Vec<f64
                 Some(c) if i >= c => 0.05,
                 _ => 0.8 - 0.6 * (-(i as f64) / 20.0).exp(),
             };
-            base + noise * rng.normal()
+            (base + noise * rng.normal()).clamp(0.0, 1.0)
         })
         .collect()
 }

@@ -7,8 +7,11 @@
 //! GRPO_ERR_BAD_BUFFER (when that argument is checked first, i.e. for outputs the status is only
 //! required to be an error); outputs are byte-for-byte untouched on error (documented exception:
 //! `grpo_bandit_simulate` keeps the valid prefix and writes NaN after it on GRPO_ERR_DIVERGED,
-//! which is checked as such); on success every
-//! floating output of the trajectory entry points is finite.
+//! which is checked as such); on success every floating output is finite (issue 14: every
+//! export is called here, 31 of 31). Aliased buffers (an output overlapping an input or another
+//! output) must be refused with GRPO_ERR_BAD_BUFFER and nothing written. The predictor is also
+//! driven on memory with fuzzer-chosen flipped bits: GRPO_ERR_CORRUPTED must leave it untouched.
+//! No hang: run with `-timeout=2` (a call's budget is 100 ms; 8 calls per input).
 #![no_main]
 #![allow(clippy::needless_range_loop)]
 use arbitrary::Arbitrary;
@@ -94,6 +97,98 @@ enum Call {
     Zeta(Value, Value, Value, Value, Ptr),
     LinearRegime(Value, Value, Value, u32, u32, Ptr, Ptr),
     BanditSimulate([Value; 6], u32, [u32; 3], Len, Ptr),
+    BanditFixedPoint([Value; 6], u32, [u32; 3], Ptr, Ptr, bool),
+    BanditStochastic([Value; 6], u32, [u32; 3], Group, u32, u64, Len, Ptr),
+    GroupNoise([Value; 6], u32, [u32; 3], Group, u32, Ptr),
+    Transient([Value; 6], u32, [u32; 3], Group, u32, Len, Ptr, Ptr, u8),
+    Degeneracy1(Value, Group, Ptr),
+    Threshold(u8, Value, Value, Value, Ptr),
+    KrefAnswer(bool, Value, Value, Value, u32, Ptr),
+    StableEta(u32, u32, Value, Value, Ptr),
+    Defaults(Ptr, Ptr),
+    Status(i32),
+    Aliased(u8, [Value; 5], u8),
+    PredictorFlips(Vec<(Value, Value)>, Vec<(u16, u8)>, Value),
+}
+
+/// A group size: small, near the historic limits, or any u32.
+#[derive(Arbitrary, Debug, Clone, Copy)]
+enum Group {
+    Small(u8),
+    Huge(u8),
+    Raw(u32),
+}
+impl Group {
+    fn get(self) -> u32 {
+        match self {
+            Group::Small(k) => k as u32,
+            Group::Huge(k) => u32::MAX - k as u32,
+            Group::Raw(g) => g,
+        }
+    }
+}
+
+fn bandit(v: &[Value; 6], kref: u32, codes: &[u32; 3]) -> grpo_bandit {
+    grpo_bandit {
+        eta: v[0].get(),
+        mu: v[1].get(),
+        beta: v[2].get(),
+        p_ref: v[3].get(),
+        c: v[4].get(),
+        eps: v[5].get(),
+        kref: kref % 64,
+        normalization: codes[0] % 3,
+        kl: codes[1] % 3,
+        lag: codes[2] % 3,
+    }
+}
+
+fn steps_of(len: &Len) -> usize {
+    match len {
+        Len::Fit(k) => *k as usize % CAP,
+        Len::Huge(k) => usize::MAX - *k as usize,
+    }
+}
+
+/// One scalar output: untouched on error, finite on success.
+fn scalar_out(st: i32, out: &[u64; 2]) {
+    status_ok(st);
+    if st != GRPO_OK {
+        assert!(untouched(out), "scalar written on error {st}");
+    } else {
+        assert!(
+            f64::from_bits(out[0]).is_finite(),
+            "OK with {}",
+            f64::from_bits(out[0])
+        );
+        assert_eq!(out[1], SENT);
+    }
+}
+
+/// A trajectory output of `steps + 1` probabilities: untouched on error; on OK all in [0, 1];
+/// on DIVERGED (the documented exception) a valid prefix then NaN.
+fn path_out(st: i32, steps: usize, out: &[u64], may_diverge: bool) {
+    status_ok(st);
+    let diverged = Error::new(ErrorKind::Diverged, Param::Steps).code();
+    if st != GRPO_OK && !(may_diverge && st == diverged) {
+        assert!(untouched(out), "path written on error {st}");
+        return;
+    }
+    let mut nan_seen = false;
+    for (i, x) in out.iter().enumerate() {
+        if i <= steps {
+            let p = f64::from_bits(*x);
+            if st == diverged && (nan_seen || p.is_nan()) {
+                nan_seen = true;
+                assert!(p.is_nan() && *x != SENT, "after divergence: {p}");
+            } else {
+                assert!((0.0..=1.0).contains(&p), "p = {p}");
+            }
+        } else {
+            assert_eq!(*x, SENT, "wrote past steps");
+        }
+    }
+    assert!(st == GRPO_OK || nan_seen, "diverged without a NaN tail");
 }
 
 fn status_ok(st: i32) {
@@ -540,6 +635,255 @@ unsafe fn run(call: &Call) {
                     }
                 }
                 assert!(st == GRPO_OK || nan_seen, "diverged without a NaN tail");
+            }
+        }
+        Call::BanditFixedPoint(v, kref, codes, pp, kp, alias) => {
+            let b = bandit(v, *kref, codes);
+            let mut p = sentinel::<2>();
+            let mut k = sentinel::<2>();
+            let pptr = ptr_in(p.as_mut_ptr() as *mut f64, *pp);
+            let kptr = if *alias {
+                pptr
+            } else {
+                ptr_in(k.as_mut_ptr() as *mut f64, *kp)
+            };
+            let st = grpo_bandit_fixed_point(&b, pptr, kptr);
+            if *alias && matches!(pp, Ptr::Valid) {
+                assert_ne!(st, GRPO_OK, "aliased outputs accepted");
+            }
+            scalar_out(st, &p);
+            if !*alias {
+                scalar_out(st, &k);
+            }
+        }
+        Call::BanditStochastic(v, kref, codes, g, bessel, seed, len, op) => {
+            let b = bandit(v, *kref, codes);
+            let steps = steps_of(len);
+            let mut out = sentinel::<{ CAP + 1 }>();
+            let st = grpo_bandit_simulate_stochastic(
+                &b,
+                g.get(),
+                *bessel,
+                *seed,
+                steps,
+                ptr_in(out.as_mut_ptr() as *mut f64, *op),
+            );
+            path_out(st, steps, &out, true);
+        }
+        Call::GroupNoise(v, kref, codes, g, bessel, op) => {
+            let b = bandit(v, *kref, codes);
+            let mut out = sentinel::<{ core::mem::size_of::<grpo_group_noise>() / 8 + 1 }>();
+            let st = grpo_bandit_group_noise(
+                &b,
+                g.get(),
+                *bessel,
+                ptr_in(out.as_mut_ptr() as *mut grpo_group_noise, *op),
+            );
+            status_ok(st);
+            if st != GRPO_OK {
+                assert!(untouched(&out), "group noise written on error {st}");
+            } else {
+                let n = &*(out.as_ptr() as *const grpo_group_noise);
+                let xs = [
+                    n.p_star,
+                    n.stiffness,
+                    n.drift_var,
+                    n.var_x,
+                    n.var_p,
+                    n.degeneracy,
+                ];
+                assert!(xs.iter().all(|x| x.is_finite()), "OK with {n:?}");
+                assert!((0.0..=1.0).contains(&n.p_star) && n.var_p >= 0.0);
+            }
+        }
+        Call::Transient(v, kref, codes, g, bessel, len, pp, vp, alias) => {
+            let b = bandit(v, *kref % 40, codes);
+            let steps = steps_of(len);
+            let mut buf = sentinel::<{ 2 * (CAP + 1) }>();
+            let base = buf.as_mut_ptr() as *mut f64;
+            // alias: the variance output starts inside the path output
+            let shift = if *alias % 4 == 0 && steps > 0 && !len.huge() {
+                (*alias as usize / 4) % (steps + 1)
+            } else {
+                CAP + 1
+            };
+            let p = ptr_in(base, *pp);
+            let var = ptr_in(base.wrapping_add(shift), *vp);
+            let st = grpo_bandit_transient_variance(&b, g.get(), *bessel, steps, p, var);
+            status_ok(st);
+            if shift <= CAP && matches!((pp, vp), (Ptr::Valid, Ptr::Valid)) && !len.huge() {
+                assert_ne!(st, GRPO_OK, "aliased outputs accepted");
+            }
+            if st != GRPO_OK {
+                assert!(untouched(&buf), "transient written on error {st}");
+            } else {
+                for (i, x) in buf.iter().enumerate() {
+                    let in_p = i <= steps;
+                    let in_v = i >= CAP + 1 && i - (CAP + 1) <= steps;
+                    let x = f64::from_bits(*x);
+                    if in_p {
+                        assert!((0.0..=1.0).contains(&x), "p = {x}");
+                    } else if in_v {
+                        assert!(x.is_finite() && x >= 0.0, "var = {x}");
+                    } else {
+                        assert_eq!(x.to_bits(), SENT, "wrote past steps");
+                    }
+                }
+            }
+        }
+        Call::Degeneracy1(p, g, op) => {
+            let mut out = sentinel::<2>();
+            let st = grpo_degeneracy(p.get(), g.get(), ptr_in(out.as_mut_ptr() as *mut f64, *op));
+            scalar_out(st, &out);
+            if st == GRPO_OK {
+                assert!((0.0..=1.0).contains(&f64::from_bits(out[0])));
+            }
+        }
+        Call::Threshold(which, eta, mu, k, op) => {
+            let mut out = sentinel::<2>();
+            let o = ptr_in(out.as_mut_ptr() as *mut f64, *op);
+            let (eta, mu, k) = (eta.get(), mu.get(), k.get());
+            let st = match which % 3 {
+                0 => grpo_prop9_threshold(eta, mu, k, o),
+                1 => grpo_zeta_one_onset(eta, mu, k, o),
+                _ => grpo_critical_lag(eta, mu, k, o),
+            };
+            scalar_out(st, &out);
+            if st == GRPO_OK {
+                assert!(f64::from_bits(out[0]) >= 0.0);
+            }
+        }
+        Call::KrefAnswer(monotone, eta, mu, k, lag, op) => {
+            let mut out = [0xdead_beefu32; 2];
+            let o = ptr_in(out.as_mut_ptr(), *op);
+            let st = if *monotone {
+                grpo_largest_monotone_kref(eta.get(), mu.get(), k.get(), *lag, o)
+            } else {
+                grpo_largest_stable_kref(eta.get(), mu.get(), k.get(), *lag, o)
+            };
+            status_ok(st);
+            if st != GRPO_OK {
+                assert_eq!(out, [0xdead_beef; 2], "kref written on error {st}");
+            } else {
+                assert_eq!(out[1], 0xdead_beef);
+            }
+        }
+        Call::StableEta(kref, lag, mu, k, op) => {
+            let mut out = sentinel::<2>();
+            let st = grpo_largest_stable_eta(
+                *kref,
+                *lag,
+                mu.get(),
+                k.get(),
+                ptr_in(out.as_mut_ptr() as *mut f64, *op),
+            );
+            scalar_out(st, &out);
+        }
+        Call::Defaults(fp, dp) => {
+            let mut f = sentinel::<{ core::mem::size_of::<grpo_fit_options>() / 8 + 1 }>();
+            grpo_fit_options_default(ptr_in(f.as_mut_ptr() as *mut grpo_fit_options, *fp));
+            if matches!(fp, Ptr::Valid) {
+                let o = &*(f.as_ptr() as *const grpo_fit_options);
+                assert_eq!((o.model, o.loss), (5, 0));
+            } else {
+                assert!(untouched(&f));
+            }
+            let mut d = sentinel::<{ core::mem::size_of::<grpo_diagnose_options>() / 8 + 1 }>();
+            let st = grpo_diagnose_options_default(ptr_in(
+                d.as_mut_ptr() as *mut grpo_diagnose_options,
+                *dp,
+            ));
+            status_ok(st);
+            if st == GRPO_OK {
+                let o = &*(d.as_ptr() as *const grpo_diagnose_options);
+                assert!(o.phi_hacking.is_finite() && o.phi_hacking > 0.0);
+            } else {
+                assert!(untouched(&d));
+            }
+        }
+        Call::Status(code) => {
+            let m = core::ffi::CStr::from_ptr(grpo_status_message(*code));
+            let m = m.to_str().expect("ASCII message");
+            assert!(!m.is_empty() && m.len() < 64);
+            if let Some(e) = Error::from_code(*code) {
+                assert!(m.ends_with(e.kind().describe()), "{m}");
+            }
+            let v = core::ffi::CStr::from_ptr(grpo_version());
+            assert!(!v.to_bytes().is_empty());
+            assert!(grpo_predictor_size() > 0 && grpo_predictor_align().is_power_of_two());
+        }
+        Call::Aliased(which, _, at) => {
+            // an output overlapping an input or another output: refused, nothing written
+            let m = grpo_oscillator {
+                r_star: 0.7,
+                r0: 0.1,
+                v0: 0.0,
+                omega: 0.15,
+                zeta: 1.0,
+            };
+            let mut buf = sentinel::<16>();
+            let base = buf.as_mut_ptr() as *mut f64;
+            let k = (*at as usize) % 8;
+            let bad = Error::new(ErrorKind::BadBuffer, Param::Output).code();
+            let st = match which % 4 {
+                0 => grpo_trajectory_eval(&m, base, 8, base.add(k)),
+                1 => grpo_trajectory_jacobian(&m, 1.0, base.add(k % 5), base),
+                2 => grpo_degeneracy_heterogeneous(base, 8, 4, base.add(k)),
+                _ => {
+                    let mut regime = 0u32;
+                    let r = if k % 2 == 0 {
+                        base.add(k) as *mut u32
+                    } else {
+                        &mut regime as *mut u32
+                    };
+                    let st = grpo_classify(base, 8, 0.0, 0.01, r, base.add(k));
+                    assert_eq!(regime, 0);
+                    st
+                }
+            };
+            assert_eq!(st, bad, "aliased call {which} at {k}");
+            assert!(untouched(&buf), "aliased call wrote");
+        }
+        Call::PredictorFlips(pushes, flips, horizon) => {
+            let size = grpo_predictor_size();
+            let mut mem = vec![0u64; size / 8 + 1];
+            let m = mem.as_mut_ptr() as *mut core::ffi::c_void;
+            assert_eq!(grpo_predictor_init(m, size, 0.0, 1.0), GRPO_OK);
+            for (i, &(s, r)) in pushes.iter().take(40).enumerate() {
+                let step = i as f64 + s.get().abs().min(0.5);
+                let reward = r.get().clamp(0.0, 1.0);
+                if reward.is_finite() {
+                    status_ok(grpo_predictor_push(m, step, reward));
+                }
+            }
+            for &(at, bit) in flips.iter().take(4) {
+                let byte = at as usize % size;
+                let b = &mut *(mem.as_mut_ptr() as *mut u8).add(byte);
+                *b ^= 1 << (bit % 8);
+            }
+            let before = mem.clone();
+            let mut out = sentinel::<{ core::mem::size_of::<grpo_prediction>() / 8 + 1 }>();
+            let st =
+                grpo_predictor_predict(m, horizon.get(), out.as_mut_ptr() as *mut grpo_prediction);
+            status_ok(st);
+            if st != GRPO_OK {
+                assert!(untouched(&out), "prediction written on error {st}");
+                assert_eq!(mem, before, "predictor memory written on error {st}");
+            } else {
+                let p = &*(out.as_ptr() as *const grpo_prediction);
+                let xs = [
+                    p.plateau,
+                    p.plateau_lo95,
+                    p.plateau_hi95,
+                    p.reward_at_horizon,
+                ];
+                assert!(xs.iter().all(|x| x.is_finite()), "OK with {p:?}");
+            }
+            let before = mem.clone();
+            let st = grpo_predictor_push(m, 1e6, 0.5);
+            status_ok(st);
+            if st != GRPO_OK {
+                assert_eq!(mem, before, "predictor memory written on error {st}");
             }
         }
     }

@@ -91,7 +91,8 @@ fn objective_at<M: Model<f64, P>, const P: usize>(
             add(v, &g);
         }
     } else {
-        m.eval_blocks(x, cv.t, cv.grid, |b| b.for_each(&mut add)).ok()?;
+        m.eval_blocks(x, cv.t, cv.grid, |b| b.for_each(&mut add))
+            .ok()?;
     }
     (finite && s.is_finite()).then_some(s)
 }

@@ -5,8 +5,8 @@
 //! A calibration whose tail did not determine `K` answers the stability what-ifs with
 //! `GRPO_ERR_UNDETERMINED` (param `K`). Same conventions as the rest of the C ABI.
 
-use super::stability::to_lag;
-use super::{guard, in_ref, in_slice, out_ref};
+use super::bandit::to_lag;
+use super::{disjoint, guard, input, input_one, output, output_one, Span};
 use crate::bandit::Lag;
 use crate::calibrate::{calibrate, Calibration, Estimate, Settings};
 use crate::error::{check, Error, Param, Result};
@@ -123,6 +123,17 @@ fn to_c(c: &Calibration<f64>) -> grpo_calibration {
     }
 }
 
+/// Read and validate a caller calibration (copied at once), with its span for the overlap check.
+///
+/// # Safety
+/// `cal` must be NULL or point to a valid `grpo_calibration`.
+unsafe fn cal_in(cal: *const grpo_calibration) -> Result<(Calibration<f64>, Span)> {
+    let b = input_one(cal, Param::Options)?;
+    // SAFETY: non-NULL and aligned (checked); valid by the caller contract; copied at once
+    let v = unsafe { *b.one() };
+    Ok((from_c(&v)?, b.span()))
+}
+
 fn from_c(c: &grpo_calibration) -> Result<Calibration<f64>> {
     check::positive(c.eta, Param::Lr)?;
     check::half_open(c.mu, 0.0, 1.0, Param::Beta1)?;
@@ -176,15 +187,21 @@ pub unsafe extern "C" fn grpo_calibrate(
     out: *mut grpo_calibration,
 ) -> i32 {
     guard(|| {
-        let t = in_slice(t, n, Param::T)?;
-        let r = in_slice(r, n, Param::Reward)?;
-        let s = in_ref(settings, Param::Options)?;
-        let out = out_ref(out, Param::Output)?;
-        let lr_column = if s.lr_column.is_null() {
+        let tb = input(t, n, Param::T)?;
+        let rb = input(r, n, Param::Reward)?;
+        let sb = input_one(settings, Param::Options)?;
+        // SAFETY: `settings` is a valid struct (caller contract); copied at once
+        let s = unsafe { *sb.one() };
+        let out = output_one(out, Param::Output)?;
+        let lb = if s.lr_column.is_null() {
             None
         } else {
-            Some(in_slice(s.lr_column, n, Param::Lr)?)
+            Some(input(s.lr_column, n, Param::Lr)?)
         };
+        let lspan = lb.map_or(tb.span(), |b| b.span());
+        disjoint(&[tb.span(), rb.span(), sb.span(), lspan, out.span()])?;
+        // SAFETY: every series holds n doubles (caller contract) and none overlaps the output
+        let (t, r, lr_column) = unsafe { (tb.get(), rb.get(), lb.map(|b| b.get())) };
         let rs = Settings {
             lr: s.lr,
             lr_column,
@@ -193,7 +210,9 @@ pub unsafe extern "C" fn grpo_calibrate(
             lag: to_lag(s.lag)?,
             smooth: s.smooth as usize,
         };
-        *out = to_c(&calibrate(t, r, &rs)?);
+        let v = to_c(&calibrate(t, r, &rs)?);
+        // SAFETY: `out` is writable (caller contract) and overlaps no input (disjoint)
+        unsafe { *out.one_mut() = v };
         Ok(())
     })
 }
@@ -209,9 +228,13 @@ pub unsafe extern "C" fn grpo_whatif_zeta(
     out: *mut grpo_estimate,
 ) -> i32 {
     guard(|| {
-        let c = from_c(in_ref(cal, Param::Options)?)?;
-        let out = out_ref(out, Param::Output)?;
-        *out = est_out(c.zeta_at(kref)?);
+        // SAFETY: `cal` is NULL or valid (caller contract)
+        let (c, cs) = unsafe { cal_in(cal) }?;
+        let out = output_one(out, Param::Output)?;
+        disjoint(&[cs, out.span()])?;
+        let v = est_out(c.zeta_at(kref)?);
+        // SAFETY: `out` is writable (caller contract) and overlaps no input (disjoint)
+        unsafe { *out.one_mut() = v };
         Ok(())
     })
 }
@@ -228,9 +251,13 @@ pub unsafe extern "C" fn grpo_whatif_regime(
     out: *mut u32,
 ) -> i32 {
     guard(|| {
-        let c = from_c(in_ref(cal, Param::Options)?)?;
-        let out = super::out_slice(out, 3, Param::Output)?;
+        // SAFETY: `cal` is NULL or valid (caller contract)
+        let (c, cs) = unsafe { cal_in(cal) }?;
+        let ob = output(out, 3, Param::Output)?;
+        disjoint(&[cs, ob.span()])?;
         let a = c.regime_at(kref)?;
+        // SAFETY: `out` holds 3 writable values (caller contract), overlapping no input
+        let out = unsafe { ob.get_mut() };
         out[0] = a.regime as u32;
         out[1] = a.at_k_lo as u32;
         out[2] = a.at_k_hi as u32;
@@ -249,12 +276,17 @@ pub unsafe extern "C" fn grpo_whatif_critical_kref(
     prop9: *mut grpo_estimate,
 ) -> i32 {
     guard(|| {
-        let c = from_c(in_ref(cal, Param::Options)?)?;
-        let exact = out_ref(exact, Param::Output)?;
-        let prop9 = out_ref(prop9, Param::Output)?;
+        // SAFETY: `cal` is NULL or valid (caller contract)
+        let (c, cs) = unsafe { cal_in(cal) }?;
+        let exact = output_one(exact, Param::Output)?;
+        let prop9 = output_one(prop9, Param::Output)?;
+        disjoint(&[cs, exact.span(), prop9.span()])?;
         let a = c.critical_kref()?;
-        *exact = est_out(a.exact);
-        *prop9 = est_out(a.prop9);
+        // SAFETY: both outputs are writable (caller contract) and overlap nothing (disjoint)
+        unsafe {
+            *exact.one_mut() = est_out(a.exact);
+            *prop9.one_mut() = est_out(a.prop9);
+        }
         Ok(())
     })
 }
@@ -269,9 +301,13 @@ pub unsafe extern "C" fn grpo_whatif_largest_stable_lr(
     out: *mut grpo_estimate,
 ) -> i32 {
     guard(|| {
-        let c = from_c(in_ref(cal, Param::Options)?)?;
-        let out = out_ref(out, Param::Output)?;
-        *out = est_out(c.largest_stable_lr()?);
+        // SAFETY: `cal` is NULL or valid (caller contract)
+        let (c, cs) = unsafe { cal_in(cal) }?;
+        let out = output_one(out, Param::Output)?;
+        disjoint(&[cs, out.span()])?;
+        let v = est_out(c.largest_stable_lr()?);
+        // SAFETY: `out` is writable (caller contract) and overlaps no input (disjoint)
+        unsafe { *out.one_mut() = v };
         Ok(())
     })
 }
@@ -286,9 +322,13 @@ pub unsafe extern "C" fn grpo_whatif_largest_monotone_lr(
     out: *mut grpo_estimate,
 ) -> i32 {
     guard(|| {
-        let c = from_c(in_ref(cal, Param::Options)?)?;
-        let out = out_ref(out, Param::Output)?;
-        *out = est_out(c.largest_monotone_lr()?);
+        // SAFETY: `cal` is NULL or valid (caller contract)
+        let (c, cs) = unsafe { cal_in(cal) }?;
+        let out = output_one(out, Param::Output)?;
+        disjoint(&[cs, out.span()])?;
+        let v = est_out(c.largest_monotone_lr()?);
+        // SAFETY: `out` is writable (caller contract) and overlaps no input (disjoint)
+        unsafe { *out.one_mut() = v };
         Ok(())
     })
 }
@@ -306,14 +346,18 @@ pub unsafe extern "C" fn grpo_whatif_steps(
     out: *mut grpo_estimate,
 ) -> i32 {
     guard(|| {
-        let c = from_c(in_ref(cal, Param::Options)?)?;
-        let out = out_ref(out, Param::Output)?;
+        // SAFETY: `cal` is NULL or valid (caller contract)
+        let (c, cs) = unsafe { cal_in(cal) }?;
+        let out = output_one(out, Param::Output)?;
+        disjoint(&[cs, out.span()])?;
         let e = match percent {
             50 => c.t50(lr)?,
             90 => c.t90(lr)?,
             _ => return Err(Error::out_of_range(Param::Fraction)),
         };
-        *out = est_out(e);
+        let v = est_out(e);
+        // SAFETY: `out` is writable (caller contract) and overlaps no input (disjoint)
+        unsafe { *out.one_mut() = v };
         Ok(())
     })
 }

@@ -2,8 +2,8 @@
 //! `grpo_diagnose_evidence` adds the level-drop test's settings and evidence, the skip reasons and
 //! the thresholds applied (issue 19; appended, the older structs are unchanged).
 
-use super::{guard, in_ref, in_slice, out_ref};
-use crate::bandit::Lag;
+use super::bandit::to_lag;
+use super::{disjoint, guard, in_ref, input_one, out_ref, output_one, Buf, Span};
 use crate::diagnostics::{
     ConcentrationOptions, DegeneracyOptions, DiagnoseInput, DiagnoseOptions, Diagnosis,
     DropOptions, HackingOptions, Optimizer,
@@ -177,14 +177,15 @@ fn options_from_c(o: &grpo_diagnose_options) -> DiagnoseOptions<f64> {
     }
 }
 
-/// Write the default thresholds (docs/model.md E) into `out`.
+/// Write the default thresholds (docs/model.md E) into `out`. Cost: O(1).
 ///
 /// # Safety
 /// `out` must be NULL or point to a writable `grpo_diagnose_options`.
 #[no_mangle]
 pub unsafe extern "C" fn grpo_diagnose_options_default(out: *mut grpo_diagnose_options) -> i32 {
     guard(|| {
-        let out = out_ref(out, Param::Output)?;
+        // SAFETY: `out` is NULL or writable (caller contract); the only pointer of the call
+        let out = unsafe { out_ref(out, Param::Output)? };
         let d = DiagnoseOptions::<f64>::default();
         *out = grpo_diagnose_options {
             phi_hacking: d.hacking.phi_hacking,
@@ -203,16 +204,30 @@ pub unsafe extern "C" fn grpo_diagnose_options_default(out: *mut grpo_diagnose_o
     })
 }
 
-unsafe fn opt_slice<'a>(ptr: *const f64, n: usize, p: Param) -> Result<Option<&'a [f64]>> {
+/// An optional series: NULL = absent.
+fn opt_series(ptr: *const f64, n: usize, p: Param) -> Result<Option<Buf<f64>>> {
     if ptr.is_null() {
         Ok(None)
     } else {
-        Ok(Some(in_slice(ptr, n, p)?))
+        super::input(ptr, n, p).map(Some)
     }
+}
+
+/// Borrow an optional series.
+///
+/// # Safety
+/// As [`Buf::get`].
+unsafe fn opt_get<'a>(b: Option<Buf<f64>>) -> Option<&'a [f64]> {
+    // SAFETY: forwarded to the caller
+    b.map(|b| unsafe { b.get() })
 }
 
 /// Run every diagnostic the inputs allow (docs/model.md E) and pick the headline. `options` NULL = the
 /// defaults. `out` is written only on success.
+/// Cost: `O(n)` for the series statistics plus the fits of the reward curve (a predictor with a
+/// 256-point window fed the `n` points: `O(n)` pushes and one refit of bounded iteration count),
+/// and for the instability verdict the stability predicates (at most one exact spectrum of lag
+/// `<= 1024`); independent of `group_size`.
 ///
 /// # Safety
 /// `input` must point to a valid `grpo_diagnose_input` whose non-NULL series hold `n` doubles;
@@ -225,12 +240,17 @@ pub unsafe extern "C" fn grpo_diagnose(
 ) -> i32 {
     guard(|| {
         let mut slot = None;
-        let (o, _) = diagnosis_of(input, options, None, || {
-            slot = Some(out_ref(out, Param::Output)?);
-            Ok(())
-        })?;
-        if let Some(out) = slot {
-            *out = o;
+        // SAFETY: the pointers are forwarded under this function's own contract
+        let (o, _) = unsafe {
+            diagnosis_of(input, options, None, || {
+                let b = output_one(out, Param::Output)?;
+                slot = Some(b);
+                Ok([Some(b.span()), None])
+            })
+        }?;
+        if let Some(b) = slot {
+            // SAFETY: `out` is writable (caller contract) and overlaps no input (disjoint)
+            unsafe { *b.one_mut() = o };
         }
         Ok(())
     })
@@ -238,31 +258,57 @@ pub unsafe extern "C" fn grpo_diagnose(
 
 /// The Rust diagnosis of a C input (shared by `grpo_diagnose` and `grpo_diagnose_evidence`);
 /// `check_out` validates the output pointers after the options (the order of the checks, hence
-/// the parameter an error names, is that of the first release).
+/// the parameter an error names, is that of the first release) and returns their spans, which are
+/// checked not to overlap any input (nor each other) before anything is borrowed.
+///
+/// # Safety
+/// As `grpo_diagnose`.
 unsafe fn diagnosis_of(
     input: *const grpo_diagnose_input,
     options: *const grpo_diagnose_options,
     drop: Option<DropOptions<f64>>,
-    check_out: impl FnOnce() -> Result<()>,
+    check_out: impl FnOnce() -> Result<[Option<Span>; 2]>,
 ) -> Result<(grpo_diagnosis, Diagnosis<f64>)> {
-    let inp = in_ref(input, Param::Options)?;
-    let mut opts = if options.is_null() {
-        DiagnoseOptions::default()
+    let inp_buf = input_one(input, Param::Options)?;
+    // SAFETY: `input` is a valid struct (caller contract); copied at once
+    let inp = unsafe { *inp_buf.one() };
+    let opt_buf = if options.is_null() {
+        None
     } else {
-        options_from_c(in_ref(options, Param::Options)?)
+        Some(input_one(options, Param::Options)?)
+    };
+    let outs = check_out()?.into_iter().flatten();
+    let n = inp.n;
+    let reward = super::input(inp.reward, n, Param::Reward)?;
+    let steps = opt_series(inp.steps, n, Param::Step)?;
+    let eval_reward = opt_series(inp.eval_reward, n, Param::EvalReward)?;
+    let entropy = opt_series(inp.entropy, n, Param::Entropy)?;
+    let zero_std = opt_series(inp.zero_std_frac, n, Param::ZeroStdFrac)?;
+    let mut spans = [inp_buf.span(); 9];
+    let others = [steps, eval_reward, entropy, zero_std]
+        .into_iter()
+        .flatten()
+        .map(|b| b.span())
+        .chain(opt_buf.map(|b| b.span()))
+        .chain([reward.span()])
+        .chain(outs);
+    let mut k = 1;
+    for (slot, sp) in spans.iter_mut().skip(1).zip(others) {
+        *slot = sp;
+        k += 1;
+    }
+    // the outputs last: an overlap with one is reported as about that output
+    disjoint(spans.get(..k).unwrap_or(&[]))?;
+    let mut opts = match opt_buf {
+        None => DiagnoseOptions::default(),
+        // SAFETY: `options` is a valid struct (caller contract), not the output (disjoint)
+        Some(b) => options_from_c(unsafe { b.one() }),
     };
     if let Some(d) = drop {
         opts.drop = d;
     }
-    check_out()?;
-    let n = inp.n;
-    let reward = in_slice(inp.reward, n, Param::Reward)?;
     let optimizer = if inp.has_hyper != 0 {
-        let lag = match inp.lag {
-            0 => Lag::Constant,
-            1 => Lag::Periodic,
-            _ => return Err(Error::new(ErrorKind::UnknownCode, Param::Lag)),
-        };
+        let lag = to_lag(inp.lag)?;
         Some(Optimizer {
             hyper: Hyper::new(inp.eta, inp.mu, inp.k_hat)?,
             kref: inp.kref,
@@ -271,18 +317,21 @@ unsafe fn diagnosis_of(
     } else {
         None
     };
-    let di = DiagnoseInput {
-        steps: opt_slice(inp.steps, n, Param::Step)?,
-        reward,
-        eval_reward: opt_slice(inp.eval_reward, n, Param::EvalReward)?,
-        entropy: opt_slice(inp.entropy, n, Param::Entropy)?,
-        zero_std_frac: opt_slice(inp.zero_std_frac, n, Param::ZeroStdFrac)?,
-        group_size: (inp.group_size != 0).then_some(inp.group_size),
-        r_min: inp.r_min,
-        r_max: inp.r_max,
-        r_max_eval: inp.r_max_eval,
-        optimizer,
-        expected_plateau: (!inp.expected_plateau.is_nan()).then_some(inp.expected_plateau),
+    // SAFETY: every series holds n doubles (caller contract) and none overlaps the output
+    let di = unsafe {
+        DiagnoseInput {
+            steps: opt_get(steps),
+            reward: reward.get(),
+            eval_reward: opt_get(eval_reward),
+            entropy: opt_get(entropy),
+            zero_std_frac: opt_get(zero_std),
+            group_size: (inp.group_size != 0).then_some(inp.group_size),
+            r_min: inp.r_min,
+            r_max: inp.r_max,
+            r_max_eval: inp.r_max_eval,
+            optimizer,
+            expected_plateau: (!inp.expected_plateau.is_nan()).then_some(inp.expected_plateau),
+        }
     };
     let d = fit_and_diagnose(&di, &opts)?;
     let mut o = grpo_diagnosis {
@@ -414,7 +463,8 @@ pub struct grpo_diagnosis_evidence {
 #[no_mangle]
 pub unsafe extern "C" fn grpo_drop_options_default(out: *mut grpo_drop_options) -> i32 {
     guard(|| {
-        let out = out_ref(out, Param::Output)?;
+        // SAFETY: `out` is NULL or writable (caller contract), the only pointer of the call
+        let out = unsafe { out_ref(out, Param::Output) }?;
         let d = DropOptions::<f64>::default();
         *out = grpo_drop_options {
             alpha: d.alpha,
@@ -445,7 +495,8 @@ pub unsafe extern "C" fn grpo_diagnose_evidence(
         let drop = if drop_options.is_null() {
             None
         } else {
-            let d = in_ref(drop_options, Param::Options)?;
+            // SAFETY: `drop_options` is valid (caller contract); read before anything is written
+            let d = unsafe { in_ref(drop_options, Param::Options) }?;
             Some(DropOptions {
                 alpha: d.alpha,
                 min_lost: d.min_lost,
@@ -454,13 +505,15 @@ pub unsafe extern "C" fn grpo_diagnose_evidence(
             })
         };
         let mut slots = None;
-        let (o, d) = diagnosis_of(input, options, drop, || {
-            slots = Some((
-                out_ref(out, Param::Output)?,
-                out_ref(evidence, Param::Output)?,
-            ));
-            Ok(())
-        })?;
+        // SAFETY: the pointers are forwarded under this function's own contract
+        let (o, d) = unsafe {
+            diagnosis_of(input, options, drop, || {
+                let ob = output_one(out, Param::Output)?;
+                let eb = output_one(evidence, Param::Output)?;
+                slots = Some((ob, eb));
+                Ok([Some(ob.span()), Some(eb.span())])
+            })
+        }?;
         let Some((out, evidence)) = slots else {
             return Err(Error::new(ErrorKind::NullPointer, Param::Output));
         };
@@ -500,8 +553,12 @@ pub unsafe extern "C" fn grpo_diagnose_evidence(
             e.drop_z_crit = l.z_crit;
             e.drop_lost = l.lost;
         }
-        *out = o;
-        *evidence = e;
+        // SAFETY: both outputs are writable (caller contract) and overlap neither an input nor
+        // each other (disjoint)
+        unsafe {
+            *out.one_mut() = o;
+            *evidence.one_mut() = e;
+        }
         Ok(())
     })
 }

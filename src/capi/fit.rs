@@ -1,6 +1,6 @@
 //! C ABI of the fitting module: `grpo_fit_options_default`, `grpo_fit`.
 
-use super::{guard, in_ref, in_slice, out_ref};
+use super::{disjoint, guard, input, input_one, out_ref, output_one};
 use crate::error::{Error, ErrorKind, Param, Result};
 use crate::fit::{fit_auto, fit_curve, Curve, Fit, Loss, Options, ParamSet, Start, MAX_PARAMS};
 
@@ -80,14 +80,15 @@ fn defaults() -> grpo_fit_options {
 }
 
 /// Fill `o` with the defaults: auto model, least squares, `loss_scale = 1`, budget 0 (= 100 (P+1)),
-/// `ftol = xtol = 1.49012e-8`, `gtol = 0`. NULL-safe (does nothing).
+/// `ftol = xtol = 1.49012e-8`, `gtol = 0`. NULL-safe (does nothing). Cost: O(1).
 ///
 /// # Safety
 /// `o` must be NULL or point to writable memory for one `grpo_fit_options`.
 #[no_mangle]
 pub unsafe extern "C" fn grpo_fit_options_default(o: *mut grpo_fit_options) {
     let _ = guard(|| {
-        if let Ok(o) = out_ref(o, Param::Options) {
+        // SAFETY: `o` is NULL or writable (caller contract); the only pointer of the call
+        if let Ok(o) = unsafe { out_ref(o, Param::Options) } {
             *o = defaults();
         }
         Ok(())
@@ -144,6 +145,9 @@ fn to_result(f: &Fit<f64>) -> grpo_fit_result {
 /// defaults. Writes `out` only on success. Returns `GRPO_OK` or a status (bad data, unknown model
 /// or loss code, ...). A fit that stops on its budget or on a non-finite model is still a success
 /// status: read `out->termination`.
+/// Cost: `O(max_evaluations x n)` model passes per start, at most 3 starts per parameter set and 5
+/// sets for auto: bounded by the evaluation budget (default `100 (P + 1)` per start), linear in
+/// `n`.
 ///
 /// # Safety
 /// `t`, `y` (and `w_or_null` if not NULL) must point to `n` doubles; `o` must be NULL or valid;
@@ -158,19 +162,34 @@ pub unsafe extern "C" fn grpo_fit(
     out: *mut grpo_fit_result,
 ) -> i32 {
     guard(|| {
-        let t = in_slice(t, n, Param::T)?;
-        let y = in_slice(y, n, Param::Y)?;
+        let t = input(t, n, Param::T)?;
+        let y = input(y, n, Param::Y)?;
         let w = if w_or_null.is_null() {
             None
         } else {
-            Some(in_slice(w_or_null, n, Param::Weights)?)
+            Some(input(w_or_null, n, Param::Weights)?)
         };
-        let o = if o.is_null() {
-            defaults()
+        let o_buf = if o.is_null() {
+            None
         } else {
-            *in_ref(o, Param::Options)?
+            Some(input_one(o, Param::Options)?)
         };
-        let out = out_ref(out, Param::Output)?;
+        let out = output_one(out, Param::Output)?;
+        let mut spans = [t.span(), y.span(), out.span(), out.span(), out.span()];
+        let mut k = 2;
+        for sp in [w.map(|b| b.span()), o_buf.map(|b| b.span())]
+            .into_iter()
+            .flatten()
+        {
+            spans[k] = sp;
+            k += 1;
+        }
+        spans[k] = out.span();
+        disjoint(spans.get(..=k).unwrap_or(&[]))?;
+        // SAFETY: `o` is a valid struct (caller contract), copied at once
+        let o = o_buf.map_or_else(defaults, |b| unsafe { *b.one() });
+        // SAFETY: the series hold n doubles (caller contract); none overlaps the output
+        let (t, y, w) = unsafe { (t.get(), y.get(), w.map(|b| b.get())) };
         let (set, opts) = to_options(&o)?;
         let f = match set {
             None => fit_auto(t, y, w, &opts)?,
@@ -180,7 +199,8 @@ pub unsafe extern "C" fn grpo_fit(
                 fit_curve(set, &cv, Start::Data, (&b.0, &b.1), &opts)?
             }
         };
-        *out = to_result(&f);
+        // SAFETY: `out` is writable (caller contract) and overlaps no input
+        unsafe { *out.one_mut() = to_result(&f) };
         Ok(())
     })
 }

@@ -10,24 +10,36 @@
 //! * outputs are written only on success; the caller owns all memory;
 //! * NULL pointers, bad lengths and misaligned buffers are statuses, never crashes;
 //! * a panic is caught at the boundary and reported as `GRPO_ERR_PANIC`; nothing unwinds into C;
+//! * buffers must not overlap an output of the same call: overlap is detected and rejected with
+//!   `GRPO_ERR_BAD_BUFFER` naming the later argument, before anything is read or written
+//!   (read-only inputs may share memory with each other);
 //! * every function is reentrant and thread safe: no global state (the predictor's state lives in
 //!   caller memory; one predictor must not be used from two threads at once).
+
+#![deny(unsafe_op_in_unsafe_fn)]
 
 use crate::error::{Error, ErrorKind, Param, Result};
 use core::ffi::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+mod bandit;
 mod calibrate;
 mod diagnostics;
 mod fit;
+mod noise;
 mod predict;
 mod stability;
 mod trajectory;
 #[allow(unused_imports)]
+pub use bandit::*;
+#[allow(unused_imports)]
 pub use calibrate::*;
+#[allow(unused_imports)]
 pub use diagnostics::*;
 #[allow(unused_imports)]
 pub use fit::*;
+#[allow(unused_imports)]
+pub use noise::*;
 #[allow(unused_imports)]
 pub use predict::*;
 #[allow(unused_imports)]
@@ -73,8 +85,11 @@ pub const GRPO_ERR_BAD_BUFFER: i32 = 16;
 pub const GRPO_ERR_UNKNOWN_CODE: i32 = 17;
 /// Error kind: a Rust panic was caught at the boundary (a bug).
 pub const GRPO_ERR_PANIC: i32 = 18;
-/// A quantity the data cannot determine (e.g. a calibrated `K`).
+/// Error kind: a quantity the data cannot determine (e.g. a calibrated `K`).
 pub const GRPO_ERR_UNDETERMINED: i32 = 19;
+/// Error kind: caller-held state (the predictor's memory) was changed outside the library; nothing
+/// was written.
+pub const GRPO_ERR_CORRUPTED: i32 = 20;
 
 /// Run `f` behind the panic boundary and turn its result into a status code.
 pub(crate) fn guard<F: FnOnce() -> Result<()>>(f: F) -> i32 {
@@ -93,7 +108,11 @@ fn bad_buffer(p: Param) -> Error {
     Error::new(ErrorKind::BadBuffer, p)
 }
 
+/// NULL, alignment and byte-size checks of a caller array of `n` `T`s (`n = 0` accepts anything).
 fn check_ptr<T>(ptr: *const T, n: usize, p: Param) -> Result<()> {
+    if n == 0 {
+        return Ok(());
+    }
     if ptr.is_null() {
         return Err(null(p));
     }
@@ -106,46 +125,169 @@ fn check_ptr<T>(ptr: *const T, n: usize, p: Param) -> Result<()> {
     }
 }
 
-/// Borrow a caller struct (NULL and misalignment are errors naming `p`).
-///
-/// # Safety
-/// `ptr` must be NULL or point to a valid `T` for the returned lifetime.
-pub(crate) unsafe fn in_ref<'a, T>(ptr: *const T, p: Param) -> Result<&'a T> {
-    check_ptr(ptr, 1, p)?;
-    Ok(&*ptr)
+/// A caller array of `n` `T`s that passed the NULL / alignment / size checks but is not borrowed
+/// yet. Every export first turns each pointer into a `Buf`, then checks with [`disjoint`] that no
+/// output overlaps another buffer, and only then creates the Rust references (so overlapping
+/// caller buffers never become aliased `&mut`, which would be undefined behaviour in Rust).
+#[derive(Clone, Copy)]
+pub(crate) struct Buf<T> {
+    ptr: *mut T,
+    n: usize,
+    param: Param,
+    writable: bool,
 }
 
-/// Borrow a caller output struct.
+/// The byte range `[start, end)` a [`Buf`] covers, whether it is written, and its parameter.
+#[derive(Clone, Copy)]
+pub(crate) struct Span {
+    start: usize,
+    end: usize,
+    writable: bool,
+    param: Param,
+}
+
+impl<T> Buf<T> {
+    /// The bytes this buffer covers (empty for `n = 0` or zero-sized `T`).
+    pub(crate) fn span(&self) -> Span {
+        let start = self.ptr as usize;
+        // `check_ptr` bounded n * size_of::<T>() by isize::MAX; the end saturates for addresses
+        // at the top of the address space (no real buffer ends there)
+        let bytes = self.n.saturating_mul(core::mem::size_of::<T>());
+        Span {
+            start,
+            end: start.saturating_add(bytes),
+            writable: self.writable,
+            param: self.param,
+        }
+    }
+
+    /// Borrow the `n` elements read-only (`n = 0`: an empty slice, whatever the pointer).
+    ///
+    /// # Safety
+    /// The pointer given to [`input`] / [`output`] must point to `n` initialised `T`s that stay
+    /// valid and are not written through another pointer for `'a`.
+    pub(crate) unsafe fn get<'a>(&self) -> &'a [T] {
+        if self.n == 0 {
+            return &[];
+        }
+        // SAFETY: non-NULL, aligned and at most isize::MAX bytes (check_ptr); the caller
+        // guarantees the elements are valid and not mutated for 'a
+        unsafe { core::slice::from_raw_parts(self.ptr, self.n) }
+    }
+
+    /// Borrow the `n` elements for writing (`n = 0`: an empty slice, whatever the pointer).
+    ///
+    /// # Safety
+    /// The pointer given to [`output`] must point to `n` writable `T`s that no other live
+    /// reference or pointer accesses for `'a` (checked among this call's buffers by
+    /// [`disjoint`]).
+    pub(crate) unsafe fn get_mut<'a>(&self) -> &'a mut [T] {
+        if self.n == 0 {
+            return &mut [];
+        }
+        // SAFETY: as for `get`, plus exclusive access guaranteed by the caller
+        unsafe { core::slice::from_raw_parts_mut(self.ptr, self.n) }
+    }
+}
+
+/// A caller input array (`n = 0` accepts NULL).
+pub(crate) fn input<T>(ptr: *const T, n: usize, p: Param) -> Result<Buf<T>> {
+    check_ptr(ptr, n, p)?;
+    Ok(Buf {
+        ptr: ptr as *mut T,
+        n,
+        param: p,
+        writable: false,
+    })
+}
+
+/// A caller output array (`n = 0` accepts NULL).
+pub(crate) fn output<T>(ptr: *mut T, n: usize, p: Param) -> Result<Buf<T>> {
+    check_ptr(ptr, n, p)?;
+    Ok(Buf {
+        ptr,
+        n,
+        param: p,
+        writable: true,
+    })
+}
+
+/// A required single input struct (NULL is an error even though `n = 1`).
+pub(crate) fn input_one<T>(ptr: *const T, p: Param) -> Result<Buf<T>> {
+    if ptr.is_null() {
+        return Err(null(p));
+    }
+    input(ptr, 1, p)
+}
+
+/// A required single output.
+pub(crate) fn output_one<T>(ptr: *mut T, p: Param) -> Result<Buf<T>> {
+    if ptr.is_null() {
+        return Err(null(p));
+    }
+    output(ptr, 1, p)
+}
+
+/// No written buffer may overlap another buffer of the same call: `GRPO_ERR_BAD_BUFFER` naming
+/// the later of the two (in argument order). Read-only buffers may overlap each other. Cost:
+/// `O(k^2)` for `k` buffers (at most 8 per call).
+pub(crate) fn disjoint(spans: &[Span]) -> Result<()> {
+    for (i, a) in spans.iter().enumerate() {
+        for b in spans.iter().skip(i + 1) {
+            let overlap = a.start < b.end && b.start < a.end;
+            if overlap && (a.writable || b.writable) {
+                return Err(bad_buffer(b.param));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Borrow a caller output struct. For exports with a single pointer argument.
 ///
 /// # Safety
-/// `ptr` must be NULL or point to writable memory for one `T`, not aliased during the call.
+/// `ptr` must be NULL or point to writable memory for one `T`, not accessed otherwise during the
+/// call.
 pub(crate) unsafe fn out_ref<'a, T>(ptr: *mut T, p: Param) -> Result<&'a mut T> {
-    check_ptr(ptr, 1, p)?;
-    Ok(&mut *ptr)
+    let b = output_one(ptr, p)?;
+    // SAFETY: checked non-NULL and aligned; exclusivity is the caller's contract
+    Ok(unsafe { &mut *b.ptr })
 }
 
-/// Borrow a caller array of `n` elements (`n = 0` gives an empty slice even for NULL).
+/// Borrow a required caller input struct. For exports whose outputs are checked not to overlap
+/// it (or that read it before writing anything).
 ///
 /// # Safety
-/// `ptr` must be NULL or point to `n` valid `T`s for the returned lifetime.
-pub(crate) unsafe fn in_slice<'a, T>(ptr: *const T, n: usize, p: Param) -> Result<&'a [T]> {
-    if n == 0 {
-        return Ok(&[]);
-    }
-    check_ptr(ptr, n, p)?;
-    Ok(core::slice::from_raw_parts(ptr, n))
+/// `ptr` must be NULL or point to one initialised `T`, not written during the call.
+pub(crate) unsafe fn in_ref<'a, T>(ptr: *const T, p: Param) -> Result<&'a T> {
+    let b = input_one(ptr, p)?;
+    // SAFETY: checked non-NULL and aligned; validity is the caller's contract
+    Ok(unsafe { b.one() })
 }
 
-/// Borrow a caller output array of `n` elements (`n = 0` gives an empty slice even for NULL).
-///
-/// # Safety
-/// `ptr` must be NULL or point to `n` writable `T`s, not aliased during the call.
-pub(crate) unsafe fn out_slice<'a, T>(ptr: *mut T, n: usize, p: Param) -> Result<&'a mut [T]> {
-    if n == 0 {
-        return Ok(&mut []);
+impl<T> Buf<T> {
+    /// The single element of a buffer made by [`input_one`].
+    ///
+    /// # Safety
+    /// As [`Buf::get`].
+    pub(crate) unsafe fn one<'a>(&self) -> &'a T {
+        // SAFETY: `input_one` checked non-NULL and alignment; the rest is the caller's contract
+        unsafe { &*self.ptr }
     }
-    check_ptr(ptr, n, p)?;
-    Ok(core::slice::from_raw_parts_mut(ptr, n))
+
+    /// The raw pointer of a buffer made by [`output_one`] (for field-wise writes).
+    pub(crate) fn one_mut_ptr(&self) -> *mut T {
+        self.ptr
+    }
+
+    /// The single element of a buffer made by [`output_one`], for writing.
+    ///
+    /// # Safety
+    /// As [`Buf::get_mut`].
+    pub(crate) unsafe fn one_mut<'a>(&self) -> &'a mut T {
+        // SAFETY: `output_one` checked non-NULL and alignment; the rest is the caller's contract
+        unsafe { &mut *self.ptr }
+    }
 }
 
 /// Width of one message slot (bytes, including the NUL).
@@ -185,13 +327,15 @@ const fn build_messages() -> [[u8; MSG_W]; N_KINDS * N_PARAMS] {
 static MESSAGES: [[u8; MSG_W]; N_KINDS * N_PARAMS] = build_messages();
 
 /// The library version as a NUL-terminated string ("major.minor.patch"), static storage.
+/// Cost: O(1).
 #[no_mangle]
 pub extern "C" fn grpo_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
 }
 
 /// A static, NUL-terminated English message for a status code ("ok", "r_star: value is NaN or
-/// infinite", ...). Unknown codes give "unknown status". Never NULL.
+/// infinite", ...). Unknown codes give "unknown status". Never NULL. Cost: O(1) (a table
+/// built at compile time).
 #[no_mangle]
 pub extern "C" fn grpo_status_message(status: i32) -> *const c_char {
     if status == GRPO_OK {
@@ -218,16 +362,20 @@ mod tests {
     #[test]
     fn messages_name_kind_and_param() {
         let code = Error::non_finite(Param::Omega).code();
+        // SAFETY: a static NUL-terminated string
         let m = unsafe { CStr::from_ptr(grpo_status_message(code)) };
         assert_eq!(m.to_str().unwrap(), "omega: value is NaN or infinite");
+        // SAFETY: static NUL-terminated string
         let m = unsafe { CStr::from_ptr(grpo_status_message(0)) };
         assert_eq!(m.to_str().unwrap(), "ok");
+        // SAFETY: static NUL-terminated string
         let m = unsafe { CStr::from_ptr(grpo_status_message(-5)) };
         assert_eq!(m.to_str().unwrap(), "unknown status");
         // every message fits its slot with its NUL
         for k in ErrorKind::ALL {
             for p in Param::ALL {
                 let e = Error::new(k, *p);
+                // SAFETY: static NUL-terminated string
                 let s = unsafe { CStr::from_ptr(grpo_status_message(e.code())) };
                 let want = std::format!("{}: {}", p.name(), k.describe());
                 assert_eq!(s.to_str().unwrap(), want);
@@ -257,6 +405,7 @@ mod tests {
             GRPO_ERR_UNKNOWN_CODE,
             GRPO_ERR_PANIC,
             GRPO_ERR_UNDETERMINED,
+            GRPO_ERR_CORRUPTED,
         ];
         assert_eq!(consts.len(), ErrorKind::ALL.len());
         for (c, k) in consts.iter().zip(ErrorKind::ALL) {
@@ -266,6 +415,7 @@ mod tests {
 
     #[test]
     fn version_matches_cargo() {
+        // SAFETY: static NUL-terminated string
         let v = unsafe { CStr::from_ptr(grpo_version()) };
         assert_eq!(v.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
     }

@@ -7,9 +7,10 @@
 //! grpo_prediction p; grpo_predictor_predict(mem, 1000.0, &p);
 //! ```
 
-use super::{guard, in_ref, out_ref};
+use super::{disjoint, guard, in_ref, output, output_one};
 use crate::error::{Error, ErrorKind, Param, Result};
-use crate::predict::{Config, Predictor};
+use crate::predict::{Config, Predictor, PredictorImage};
+use core::ptr::addr_of_mut;
 
 /// Window capacity of the C predictor (points; longer histories are compacted pairwise).
 pub const GRPO_PREDICTOR_WINDOW: usize = 256;
@@ -87,10 +88,13 @@ pub extern "C" fn grpo_predictor_config_default() -> grpo_predictor_config {
 /// Tag written by `grpo_predictor_init` at offset 0 ("GRPOPRED").
 const MAGIC: u64 = 0x4752_504F_5052_4544;
 
+/// The caller's memory: the tag, then the predictor as plain data (every field a `u64` or `f64`:
+/// any bit pattern is a valid value, every byte is written by init, and every discriminant,
+/// flag and length is converted back with a check on each call).
 #[repr(C)]
 struct CPredictor {
     magic: u64,
-    inner: Predictor<f64, GRPO_PREDICTOR_WINDOW>,
+    image: PredictorImage<GRPO_PREDICTOR_WINDOW>,
 }
 
 /// Everything the predictor says for one horizon. Intervals are clipped to the reward bounds given
@@ -128,13 +132,13 @@ pub struct grpo_prediction {
     pub r2: f64,
 }
 
-/// Bytes of caller memory one predictor needs.
+/// Bytes of caller memory one predictor needs. Cost: O(1).
 #[no_mangle]
 pub extern "C" fn grpo_predictor_size() -> usize {
     core::mem::size_of::<CPredictor>()
 }
 
-/// Alignment (bytes) the predictor memory needs.
+/// Alignment (bytes) the predictor memory needs. Cost: O(1).
 #[no_mangle]
 pub extern "C" fn grpo_predictor_align() -> usize {
     core::mem::align_of::<CPredictor>()
@@ -144,29 +148,57 @@ fn bad_mem() -> Error {
     Error::new(ErrorKind::BadBuffer, Param::Memory)
 }
 
-/// Check `mem` (NULL, alignment) and the tag; return the initialised predictor.
+/// Check `mem` (NULL, alignment, tag) and return a pointer to the predictor's bytes.
 ///
 /// # Safety
 /// `mem` must be NULL or point to at least `grpo_predictor_size()` bytes the caller owns.
-unsafe fn predictor<'a>(mem: *mut core::ffi::c_void) -> Result<&'a mut CPredictor> {
+unsafe fn tagged(mem: *mut core::ffi::c_void) -> Result<*mut CPredictor> {
     if mem.is_null() {
         return Err(Error::new(ErrorKind::NullPointer, Param::Memory));
     }
     if !(mem as usize).is_multiple_of(core::mem::align_of::<CPredictor>()) {
         return Err(bad_mem());
     }
-    // the tag sits at offset 0 (repr(C)); uninitialised memory fails this check
-    let tag = core::ptr::read_volatile(mem as *const u64);
+    // the tag sits at offset 0 (repr(C)); memory never initialised fails this check
+    // SAFETY: non-NULL, aligned (checked) and at least 8 bytes (caller contract)
+    let tag = unsafe { core::ptr::read_volatile(mem as *const u64) };
     if tag != MAGIC {
         return Err(bad_mem());
     }
-    Ok(&mut *(mem as *mut CPredictor))
+    Ok(mem as *mut CPredictor)
+}
+
+/// Run `op` on the predictor stored at `mem`: the stored state is validated and copied out
+/// (`GRPO_ERR_CORRUPTED` if any field is one the library cannot have written), `op` runs on the
+/// copy, and the state is written back only when `op` succeeds.
+///
+/// # Safety
+/// `mem` must be NULL or point to at least `grpo_predictor_size()` bytes the caller owns, not
+/// accessed otherwise during the call.
+unsafe fn with_predictor<R>(
+    mem: *mut core::ffi::c_void,
+    op: impl FnOnce(&mut Predictor<f64, GRPO_PREDICTOR_WINDOW>) -> Result<R>,
+) -> Result<R> {
+    // SAFETY: forwarded contract
+    let c = unsafe { tagged(mem)? };
+    // SAFETY: `c` is aligned and points to `size_of::<CPredictor>()` caller bytes; every field
+    // is a u64 or f64, so any initialised bytes are a valid value; the copy ends the borrow
+    let image = unsafe { core::ptr::addr_of!((*c).image).read() };
+    let mut p = image.restore()?;
+    let r = op(&mut p)?;
+    let new = PredictorImage::capture(&p);
+    // SAFETY: as above, for writing (the caller owns the bytes and does not access them during
+    // the call)
+    unsafe { core::ptr::addr_of_mut!((*c).image).write(new) };
+    Ok(r)
 }
 
 /// Initialise a predictor in caller memory `mem` of `mem_len` bytes (at least
 /// `grpo_predictor_size()`, aligned to `grpo_predictor_align()`, else `GRPO_ERR_BAD_BUFFER`).
 /// Rewards are bounded by `[reward_min, reward_max]`; either may be -INFINITY / +INFINITY.
-/// On error the memory is left untouched.
+/// On success every byte of the first `grpo_predictor_size()` bytes is written (no padding, unused
+/// window slots zero: nothing of the caller's old memory or of the library's stack remains); on
+/// error the memory is left untouched. Cost: O(`GRPO_PREDICTOR_WINDOW`).
 ///
 /// # Safety
 /// `mem` must be NULL or point to `mem_len` writable bytes owned by the caller.
@@ -177,10 +209,15 @@ pub unsafe extern "C" fn grpo_predictor_init(
     reward_min: f64,
     reward_max: f64,
 ) -> i32 {
-    guard(|| init_with(mem, mem_len, Config::new(reward_min, reward_max)))
+    // SAFETY: `mem` is forwarded under this function's own contract.
+    guard(|| unsafe { init_with(mem, mem_len, Config::new(reward_min, reward_max)) })
 }
 
-/// Check `mem`, build the predictor from `cfg` and write it (memory untouched on error).
+/// Check `mem`, build the predictor from `cfg` and write its image (memory untouched on error).
+///
+/// # Safety
+/// `mem` NULL or, when aligned and `mem_len` is large enough, writable for
+/// `size_of::<CPredictor>()` bytes (caller contract).
 unsafe fn init_with(mem: *mut core::ffi::c_void, mem_len: usize, cfg: Config<f64>) -> Result<()> {
     if mem.is_null() {
         return Err(Error::new(ErrorKind::NullPointer, Param::Memory));
@@ -190,14 +227,19 @@ unsafe fn init_with(mem: *mut core::ffi::c_void, mem_len: usize, cfg: Config<f64
     {
         return Err(bad_mem());
     }
-    let inner = Predictor::with_config(cfg)?;
-    core::ptr::write(
-        mem as *mut CPredictor,
-        CPredictor {
-            magic: MAGIC,
-            inner,
-        },
-    );
+    let image = PredictorImage::capture(&Predictor::with_config(cfg)?);
+    // SAFETY: `mem` is non-NULL, aligned and at least `size_of::<CPredictor>()` writable
+    // bytes (checked above, caller contract). `CPredictor` has no padding (u64 / f64 fields
+    // only, checked at compile time), so this writes every byte.
+    unsafe {
+        core::ptr::write(
+            mem as *mut CPredictor,
+            CPredictor {
+                magic: MAGIC,
+                image,
+            },
+        )
+    };
     Ok(())
 }
 
@@ -214,7 +256,8 @@ pub unsafe extern "C" fn grpo_predictor_init_config(
     cfg: *const grpo_predictor_config,
 ) -> i32 {
     guard(|| {
-        let c = in_ref(cfg, Param::Options)?;
+        // SAFETY: `cfg` is NULL or valid (caller contract); copied before `mem` is written
+        let c = *unsafe { in_ref(cfg, Param::Options) }?;
         let mut k = Config::new(c.reward_min, c.reward_max);
         k.min_gain = c.min_gain;
         k.min_gain_share = c.min_gain_share;
@@ -223,13 +266,19 @@ pub unsafe extern "C" fn grpo_predictor_init_config(
         k.power_weight = c.power_weight;
         k.interval_k = c.interval_k;
         k.confirmations = c.confirmations;
-        init_with(mem, mem_len, k)
+        // SAFETY: `mem` is forwarded under this function's own contract.
+        unsafe { init_with(mem, mem_len, k) }
     })
 }
 
-/// Feed one point. NaN/infinite values (`GRPO_ERR_NON_FINITE`) and steps not above the last one
-/// (`GRPO_ERR_NOT_INCREASING`) are rejected and never enter the window. Memory not initialised by
-/// `grpo_predictor_init` gives `GRPO_ERR_BAD_BUFFER`.
+/// Feed one point. NaN/infinite values (`GRPO_ERR_NON_FINITE`), steps not above the last one
+/// (`GRPO_ERR_NOT_INCREASING`) and rewards outside `[reward_min, reward_max]`
+/// (`GRPO_ERR_OUT_OF_RANGE`, param `reward`) are rejected and never enter the window. Memory not
+/// initialised by `grpo_predictor_init` gives `GRPO_ERR_BAD_BUFFER`; memory whose state fails the
+/// consistency checks (window length against capacity, every flag and model code, step order,
+/// point values) gives `GRPO_ERR_CORRUPTED`. Nothing is written on error.
+/// Cost: O(`GRPO_PREDICTOR_WINDOW`) (state validation, a compaction when the window is full), plus
+/// a refit when `refit_every` is due (never with the defaults).
 ///
 /// # Safety
 /// `pred` must be NULL or point to memory of at least `grpo_predictor_size()` bytes, not used
@@ -240,11 +289,17 @@ pub unsafe extern "C" fn grpo_predictor_push(
     step: f64,
     reward: f64,
 ) -> i32 {
-    guard(|| predictor(pred)?.inner.push(step, reward))
+    // SAFETY: `pred` is NULL or caller memory of `grpo_predictor_size()` bytes (caller contract)
+    guard(|| unsafe { with_predictor(pred, |p| p.push(step, reward)) })
 }
 
 /// Refit if needed and predict for `horizon_step` (any finite step at or after the first point).
-/// `GRPO_ERR_NOT_READY` before 6 points. `out` is written only on success.
+/// `GRPO_ERR_NOT_READY` before 6 points; `GRPO_ERR_CORRUPTED` as for `grpo_predictor_push`;
+/// `GRPO_ERR_BAD_BUFFER` (param `out`) when `out` overlaps the predictor's memory;
+/// `GRPO_ERR_DIVERGED` (param `horizon`) rather than a non-finite answer. `out` (and the refit
+/// state) are written only on success.
+/// Cost: a refit of the candidate models when points arrived since the last one: a bounded number
+/// of Levenberg-Marquardt iterations per candidate over at most `GRPO_PREDICTOR_WINDOW` points.
 ///
 /// # Safety
 /// `pred` as for `grpo_predictor_push`; `out` NULL or writable.
@@ -255,30 +310,77 @@ pub unsafe extern "C" fn grpo_predictor_predict(
     out: *mut grpo_prediction,
 ) -> i32 {
     guard(|| {
-        let p = predictor(pred)?;
-        let out = out_ref(out, Param::Output)?;
-        let r = p.inner.predict(horizon_step)?;
-        *out = grpo_prediction {
-            plateau: r.plateau.value,
-            plateau_lo80: r.plateau.lo80,
-            plateau_hi80: r.plateau.hi80,
-            plateau_lo95: r.plateau.lo95,
-            plateau_hi95: r.plateau.hi95,
-            horizon: r.horizon,
-            reward_at_horizon: r.at_horizon.value,
-            horizon_lo80: r.at_horizon.lo80,
-            horizon_hi80: r.at_horizon.hi80,
-            model: r.model as u32,
-            regime: r.regime as u32,
-            advice: r.advice.kind as u32,
-            r2: r.r2,
+        // SAFETY: `pred` is NULL or caller memory of `grpo_predictor_size()` bytes (caller
+        // contract)
+        unsafe { tagged(pred)? };
+        let out = output_one(out, Param::Output)?;
+        // `out` must not overlap the predictor's bytes (checked non-NULL and aligned above)
+        let mem = output(pred as *mut u8, grpo_predictor_size(), Param::Memory)?;
+        disjoint(&[mem.span(), out.span()])?;
+        // SAFETY: as above; `out` is outside the predictor's memory
+        let answer = unsafe {
+            with_predictor(pred, |p| {
+                let r = p.predict(horizon_step)?;
+                let answer = grpo_prediction {
+                    plateau: r.plateau.value,
+                    plateau_lo80: r.plateau.lo80,
+                    plateau_hi80: r.plateau.hi80,
+                    plateau_lo95: r.plateau.lo95,
+                    plateau_hi95: r.plateau.hi95,
+                    horizon: r.horizon,
+                    reward_at_horizon: r.at_horizon.value,
+                    horizon_lo80: r.at_horizon.lo80,
+                    horizon_hi80: r.at_horizon.hi80,
+                    model: r.model as u32,
+                    regime: r.regime as u32,
+                    advice: r.advice.kind as u32,
+                    r2: r.r2,
+                };
+                let fields = [
+                    answer.plateau,
+                    answer.plateau_lo80,
+                    answer.plateau_hi80,
+                    answer.plateau_lo95,
+                    answer.plateau_hi95,
+                    answer.horizon,
+                    answer.reward_at_horizon,
+                    answer.horizon_lo80,
+                    answer.horizon_hi80,
+                ];
+                // never OK with a non-finite answer (r2 may be NaN: a window without variance)
+                if !fields.iter().all(|x| x.is_finite()) {
+                    return Err(Error::new(ErrorKind::Diverged, Param::Horizon));
+                }
+                Ok(answer)
+            })?
         };
+        // field by field: the 4 padding bytes after `advice` keep the caller's bytes, so two
+        // identical answers are identical memory (a whole-struct store may copy stack garbage
+        // into the padding)
+        let o = out.one_mut_ptr();
+        // SAFETY: `out` is non-NULL, aligned and writable (caller contract) and outside the
+        // predictor's memory; each write stays inside one field of `*o`
+        unsafe {
+            addr_of_mut!((*o).plateau).write(answer.plateau);
+            addr_of_mut!((*o).plateau_lo80).write(answer.plateau_lo80);
+            addr_of_mut!((*o).plateau_hi80).write(answer.plateau_hi80);
+            addr_of_mut!((*o).plateau_lo95).write(answer.plateau_lo95);
+            addr_of_mut!((*o).plateau_hi95).write(answer.plateau_hi95);
+            addr_of_mut!((*o).horizon).write(answer.horizon);
+            addr_of_mut!((*o).reward_at_horizon).write(answer.reward_at_horizon);
+            addr_of_mut!((*o).horizon_lo80).write(answer.horizon_lo80);
+            addr_of_mut!((*o).horizon_hi80).write(answer.horizon_hi80);
+            addr_of_mut!((*o).model).write(answer.model);
+            addr_of_mut!((*o).regime).write(answer.regime);
+            addr_of_mut!((*o).advice).write(answer.advice);
+            addr_of_mut!((*o).r2).write(answer.r2);
+        }
         Ok(())
     })
 }
 
 // Compile-time bound of the caller-allocated predictor storage (`grpo_predictor_size()`, issue 7):
-// the tag plus a `Predictor<f64, GRPO_PREDICTOR_WINDOW>`, i.e. 24 bytes per window point and at
-// most 2 KiB of fixed state.
+// the tag plus the plain-data image of a `Predictor<f64, GRPO_PREDICTOR_WINDOW>`, i.e. 24 bytes
+// per window point and at most 2 KiB of fixed state.
 const _: () =
     assert!(core::mem::size_of::<CPredictor>() <= 8 + GRPO_PREDICTOR_WINDOW * 3 * 8 + 2048);

@@ -1,98 +1,27 @@
-//! C ABI of the bandit, stability and noise modules (f64).
-//!
-//! Same conventions as the rest of the C ABI (status codes, outputs written only on success,
-//! NULL/length checks, panic boundary). One documented exception: the simulation functions write
-//! into the caller's trajectory buffer as they go, so on `GRPO_ERR_DIVERGED` the buffer holds the
-//! valid prefix followed by NaN (errors found before the run starts leave it untouched).
+//! C ABI of the stability predicates (f64): thresholds, damping, exact linear regime, the
+//! trajectory classifier.
 
-use super::{guard, in_ref, in_slice, out_ref, out_slice};
-use crate::bandit::{Bandit, Kl, Lag, Normalization};
+use super::bandit::to_lag;
+use super::{disjoint, guard, input, output_one};
+use crate::bandit::Lag;
 use crate::error::{Error, ErrorKind, Param, Result};
-use crate::noise;
-use crate::numerics::Xoshiro256pp;
 use crate::stability::{classify, largest_stable_eta, Hyper};
 
-/// The reduced softmax bandit (docs/model.md C.2). Field names and order are part of the ABI.
-#[repr(C)]
-#[allow(non_camel_case_types)]
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct grpo_bandit {
-    /// Learning rate `eta > 0`.
-    pub eta: f64,
-    /// Momentum `mu` in `[0, 1)`.
-    pub mu: f64,
-    /// KL coefficient `beta > 0`.
-    pub beta: f64,
-    /// Reference success probability in `(0, 1)`.
-    pub p_ref: f64,
-    /// Logit gain `c > 0`.
-    pub c: f64,
-    /// Advantage regulariser `eps >= 0`.
-    pub eps: f64,
-    /// Refresh interval / lag (`>= 1` for periodic refresh).
-    pub kref: u32,
-    /// 0 mean, 1 std.
-    pub normalization: u32,
-    /// 0 direct, 1 reverse.
-    pub kl: u32,
-    /// 0 constant, 1 periodic.
-    pub lag: u32,
+/// Write one scalar answer to a caller output, only on success.
+///
+/// # Safety
+/// `out` must be NULL or point to a writable `T`.
+unsafe fn answer<T>(out: *mut T, f: impl FnOnce() -> Result<T>) -> i32 {
+    guard(|| {
+        let o = output_one(out, Param::Output)?;
+        let v = f()?;
+        // SAFETY: `out` is a writable `T` (caller contract); the only pointer of the call
+        unsafe { *o.one_mut() = v };
+        Ok(())
+    })
 }
 
-/// Finite-group-size stationary prediction (docs/model.md D.1, D.2).
-#[repr(C)]
-#[allow(non_camel_case_types)]
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct grpo_group_noise {
-    /// Finite-G fixed point `p_star_G`.
-    pub p_star: f64,
-    /// Finite-G stiffness `K_G`.
-    pub stiffness: f64,
-    /// Per-step variance of the drift estimate `Var[g]`.
-    pub drift_var: f64,
-    /// Stationary variance of the logit.
-    pub var_x: f64,
-    /// Stationary variance of `p`.
-    pub var_p: f64,
-    /// Degeneracy probability `p^G + (1 - p)^G` at `p_star_G`.
-    pub degeneracy: f64,
-}
-
-fn to_bandit(b: &grpo_bandit) -> Result<Bandit<f64>> {
-    let normalization = match b.normalization {
-        0 => Normalization::Mean,
-        1 => Normalization::Std,
-        _ => return Err(Error::new(ErrorKind::UnknownCode, Param::Normalization)),
-    };
-    let kl = match b.kl {
-        0 => Kl::Direct,
-        1 => Kl::Reverse,
-        _ => return Err(Error::new(ErrorKind::UnknownCode, Param::Kl)),
-    };
-    let lag = to_lag(b.lag)?;
-    Bandit::new(
-        b.eta,
-        b.mu,
-        b.beta,
-        b.p_ref,
-        b.c,
-        b.eps,
-        b.kref,
-        normalization,
-        kl,
-        lag,
-    )
-}
-
-pub(crate) fn to_lag(code: u32) -> Result<Lag> {
-    match code {
-        0 => Ok(Lag::Constant),
-        1 => Ok(Lag::Periodic),
-        _ => Err(Error::new(ErrorKind::UnknownCode, Param::Lag)),
-    }
-}
-
-/// Proposition 9 threshold `Kref* = (1 - mu) / (eta K)`.
+/// Proposition 9 threshold `Kref* = (1 - mu) / (eta K)`. Cost: O(1).
 ///
 /// # Safety
 /// `kref_out` must be NULL or point to a writable `double`.
@@ -103,41 +32,32 @@ pub unsafe extern "C" fn grpo_prop9_threshold(
     k: f64,
     kref_out: *mut f64,
 ) -> i32 {
-    guard(|| {
-        let out = out_ref(kref_out, Param::Output)?;
-        *out = Hyper::new(eta, mu, k)?.prop9_threshold()?;
-        Ok(())
-    })
+    // SAFETY: `kref_out` is NULL or writable (caller contract)
+    unsafe { answer(kref_out, || Hyper::new(eta, mu, k)?.prop9_threshold()) }
 }
 
-/// First-order `zeta = 1` onset (0 when already underdamped at `Kref = 0`).
+/// First-order `zeta = 1` onset (0 when already underdamped at `Kref = 0`). Cost: O(1).
 ///
 /// # Safety
 /// `kref_out` must be NULL or point to a writable `double`.
 #[no_mangle]
 pub unsafe extern "C" fn grpo_zeta_one_onset(eta: f64, mu: f64, k: f64, kref_out: *mut f64) -> i32 {
-    guard(|| {
-        let out = out_ref(kref_out, Param::Output)?;
-        *out = Hyper::new(eta, mu, k)?.zeta_one_onset()?;
-        Ok(())
-    })
+    // SAFETY: `kref_out` is NULL or writable (caller contract)
+    unsafe { answer(kref_out, || Hyper::new(eta, mu, k)?.zeta_one_onset()) }
 }
 
 /// Exact critical lag `d_c` of the constant-lag map (unstable iff `Kref >= d_c`); 0 when the
-/// on-policy map is already unstable.
+/// on-policy map is already unstable. Cost: one Brent solve (at most 200 iterations).
 ///
 /// # Safety
 /// `kref_out` must be NULL or point to a writable `double`.
 #[no_mangle]
 pub unsafe extern "C" fn grpo_critical_lag(eta: f64, mu: f64, k: f64, kref_out: *mut f64) -> i32 {
-    guard(|| {
-        let out = out_ref(kref_out, Param::Output)?;
-        *out = Hyper::new(eta, mu, k)?.critical_lag()?;
-        Ok(())
-    })
+    // SAFETY: `kref_out` is NULL or writable (caller contract)
+    unsafe { answer(kref_out, || Hyper::new(eta, mu, k)?.critical_lag()) }
 }
 
-/// First-order damping ratio `zeta(Kref)` (docs/model.md C.7).
+/// First-order damping ratio `zeta(Kref)` (docs/model.md C.7). Cost: O(1).
 ///
 /// # Safety
 /// `zeta_out` must be NULL or point to a writable `double`.
@@ -149,16 +69,15 @@ pub unsafe extern "C" fn grpo_zeta(
     kref: f64,
     zeta_out: *mut f64,
 ) -> i32 {
-    guard(|| {
-        let out = out_ref(zeta_out, Param::Output)?;
-        *out = Hyper::new(eta, mu, k)?.zeta(kref)?;
-        Ok(())
-    })
+    // SAFETY: `zeta_out` is NULL or writable (caller contract)
+    unsafe { answer(zeta_out, || Hyper::new(eta, mu, k)?.zeta(kref)) }
 }
 
 /// Largest exactly stable lag for lag mode `lag` (0 constant: `ceil(d_c) - 1`; 1 periodic: largest
 /// stable refresh period); `GRPO_ERR_NOT_REACHED` (param `kref`) when even the on-policy map is
-/// unstable.
+/// unstable. Cost: constant lag, one Brent solve; periodic, at most `2 log2(2^24) = 48`
+/// monodromy spectra (doubling then bisection up to the period limit `2^24`, else
+/// `GRPO_ERR_CAPACITY`), each at most 4096 steps or 64 3x3 matrix products.
 ///
 /// # Safety
 /// `kref_out` must be NULL or point to a writable `uint32_t`.
@@ -170,11 +89,15 @@ pub unsafe extern "C" fn grpo_largest_stable_kref(
     lag: u32,
     kref_out: *mut u32,
 ) -> i32 {
-    kref_answer(eta, mu, k, lag, kref_out, Hyper::largest_stable_kref)
+    // SAFETY: `kref_out` is NULL or writable (caller contract)
+    unsafe { kref_answer(eta, mu, k, lag, kref_out, Hyper::largest_stable_kref) }
 }
 
 /// The scheduler answers "largest lag with property X" share this body: validate, ask, map
 /// "no such lag" to `GRPO_ERR_NOT_REACHED` (param `kref`), write only on success.
+///
+/// # Safety
+/// `kref_out` must be NULL or point to a writable `uint32_t`.
 unsafe fn kref_answer(
     eta: f64,
     mu: f64,
@@ -183,16 +106,21 @@ unsafe fn kref_answer(
     kref_out: *mut u32,
     ask: fn(&Hyper<f64>, Lag) -> Result<Option<u32>>,
 ) -> i32 {
-    guard(|| {
-        let out = out_ref(kref_out, Param::Output)?;
-        *out = ask(&Hyper::new(eta, mu, k)?, to_lag(lag)?)?
-            .ok_or(Error::new(ErrorKind::NotReached, Param::Kref))?;
-        Ok(())
-    })
+    // SAFETY: `kref_out` is NULL or writable (caller contract)
+    unsafe {
+        answer(kref_out, || {
+            ask(&Hyper::new(eta, mu, k)?, to_lag(lag)?)?
+                .ok_or(Error::new(ErrorKind::NotReached, Param::Kref))
+        })
+    }
 }
 
 /// Largest lag (lag mode `lag`: 0 constant, 1 periodic) with an exactly monotone linear regime;
-/// `GRPO_ERR_NOT_REACHED` (param `kref`) when the on-policy map is not monotone.
+/// `GRPO_ERR_NOT_REACHED` (param `kref`) when the on-policy map is not monotone;
+/// `GRPO_ERR_CAPACITY` (param `kref`) when the lag 1024 is still monotone (the answer lies beyond
+/// the exact spectrum; never a capped value). Cost: constant lag, at most 22 exact spectra
+/// (Aberth iteration, degree `<= 1025`) by bracketing and bisection; periodic, as
+/// `grpo_largest_stable_kref`.
 ///
 /// # Safety
 /// `kref_out` must be NULL or point to a writable `uint32_t`.
@@ -204,11 +132,14 @@ pub unsafe extern "C" fn grpo_largest_monotone_kref(
     lag: u32,
     kref_out: *mut u32,
 ) -> i32 {
-    kref_answer(eta, mu, k, lag, kref_out, Hyper::largest_monotone_kref)
+    // SAFETY: `kref_out` is NULL or writable (caller contract)
+    unsafe { kref_answer(eta, mu, k, lag, kref_out, Hyper::largest_monotone_kref) }
 }
 
 /// Supremum of the stable learning rates at lag `kref` with lag mode `lag` (0 constant,
-/// 1 periodic): stable iff `eta < *eta_out`.
+/// 1 periodic): stable iff `eta < *eta_out`. Cost: constant lag, one Brent solve of at most 200
+/// steps, each a critical-lag solve; periodic, at most 400 monodromy spectra, each at most 4096
+/// steps or 64 3x3 matrix products whatever `kref`.
 ///
 /// # Safety
 /// `eta_out` must be NULL or point to a writable `double`.
@@ -220,15 +151,18 @@ pub unsafe extern "C" fn grpo_largest_stable_eta(
     k: f64,
     eta_out: *mut f64,
 ) -> i32 {
-    guard(|| {
-        let out = out_ref(eta_out, Param::Output)?;
-        *out = largest_stable_eta(kref, to_lag(lag)?, mu, k)?;
-        Ok(())
-    })
+    // SAFETY: `eta_out` is NULL or writable (caller contract)
+    unsafe { answer(eta_out, || largest_stable_eta(kref, to_lag(lag)?, mu, k)) }
 }
 
 /// Exact linear regime (0 monotone, 1 overshooting, 2 oscillatory) and per-step spectral radius
-/// for lag `kref` with lag mode `lag` (0 constant, 1 periodic).
+/// for lag `kref` with lag mode `lag` (0 constant, 1 periodic). Constant lag: the regime follows
+/// the exact criterion `kref < d_c`; `rho` is rounded below 1 for a stable map even when
+/// `1 - rho < 1e-16`. Periodic: `GRPO_ERR_OUT_OF_RANGE` (param `K`) when the monodromy radius is
+/// within `64 DBL_EPSILON` of 1 (its rounding cannot decide). Cost: constant lag `kref <= 1024`
+/// (else `GRPO_ERR_CAPACITY`): one Aberth iteration over `kref + 1` roots (at most 500 sweeps of
+/// `O(kref^2)`) and one Brent solve; periodic: at most 4096 steps (`kref <= 4096`) or 64 3x3
+/// matrix products (repeated squaring).
 ///
 /// # Safety
 /// `regime_out` and `rho_out` must be NULL or point to writable memory.
@@ -243,174 +177,23 @@ pub unsafe extern "C" fn grpo_linear_regime(
     rho_out: *mut f64,
 ) -> i32 {
     guard(|| {
-        let r_out = out_ref(regime_out, Param::Output)?;
-        let rho = out_ref(rho_out, Param::Output)?;
+        let r_out = output_one(regime_out, Param::Output)?;
+        let rho = output_one(rho_out, Param::Output)?;
+        disjoint(&[r_out.span(), rho.span()])?;
         let s = Hyper::new(eta, mu, k)?.linear_regime(kref, to_lag(lag)?)?;
-        *r_out = s.regime as u32;
-        *rho = s.rho;
-        Ok(())
-    })
-}
-
-/// Fixed point `p_star` and stiffness `K` (formula of docs/model.md C.5) of a bandit.
-///
-/// # Safety
-/// `b` must be NULL or point to a valid `grpo_bandit`; the outputs NULL or writable.
-#[no_mangle]
-pub unsafe extern "C" fn grpo_bandit_fixed_point(
-    b: *const grpo_bandit,
-    p_star_out: *mut f64,
-    stiffness_out: *mut f64,
-) -> i32 {
-    guard(|| {
-        let bandit = to_bandit(in_ref(b, Param::Options)?)?;
-        let p_out = out_ref(p_star_out, Param::Output)?;
-        let k_out = out_ref(stiffness_out, Param::Output)?;
-        let p = bandit.fixed_point()?.p;
-        let k = bandit.stiffness()?;
-        *p_out = p;
-        *k_out = k;
-        Ok(())
-    })
-}
-
-/// Deterministic (mean-field) trajectory `p_0..p_steps` (`steps + 1` values) into `p_out`.
-/// `GRPO_ERR_DIVERGED` (param `steps`) on divergence, with the valid prefix followed by NaN.
-///
-/// # Safety
-/// `b` must be NULL or valid; `p_out` NULL or writable for `steps + 1` doubles.
-#[no_mangle]
-pub unsafe extern "C" fn grpo_bandit_simulate(
-    b: *const grpo_bandit,
-    steps: usize,
-    p_out: *mut f64,
-) -> i32 {
-    guard(|| {
-        let bandit = to_bandit(in_ref(b, Param::Options)?)?;
-        let n = steps
-            .checked_add(1)
-            .ok_or(Error::new(ErrorKind::BadBuffer, Param::Steps))?;
-        let out = out_slice(p_out, n, Param::Output)?;
-        bandit.simulate(out)
-    })
-}
-
-/// Finite-group-size stochastic trajectory (`steps + 1` values) with binomial draws from a
-/// xoshiro256++ generator seeded with `seed`; `bessel != 0` applies the `G / (G - 1)` factor.
-///
-/// # Safety
-/// As [`grpo_bandit_simulate`].
-#[no_mangle]
-pub unsafe extern "C" fn grpo_bandit_simulate_stochastic(
-    b: *const grpo_bandit,
-    group_size: u32,
-    bessel: u32,
-    seed: u64,
-    steps: usize,
-    p_out: *mut f64,
-) -> i32 {
-    guard(|| {
-        let bandit = to_bandit(in_ref(b, Param::Options)?)?;
-        if group_size < 2 {
-            return Err(Error::out_of_range(Param::G));
+        // SAFETY: both outputs are writable (caller contract) and disjoint
+        unsafe {
+            *r_out.one_mut() = s.regime as u32;
+            *rho.one_mut() = s.rho;
         }
-        let n = steps
-            .checked_add(1)
-            .ok_or(Error::new(ErrorKind::BadBuffer, Param::Steps))?;
-        let out = out_slice(p_out, n, Param::Output)?;
-        let mut rng = Xoshiro256pp::new(seed);
-        bandit.simulate_stochastic(group_size, bessel != 0, &mut rng, out)
-    })
-}
-
-/// Stationary fluctuation prediction at group size `group_size` (constant lag only).
-///
-/// # Safety
-/// `b` must be NULL or valid; `out` NULL or writable.
-#[no_mangle]
-pub unsafe extern "C" fn grpo_bandit_group_noise(
-    b: *const grpo_bandit,
-    group_size: u32,
-    bessel: u32,
-    out: *mut grpo_group_noise,
-) -> i32 {
-    guard(|| {
-        let bandit = to_bandit(in_ref(b, Param::Options)?)?;
-        let o = out_ref(out, Param::Output)?;
-        let n = noise::group_noise(&bandit, group_size, bessel != 0)?;
-        *o = grpo_group_noise {
-            p_star: n.group.fixed_point.p,
-            stiffness: n.group.stiffness,
-            drift_var: n.group.drift_var,
-            var_x: n.var_x,
-            var_p: n.var_p,
-            degeneracy: n.degeneracy,
-        };
-        Ok(())
-    })
-}
-
-/// Transient band: deterministic path `p_out` and variance `var_p_out` of `p_k` at group size
-/// `group_size` (`steps + 1` values each; constant lag `kref <= 31`). The band is
-/// `p_out[k] -+ z sqrt(var_p_out[k])`.
-///
-/// # Safety
-/// `b` must be NULL or valid; `p_out` and `var_p_out` NULL or writable for `steps + 1` doubles.
-#[no_mangle]
-pub unsafe extern "C" fn grpo_bandit_transient_variance(
-    b: *const grpo_bandit,
-    group_size: u32,
-    bessel: u32,
-    steps: usize,
-    p_out: *mut f64,
-    var_p_out: *mut f64,
-) -> i32 {
-    guard(|| {
-        let bandit = to_bandit(in_ref(b, Param::Options)?)?;
-        let n = steps
-            .checked_add(1)
-            .ok_or(Error::new(ErrorKind::BadBuffer, Param::Steps))?;
-        let p = out_slice(p_out, n, Param::Output)?;
-        let v = out_slice(var_p_out, n, Param::Output)?;
-        noise::transient_variance(&bandit, group_size, bessel != 0, p, v)
-    })
-}
-
-/// Degeneracy probability `p^G + (1 - p)^G`.
-///
-/// # Safety
-/// `out` must be NULL or point to a writable `double`.
-#[no_mangle]
-pub unsafe extern "C" fn grpo_degeneracy(p: f64, group_size: u32, out: *mut f64) -> i32 {
-    guard(|| {
-        let o = out_ref(out, Param::Output)?;
-        *o = noise::degeneracy(p, group_size)?;
-        Ok(())
-    })
-}
-
-/// Heterogeneous-prompt degeneracy `mean_q [p_q^G + (1 - p_q)^G]` over `n` success rates.
-///
-/// # Safety
-/// `ps` must be NULL or point to `n` doubles; `out` NULL or writable.
-#[no_mangle]
-pub unsafe extern "C" fn grpo_degeneracy_heterogeneous(
-    ps: *const f64,
-    n: usize,
-    group_size: u32,
-    out: *mut f64,
-) -> i32 {
-    guard(|| {
-        let p = in_slice(ps, n, Param::P)?;
-        let o = out_ref(out, Param::Output)?;
-        *o = noise::degeneracy_heterogeneous(p, group_size)?;
         Ok(())
     })
 }
 
 /// Trajectory classifier of docs/model.md C.9 (window `W = max(10, floor(n / 10))`): regime (0 monotone,
 /// 1 overshooting, 2 oscillatory) and overshoot fraction. `target` is the fixed point, or a fitted
-/// plateau for an observed reward curve; default `tol = 0.01` (docs/model.md C.9).
+/// plateau for an observed reward curve; default `tol = 0.01`. `GRPO_ERR_OUT_OF_RANGE`
+/// (param `p`) when the overshoot ratio exceeds the largest double. Cost: `O(n)`.
 ///
 /// # Safety
 /// `p` must be NULL or point to `n` doubles; the outputs NULL or writable.
@@ -424,12 +207,18 @@ pub unsafe extern "C" fn grpo_classify(
     overshoot_out: *mut f64,
 ) -> i32 {
     guard(|| {
-        let xs = in_slice(p, n, Param::P)?;
-        let r_out = out_ref(regime_out, Param::Output)?;
-        let o_out = out_ref(overshoot_out, Param::Output)?;
-        let c = classify(xs, target, tol)?;
-        *r_out = c.regime as u32;
-        *o_out = c.overshoot;
+        let xs = input(p, n, Param::P)?;
+        let r_out = output_one(regime_out, Param::Output)?;
+        let o_out = output_one(overshoot_out, Param::Output)?;
+        disjoint(&[xs.span(), r_out.span(), o_out.span()])?;
+        // SAFETY: `p` holds n doubles (caller contract), not written during the call (both
+        // outputs are disjoint from it)
+        let c = classify(unsafe { xs.get() }, target, tol)?;
+        // SAFETY: both outputs are writable (caller contract), pairwise disjoint
+        unsafe {
+            *r_out.one_mut() = c.regime as u32;
+            *o_out.one_mut() = c.overshoot;
+        }
         Ok(())
     })
 }

@@ -8,7 +8,7 @@
 //! int32_t grpo_time_to_fraction(const grpo_oscillator *m, double f, double *t_out);
 //! ```
 
-use super::{guard, in_ref, in_slice, out_ref, out_slice};
+use super::{disjoint, guard, input, input_one, output, output_one, Span};
 use crate::error::{check, Error, ErrorKind, Param, Result};
 use crate::trajectory::Oscillator;
 
@@ -43,13 +43,20 @@ impl From<Oscillator<f64>> for grpo_oscillator {
     }
 }
 
-/// The validated model behind a C pointer (NULL is an error about `model`).
+/// The validated model behind a C pointer (NULL is an error about `model`) and the bytes it
+/// occupies (for the overlap check against the outputs).
 ///
 /// # Safety
 /// `m` must be NULL or point to a valid `grpo_oscillator`.
-unsafe fn model(m: *const grpo_oscillator) -> Result<Oscillator<f64>> {
-    let m = in_ref(m, Param::Model)?;
-    Oscillator::new(m.r_star, m.r0, m.v0, m.omega, m.zeta)
+unsafe fn model(m: *const grpo_oscillator) -> Result<(Oscillator<f64>, Span)> {
+    let b = input_one(m, Param::Model)?;
+    // SAFETY: `input_one` checked NULL and alignment; the caller guarantees a valid struct. The
+    // struct is copied out at once, so no reference to it outlives this line.
+    let m = unsafe { *b.one() };
+    Ok((
+        Oscillator::new(m.r_star, m.r0, m.v0, m.omega, m.zeta)?,
+        b.span(),
+    ))
 }
 
 /// Refuse (before anything is written) outputs that could overflow on `[0, t_max]`.
@@ -68,6 +75,7 @@ fn no_overflow(o: &Oscillator<f64>, t_max: f64) -> Result<()> {
 ///
 /// Returns `GRPO_OK`, or a status naming the bad input (`model`, `t`, `out`, or a field of `*m`);
 /// `out` is written only on success. `n = 0` is a no-op (pointers may then be NULL).
+/// Cost: `O(n)` (two passes over `t`, one closed-form evaluation per point).
 ///
 /// # Safety
 /// `m` must be NULL or valid; `t` and `out` must be NULL or point to `n` doubles.
@@ -79,8 +87,14 @@ pub unsafe extern "C" fn grpo_trajectory_eval(
     out: *mut f64,
 ) -> i32 {
     guard(|| {
-        let o = model(m)?;
-        let t = in_slice(t, n, Param::T)?;
+        // SAFETY: `m` is NULL or valid (caller contract)
+        let (o, m_span) = unsafe { model(m)? };
+        let t_buf = input(t, n, Param::T)?;
+        let out_buf = output(out, n, Param::Output)?;
+        disjoint(&[m_span, t_buf.span(), out_buf.span()])?;
+        // SAFETY: `t` holds n doubles (caller contract), not written during the call: the only
+        // written buffer, `out`, was checked not to overlap it
+        let t = unsafe { t_buf.get() };
         check::all_finite(t, Param::T)?;
         let t_max = t.iter().try_fold(0.0f64, |a, &x| {
             if x >= 0.0 {
@@ -90,7 +104,8 @@ pub unsafe extern "C" fn grpo_trajectory_eval(
             }
         })?;
         no_overflow(&o, t_max)?;
-        let out = out_slice(out, n, Param::Output)?;
+        // SAFETY: `out` holds n writable doubles (caller contract), disjoint from `t`
+        let out = unsafe { out_buf.get_mut() };
         o.eval_slice(t, out)
     })
 }
@@ -98,6 +113,7 @@ pub unsafe extern "C" fn grpo_trajectory_eval(
 /// Evaluate the trajectory on the uniform grid `t_i = t0 + i dt`, `i = 0..n` (recurrences with
 /// exact re-anchoring every 64 points; agrees with `grpo_trajectory_eval` to ~1e-14).
 /// Requires `t0 >= 0`, `dt > 0`, both finite. `out` is written only on success.
+/// Cost: `O(n)`.
 ///
 /// # Safety
 /// `m` must be NULL or valid; `out` must be NULL or point to `n` doubles.
@@ -110,18 +126,23 @@ pub unsafe extern "C" fn grpo_trajectory_eval_grid(
     out: *mut f64,
 ) -> i32 {
     guard(|| {
-        let o = model(m)?;
+        // SAFETY: `m` is NULL or valid (caller contract)
+        let (o, m_span) = unsafe { model(m)? };
         check::non_negative(t0, Param::T0)?;
         check::positive(dt, Param::Dt)?;
         let t_max = t0 + dt * n.saturating_sub(1) as f64;
         no_overflow(&o, t_max)?;
-        let out = out_slice(out, n, Param::Output)?;
+        let out_buf = output(out, n, Param::Output)?;
+        disjoint(&[m_span, out_buf.span()])?;
+        // SAFETY: `out` holds n writable doubles (caller contract), disjoint from `*m`
+        let out = unsafe { out_buf.get_mut() };
         o.eval_grid(t0, dt, out)
     })
 }
 
 /// Value and analytic gradient at one time `t >= 0`: `*value_out = r(t)`,
 /// `grad5_out[0..5] = d r / d(r_star, r0, v0, omega, zeta)`. Outputs written only on success.
+/// Cost: O(1).
 ///
 /// # Safety
 /// `m` must be NULL or valid; `value_out` NULL or one double; `grad5_out` NULL or 5 doubles.
@@ -133,12 +154,17 @@ pub unsafe extern "C" fn grpo_trajectory_jacobian(
     grad5_out: *mut f64,
 ) -> i32 {
     guard(|| {
-        let o = model(m)?;
+        // SAFETY: `m` is NULL or valid (caller contract)
+        let (o, m_span) = unsafe { model(m)? };
+        let v_buf = output_one(value_out, Param::Output)?;
+        let g_buf = output(grad5_out, 5, Param::Output)?;
+        disjoint(&[m_span, v_buf.span(), g_buf.span()])?;
         let (v, g) = o.value_and_gradient(t)?;
-        let value_out = out_ref(value_out, Param::Output)?;
-        let grad = out_slice(grad5_out, 5, Param::Output)?;
-        *value_out = v;
-        grad.copy_from_slice(&g);
+        // SAFETY: both outputs are valid for writing (caller contract) and pairwise disjoint
+        unsafe {
+            *v_buf.one_mut() = v;
+            g_buf.get_mut().copy_from_slice(&g);
+        }
         Ok(())
     })
 }
@@ -146,6 +172,7 @@ pub unsafe extern "C" fn grpo_trajectory_jacobian(
 /// First time at which the trajectory reaches the fraction `f` (0 < f < 1) of its gain,
 /// `r(t) = r0 + f (r_star - r0)` (Lambert W for the critical slow start, bracketed root otherwise,
 /// first passage when `zeta < 1`). `GRPO_ERR_NOT_REACHED` (about `f`) when `r0 = r_star`.
+/// Cost: O(1) closed forms plus a bracketed root find of bounded iteration count.
 ///
 /// # Safety
 /// `m` must be NULL or valid; `t_out` NULL or one double.
@@ -156,215 +183,13 @@ pub unsafe extern "C" fn grpo_time_to_fraction(
     t_out: *mut f64,
 ) -> i32 {
     guard(|| {
-        let o = model(m)?;
+        // SAFETY: `m` is NULL or valid (caller contract)
+        let (o, m_span) = unsafe { model(m)? };
+        let out = output_one(t_out, Param::Output)?;
+        disjoint(&[m_span, out.span()])?;
         let t = o.time_to_fraction(f)?;
-        *out_ref(t_out, Param::Output)? = t;
+        // SAFETY: `t_out` is valid for writing (caller contract) and does not overlap `*m`
+        unsafe { *out.one_mut() = t };
         Ok(())
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::capi::{
-        GRPO_ERR_NON_FINITE, GRPO_ERR_NOT_REACHED, GRPO_ERR_NULL, GRPO_ERR_OUT_OF_RANGE, GRPO_OK,
-    };
-    use core::ptr::{null, null_mut};
-
-    const M: grpo_oscillator = grpo_oscillator {
-        r_star: 0.7,
-        r0: 0.1,
-        v0: 0.0,
-        omega: 0.15,
-        zeta: 1.0,
-    };
-
-    fn status(kind: i32, p: Param) -> i32 {
-        kind + 256 * p as i32
-    }
-
-    #[test]
-    fn eval_matches_rust_and_spec_golden() {
-        let t = [0.0, 10.0, 40.0];
-        let mut out = [0.0; 3];
-        assert_eq!(
-            unsafe { grpo_trajectory_eval(&M, t.as_ptr(), 3, out.as_mut_ptr()) },
-            GRPO_OK
-        );
-        assert!((out[1] - 0.36530475977735526).abs() <= 1e-15);
-        assert!((out[0] - 0.1).abs() <= 1e-16);
-        let mut g = [0.0; 130];
-        let s = unsafe { grpo_trajectory_eval_grid(&M, 0.0, 0.5, 130, g.as_mut_ptr()) };
-        assert_eq!(s, GRPO_OK);
-        assert!((g[20] - 0.36530475977735526).abs() <= 1e-14);
-        let o = Oscillator::new(0.7, 0.1, 0.0, 0.15, 1.0).unwrap();
-        for (i, v) in g.iter().enumerate() {
-            assert!((v - o.value(0.5 * i as f64).unwrap()).abs() <= 1e-14);
-        }
-        // n = 0 with NULL buffers is fine
-        assert_eq!(
-            unsafe { grpo_trajectory_eval(&M, null(), 0, null_mut()) },
-            GRPO_OK
-        );
-        assert_eq!(
-            unsafe { grpo_trajectory_eval_grid(&M, 0.0, 1.0, 0, null_mut()) },
-            GRPO_OK
-        );
-    }
-
-    #[test]
-    fn jacobian_and_time_to_fraction() {
-        let (mut v, mut g) = (0.0, [0.0; 5]);
-        let s = unsafe { grpo_trajectory_jacobian(&M, 10.0, &mut v, g.as_mut_ptr()) };
-        assert_eq!(s, GRPO_OK);
-        let want = [
-            0.442174599629,
-            0.557825400371,
-            2.23130160148,
-            2.00817144134,
-            -0.1506128581,
-        ];
-        for i in 0..5 {
-            assert!((g[i] - want[i]).abs() <= 1e-11);
-        }
-        let mut t = 0.0;
-        assert_eq!(unsafe { grpo_time_to_fraction(&M, 0.8, &mut t) }, GRPO_OK);
-        assert!((t * 0.15 - 2.994308347002122).abs() <= 1e-15);
-        let flat = grpo_oscillator { r0: 0.7, ..M };
-        let s = unsafe { grpo_time_to_fraction(&flat, 0.8, &mut t) };
-        assert_eq!(s, status(GRPO_ERR_NOT_REACHED, Param::Fraction));
-    }
-
-    #[test]
-    fn null_pointers_are_statuses_and_nothing_is_written() {
-        let mut out = [-1.0; 2];
-        let t = [1.0, 2.0];
-        let null_m = status(GRPO_ERR_NULL, Param::Model);
-        let null_out = status(GRPO_ERR_NULL, Param::Output);
-        unsafe {
-            assert_eq!(
-                grpo_trajectory_eval(null(), t.as_ptr(), 2, out.as_mut_ptr()),
-                null_m
-            );
-            assert_eq!(
-                grpo_trajectory_eval(&M, null(), 2, out.as_mut_ptr()),
-                status(GRPO_ERR_NULL, Param::T)
-            );
-            assert_eq!(
-                grpo_trajectory_eval(&M, t.as_ptr(), 2, null_mut()),
-                null_out
-            );
-            assert_eq!(
-                grpo_trajectory_eval_grid(null(), 0.0, 1.0, 2, out.as_mut_ptr()),
-                null_m
-            );
-            assert_eq!(
-                grpo_trajectory_eval_grid(&M, 0.0, 1.0, 2, null_mut()),
-                null_out
-            );
-            let mut v = -1.0;
-            let mut g = [-1.0; 5];
-            assert_eq!(
-                grpo_trajectory_jacobian(null(), 1.0, &mut v, g.as_mut_ptr()),
-                null_m
-            );
-            assert_eq!(
-                grpo_trajectory_jacobian(&M, 1.0, null_mut(), g.as_mut_ptr()),
-                null_out
-            );
-            assert_eq!(
-                grpo_trajectory_jacobian(&M, 1.0, &mut v, null_mut()),
-                null_out
-            );
-            assert_eq!((v, g), (-1.0, [-1.0; 5]));
-            assert_eq!(grpo_time_to_fraction(null(), 0.5, &mut v), null_m);
-            assert_eq!(grpo_time_to_fraction(&M, 0.5, null_mut()), null_out);
-        }
-        assert_eq!(out, [-1.0; 2]);
-    }
-
-    #[test]
-    fn nan_and_range_statuses_and_nothing_is_written() {
-        let mut out = [-1.0; 2];
-        let nan = f64::NAN;
-        let fields: [(grpo_oscillator, Param); 5] = [
-            (grpo_oscillator { r_star: nan, ..M }, Param::RStar),
-            (grpo_oscillator { r0: nan, ..M }, Param::R0),
-            (grpo_oscillator { v0: nan, ..M }, Param::V0),
-            (grpo_oscillator { omega: nan, ..M }, Param::Omega),
-            (
-                grpo_oscillator {
-                    zeta: f64::INFINITY,
-                    ..M
-                },
-                Param::Zeta,
-            ),
-        ];
-        let t = [1.0, 2.0];
-        unsafe {
-            for (m, p) in fields {
-                let want = status(GRPO_ERR_NON_FINITE, p);
-                assert_eq!(
-                    grpo_trajectory_eval(&m, t.as_ptr(), 2, out.as_mut_ptr()),
-                    want
-                );
-                assert_eq!(
-                    grpo_trajectory_eval_grid(&m, 0.0, 1.0, 2, out.as_mut_ptr()),
-                    want
-                );
-                let (mut v, mut g) = (0.0, [0.0; 5]);
-                assert_eq!(
-                    grpo_trajectory_jacobian(&m, 1.0, &mut v, g.as_mut_ptr()),
-                    want
-                );
-                assert_eq!(grpo_time_to_fraction(&m, 0.5, &mut v), want);
-            }
-            let m = grpo_oscillator { omega: 0.0, ..M };
-            let want = status(GRPO_ERR_OUT_OF_RANGE, Param::Omega);
-            assert_eq!(
-                grpo_trajectory_eval(&m, t.as_ptr(), 2, out.as_mut_ptr()),
-                want
-            );
-            let m = grpo_oscillator { zeta: -0.1, ..M };
-            let want = status(GRPO_ERR_OUT_OF_RANGE, Param::Zeta);
-            assert_eq!(
-                grpo_trajectory_eval(&m, t.as_ptr(), 2, out.as_mut_ptr()),
-                want
-            );
-            // times and grid
-            let bad_t = [1.0, nan];
-            let s = grpo_trajectory_eval(&M, bad_t.as_ptr(), 2, out.as_mut_ptr());
-            assert_eq!(s, status(GRPO_ERR_NON_FINITE, Param::T));
-            let neg_t = [1.0, -1.0];
-            let s = grpo_trajectory_eval(&M, neg_t.as_ptr(), 2, out.as_mut_ptr());
-            assert_eq!(s, status(GRPO_ERR_OUT_OF_RANGE, Param::T));
-            let s = grpo_trajectory_eval_grid(&M, nan, 1.0, 2, out.as_mut_ptr());
-            assert_eq!(s, status(GRPO_ERR_NON_FINITE, Param::T0));
-            let s = grpo_trajectory_eval_grid(&M, 0.0, f64::INFINITY, 2, out.as_mut_ptr());
-            assert_eq!(s, status(GRPO_ERR_NON_FINITE, Param::Dt));
-            let s = grpo_trajectory_eval_grid(&M, 0.0, 0.0, 2, out.as_mut_ptr());
-            assert_eq!(s, status(GRPO_ERR_OUT_OF_RANGE, Param::Dt));
-            let s = grpo_trajectory_eval_grid(&M, -1.0, 1.0, 2, out.as_mut_ptr());
-            assert_eq!(s, status(GRPO_ERR_OUT_OF_RANGE, Param::T0));
-            let (mut v, mut g) = (-1.0, [-1.0; 5]);
-            let s = grpo_trajectory_jacobian(&M, nan, &mut v, g.as_mut_ptr());
-            assert_eq!(s, status(GRPO_ERR_NON_FINITE, Param::T));
-            assert_eq!((v, g), (-1.0, [-1.0; 5]));
-            for f in [0.0, 1.0, nan] {
-                let s = grpo_time_to_fraction(&M, f, &mut v);
-                assert!(s & 0xff != 0);
-                assert_eq!(s >> 8, Param::Fraction as i32);
-            }
-            assert_eq!(v, -1.0);
-            // a trajectory whose magnitude could overflow is refused before writing
-            let huge = grpo_oscillator {
-                v0: 1e308,
-                omega: 1e-300,
-                ..M
-            };
-            let s = grpo_trajectory_eval_grid(&huge, 0.0, 1e10, 2, out.as_mut_ptr());
-            assert_eq!(s & 0xff, crate::capi::GRPO_ERR_DIVERGED);
-        }
-        assert_eq!(out, [-1.0; 2]);
-    }
 }

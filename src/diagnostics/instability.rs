@@ -91,19 +91,24 @@ pub fn instability_report<T: Real>(
         let kref = check::non_negative(o.kref, Param::Kref)?;
         prop9 = o.hyper.prop9_threshold()?;
         margin = Some(T::ONE - kref / prop9);
-        exactly_unstable = Some(match o.lag {
+        exactly_unstable = match o.lag {
             Lag::Constant => {
                 d_c = o.hyper.critical_lag()?;
-                kref >= d_c
+                Some(kref >= d_c)
             }
             Lag::Periodic => {
                 let k = kref.to_f64();
                 if kref < T::ONE || kref.floor() != kref || k > u32::MAX as f64 {
                     return Err(Error::out_of_range(Param::Kref));
                 }
-                o.hyper.linear_regime(k as u32, Lag::Periodic)?.rho >= T::ONE
+                match o.hyper.linear_regime(k as u32, Lag::Periodic) {
+                    Ok(sp) => Some(sp.rho >= T::ONE),
+                    // the monodromy radius rounds to 1 (eta K too small to resolve): unknown
+                    Err(e) if e == Error::out_of_range(Param::K) => None,
+                    Err(e) => return Err(e),
+                }
             }
-        });
+        };
     }
     let evidence = InstabilityEvidence {
         margin,

@@ -3,14 +3,23 @@
 
 use crate::real::Real;
 
-/// `(E f(n), Var f(n), Cov(f(n), n))` for `n ~ Binomial(g, p)`. Weights are built by the ratio
+/// `(E f(n), Var f(n), Cov(f(n), n))` for `n ~ Binomial(g, p)`. Narrow laws
+/// (`g p (1 - p) <= 64`): every `n` with a representable weight, the weights built by the ratio
 /// recurrence outward from the mode (relative to the mode's weight 1, so nothing overflows or
 /// underflows at the centre for any `g`), normalised by their sum; two passes (mean, then centred
-/// sums) avoid cancellation.
+/// sums) avoid cancellation; at most ~700 terms. Wider laws: the strided lattice of
+/// [`crate::binomial`] (at most 128 points, error below 1e-27 relative), so the cost never grows
+/// with `g`.
 pub(crate) fn binomial_moments<T: Real, F: Fn(u32) -> T>(g: u32, p: T, f: F) -> (T, T, T) {
     if p <= T::ZERO || p >= T::ONE {
         let n = if p <= T::ZERO { 0 } else { g };
         return (f(n), T::ZERO, T::ZERO);
+    }
+    let pf = p.to_f64();
+    if g as f64 * pf * (1.0 - pf) > crate::binomial::WIDE_VAR {
+        if let Some(m) = crate::binomial::wide_moments(g, pf, &f) {
+            return m;
+        }
     }
     let gg = T::from_f64(g as f64);
     let odds = p / (T::ONE - p);
@@ -133,38 +142,10 @@ impl Rng for Xoshiro256pp {
     }
 }
 
-/// Group sizes up to this use inversion; larger ones a sum of Bernoulli draws.
-const INVERSION_MAX_G: u32 = 1000;
-
-/// One `Binomial(g, p)` draw. By symmetry the draw is made with `q = min(p, 1 - p) <= 1/2`; for
-/// `g <= 1000` by sequential inversion of the CDF from `n = 0` (one uniform; `(1 - q)^g >= 2^-1000`
-/// cannot underflow), otherwise as a sum of `g` Bernoulli(`q`) draws. Exact up to `f64` rounding.
+/// One `Binomial(g, p)` draw, exact up to `f64` rounding, at an expected cost independent of
+/// `g`: by symmetry the draw is made with `q = min(p, 1 - p) <= 1/2`; sequential inversion of the
+/// CDF from `n = 0` (one uniform) for `g <= 1000` or `g q < 10`, otherwise transformed rejection
+/// (Hormann's BTRS, under 1.2 trials of two uniforms on average). See [`crate::binomial`].
 pub fn binomial<R: Rng + ?Sized>(rng: &mut R, g: u32, p: f64) -> u32 {
-    if p.is_nan() || p <= 0.0 {
-        return 0;
-    }
-    if p >= 1.0 {
-        return g;
-    }
-    let (q, flip) = if p > 0.5 { (1.0 - p, true) } else { (p, false) };
-    let n = if g <= INVERSION_MAX_G {
-        let u = rng.next_f64();
-        let mut pmf = Real::exp(g as f64 * Real::ln_1p(-q));
-        let mut cdf = pmf;
-        let odds = q / (1.0 - q);
-        let mut n = 0u32;
-        while u >= cdf && n < g {
-            pmf *= (g - n) as f64 / (n + 1) as f64 * odds;
-            n += 1;
-            cdf += pmf;
-        }
-        n
-    } else {
-        (0..g).filter(|_| rng.next_f64() < q).count() as u32
-    };
-    if flip {
-        g - n
-    } else {
-        n
-    }
+    crate::binomial::sample_counted(rng, g, p).0
 }

@@ -196,9 +196,9 @@ pub fn half_width80<T: Real>(k: T, s: T, ahead: T, span: T, sigma: T, m: T) -> T
 /// same evidence (raw points seen) count once: asking twice never confirms a stop.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Confirmations<T> {
-    evidence: T,
-    before: u32,
-    last: u32,
+    pub(super) evidence: T,
+    pub(super) before: u32,
+    pub(super) last: u32,
 }
 
 impl<T: Real> Default for Confirmations<T> {

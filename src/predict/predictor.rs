@@ -7,7 +7,7 @@ use super::power::PowerLaw;
 use super::snapshot::{Advice, AdviceKind, Forecast, Prediction, RunRegime, Snapshot};
 use super::window::{Point, Rejected, Window};
 use super::ModelKind;
-use crate::error::{Error, ErrorKind, Param};
+use crate::error::{check, Error, ErrorKind, Param};
 use crate::fit::{self, Curve, Loss};
 use crate::numerics::stats::first_difference_sd;
 use crate::real::{c, Real};
@@ -58,16 +58,16 @@ use crate::stability::{level_drop_by, DropOptions, InstabilityVerdict, LevelDrop
 /// type annotation; another capacity is chosen with `Predictor::<f32, 64>::with_config(..)`.
 #[derive(Clone, Debug)]
 pub struct Predictor<T: Real, const N: usize = DEFAULT_WINDOW> {
-    window: Window<T, N>,
+    pub(super) window: Window<T, N>,
     /// Weight of a full point: 2^(number of compactions).
-    block: T,
-    stale: bool,
-    since_fit: u32,
-    fitted: bool,
+    pub(super) block: T,
+    pub(super) stale: bool,
+    pub(super) since_fit: u32,
+    pub(super) fitted: bool,
     /// The last refit (and the settings).
-    snap: Snapshot<T>,
+    pub(super) snap: Snapshot<T>,
     /// Consecutive evaluations at which the stop criterion held.
-    confirm: Confirmations<T>,
+    pub(super) confirm: Confirmations<T>,
 }
 
 /// Default window capacity of [`Predictor`]: 256 points (6 KiB of window in `f64`), the
@@ -119,14 +119,22 @@ impl<T: Real, const N: usize> Predictor<T, N> {
         }
     }
 
-    /// Feed one point. NaN/infinite values and steps not above the last one are rejected with an
-    /// error and never enter the window. A full window is compacted first (see [`Window::compact`]).
+    /// Feed one point. NaN/infinite values, steps not above the last one and rewards outside
+    /// `[reward_min, reward_max]` (`OutOfRange`, param `reward`) are rejected with an error and
+    /// never enter the window. A full window is compacted first (see [`Window::compact`]).
     pub fn push(&mut self, step: T, reward: T) -> Result<(), Error> {
         self.push_point(Point::new(step, reward))
     }
 
     /// Feed one weighted point (weight > 0, e.g. the number of samples behind the mean reward).
     pub fn push_point(&mut self, p: Point<T>) -> Result<(), Error> {
+        // a finite reward outside the declared bounds is refused: one such point would otherwise
+        // capture every fit (plateau at the bound, "collapsing") for the rest of the run
+        let cfg = &self.snap.cfg;
+        if p.reward.is_finite() && !(p.reward >= cfg.reward_min && p.reward <= cfg.reward_max) {
+            check::finite(p.step, Param::Step)?;
+            return Err(Error::out_of_range(Param::Reward));
+        }
         match self.window.push_or_merge(p, self.block) {
             Ok(()) => {}
             Err(Rejected { point, error }) if error.kind() == ErrorKind::CapacityExceeded => {

@@ -43,10 +43,10 @@ pub struct Rejected<T> {
 /// A fixed-capacity window of `N` points with strictly increasing steps (no heap).
 #[derive(Clone, Debug)]
 pub struct Window<T, const N: usize> {
-    points: heapless::Vec<Point<T>, N>,
+    pub(super) points: heapless::Vec<Point<T>, N>,
     /// Step of the last point accepted (merged points keep their mean step, new steps must
     /// still exceed every accepted step).
-    last_step: Option<T>,
+    pub(super) last_step: Option<T>,
 }
 
 impl<T: Real, const N: usize> Default for Window<T, N> {

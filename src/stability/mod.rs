@@ -108,7 +108,9 @@ impl<T: Real> Hyper<T> {
         check::half_open(self.mu, T::ZERO, T::ONE, Param::Mu)?;
         check::positive(self.k, Param::K)?;
         let a = self.eta * self.k;
-        if a.is_finite() && a > T::ZERO {
+        // a subnormal `eta K` is refused: its logarithm and powers lose all precision and the
+        // spectral searches would crawl (e.g. eta = 8.38e-320)
+        if a.is_finite() && a >= T::MIN_POSITIVE {
             Ok(a)
         } else {
             Err(Error::out_of_range(Param::K))
@@ -188,14 +190,45 @@ impl<T: Real> Hyper<T> {
     }
 
     /// Exact linear regime and per-step spectral radius for lag `kref` (C.6). Constant lag:
-    /// `kref <= MAX_EXACT_LAG` (else `CapacityExceeded`, param `kref`). Periodic: `kref >= 1`.
+    /// `kref <= MAX_EXACT_LAG` (else `CapacityExceeded`, param `kref`); when the rounded radius
+    /// lies within `64 EPSILON` of 1 (it does for `eta K` below ~1e-16) stability is decided by
+    /// the exact criterion `kref < d_c` ([`Hyper::critical_lag`], accurate however small
+    /// `eta K` is), otherwise by the radius (more accurate in `f32` near `d_c`): `rho`
+    /// is then reported as the largest double below 1 for a stable map (and at least 1 for an
+    /// unstable one). Periodic: `kref >= 1`; when the radius of the monodromy lies within
+    /// `64 EPSILON` of 1 its rounding cannot decide stability and the answer is `OutOfRange`
+    /// (param `K`) rather than a guess.
     pub fn linear_regime(&self, kref: u32, lag: Lag) -> Result<Spectrum<T>> {
         let a = self.a()?;
-        let (rho, real_pos) = match lag {
-            Lag::Constant => constant_lag_spectrum(a, self.mu, kref)?,
-            Lag::Periodic => periodic_spectrum(a, self.mu, kref)?,
+        let (rho, real_pos, stable) = match lag {
+            Lag::Constant => {
+                let (rho, real_pos) = constant_lag_spectrum(a, self.mu, kref)?;
+                // the rounded radius decides when it is clearly away from 1; within `64 EPSILON`
+                // of 1 (e.g. `eta K` below ~1e-16) the exact criterion `kref < d_c` does
+                let margin = c::<T>(64.0) * T::EPSILON;
+                let stable = if (rho - T::ONE).abs() > margin {
+                    rho < T::ONE
+                } else {
+                    T::from_f64(kref as f64) < critical_lag_of(a, self.mu)?
+                };
+                let below_one = T::ONE - T::EPSILON * T::HALF;
+                let rho = if stable {
+                    rho.min(below_one)
+                } else {
+                    rho.max(T::ONE)
+                };
+                (rho, real_pos, stable)
+            }
+            Lag::Periodic => {
+                let (rho, real_pos) = periodic_spectrum(a, self.mu, kref)?;
+                let margin = c::<T>(64.0) * T::EPSILON;
+                if (rho - T::ONE).abs() <= margin {
+                    return Err(Error::out_of_range(Param::K));
+                }
+                (rho, real_pos, rho < T::ONE)
+            }
         };
-        let regime = if rho >= T::ONE || rho.is_nan() {
+        let regime = if !stable || rho.is_nan() {
             CurveClass::Oscillatory
         } else if real_pos {
             CurveClass::Monotone
@@ -231,13 +264,22 @@ impl<T: Real> Hyper<T> {
     }
 
     /// Largest lag whose exact linear regime is monotone; `None` when the on-policy map is not
-    /// monotone. Assumes the monotone lags form one interval. Constant lag: a walk over integer
-    /// lags with the exact spectrum, started at the first-order estimate `ceil(Kref_z1) - 1`
-    /// (exact for the presets of docs/model.md C.10; about 10 % too large for small `eta K`, e.g. 212 vs 190 at
-    /// `eta K = 3.8e-4`). Periodic refresh: doubling then bisection as in
-    /// [`Hyper::largest_stable_kref`].
+    /// monotone. Assumes the monotone lags form one interval `0..=d*`. Constant lag: a bracket
+    /// around the first-order estimate `ceil(Kref_z1) - 1` (widened by doubling steps), then
+    /// bisection, with the exact spectrum at each probe: at most `2 log2(MAX_EXACT_LAG) + 2 = 22`
+    /// spectra. `CapacityExceeded` (param `kref`) when the lag `MAX_EXACT_LAG` is still monotone
+    /// (the answer lies beyond what the exact spectrum handles; never a capped value). Periodic
+    /// refresh: doubling then bisection as in [`Hyper::largest_stable_kref`].
     pub fn largest_monotone_kref(&self, lag: Lag) -> Result<Option<u32>> {
-        let mono = |d: u32| -> Result<bool> {
+        let mut probes = 0u32;
+        self.largest_monotone_kref_counted(lag, &mut probes)
+    }
+
+    /// [`Hyper::largest_monotone_kref`], counting the exact spectra it evaluates in `probes`.
+    #[doc(hidden)]
+    pub fn largest_monotone_kref_counted(&self, lag: Lag, probes: &mut u32) -> Result<Option<u32>> {
+        let mut mono = |d: u32| -> Result<bool> {
+            *probes += 1;
             Ok(self.linear_regime(d, lag)?.regime == CurveClass::Monotone)
         };
         if lag == Lag::Periodic {
@@ -245,21 +287,51 @@ impl<T: Real> Hyper<T> {
         }
         let on = self.zeta_one_onset()?;
         let guess = (on.ceil().to_f64() - 1.0).clamp(0.0, MAX_EXACT_LAG as f64) as u32;
-        let mut d = guess;
-        if mono(d)? {
-            while d < MAX_EXACT_LAG && mono(d + 1)? {
-                d += 1;
+        // bracket: lo monotone, hi not monotone (lo < hi)
+        let (mut lo, mut hi);
+        if mono(guess)? {
+            if guess == MAX_EXACT_LAG {
+                return Err(Error::new(ErrorKind::CapacityExceeded, Param::Kref));
             }
-            Ok(Some(d))
-        } else {
-            while d > 0 {
-                d -= 1;
-                if mono(d)? {
-                    return Ok(Some(d));
+            lo = guess;
+            let mut step = 1u32;
+            loop {
+                let next = lo.saturating_add(step).min(MAX_EXACT_LAG);
+                if !mono(next)? {
+                    hi = next;
+                    break;
                 }
+                if next == MAX_EXACT_LAG {
+                    return Err(Error::new(ErrorKind::CapacityExceeded, Param::Kref));
+                }
+                lo = next;
+                step = step.saturating_mul(2);
             }
-            Ok(None)
+        } else {
+            hi = guess;
+            let mut step = 1u32;
+            loop {
+                if hi == 0 {
+                    return Ok(None);
+                }
+                let next = hi.saturating_sub(step);
+                if mono(next)? {
+                    lo = next;
+                    break;
+                }
+                hi = next;
+                step = step.saturating_mul(2);
+            }
         }
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if mono(mid)? {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        Ok(Some(lo))
     }
 }
 
@@ -394,14 +466,19 @@ impl<T: Real> Bandit<T> {
 /// ```
 ///
 /// Errors: empty `p` (`Empty`), non-finite `p_0`, `target` or `tol` (`NonFinite`), `tol < 0`
-/// or `p_0 == target` (`OutOfRange`).
+/// or `p_0 == target` (`OutOfRange`), an overshoot ratio beyond the largest double
+/// (`OutOfRange`, param `p`). Cost: `O(n)`.
 pub fn classify<T: Real>(p: &[T], target: T, tol: T) -> Result<Classification<T>> {
     check::non_empty(p, Param::P)?;
     check::finite(target, Param::Target)?;
     check::non_negative(tol, Param::Tol)?;
     let p0 = p.first().copied().unwrap_or(T::NAN);
     check::finite(p0, Param::P)?;
-    let e0 = p0 - target;
+    // deviations are formed from halves, `e_k / 2 = p_k / 2 - target / 2`, so they cannot
+    // overflow for any finite inputs (the full difference of two doubles near the largest one
+    // can); every comparison and the ratio below are scale-free
+    let half = |x: T| x * T::HALF;
+    let e0 = half(p0) - half(target);
     let big_e0 = e0.abs();
     if big_e0 == T::ZERO {
         return Err(Error::out_of_range(Param::Target));
@@ -417,7 +494,7 @@ pub fn classify<T: Real>(p: &[T], target: T, tol: T) -> Result<Classification<T>
             diverged = true;
             continue;
         }
-        let e = pk - target;
+        let e = half(pk) - half(target);
         overshoot = overshoot.max(-s0 * e);
         if e.abs() > thr {
             let s = if e > T::ZERO { 1 } else { -1 };
@@ -427,13 +504,18 @@ pub fn classify<T: Real>(p: &[T], target: T, tol: T) -> Result<Classification<T>
             last_sign = s;
         }
     }
+    // a finite ratio of finite halves can still overflow (huge overshoot over a tiny E0): that
+    // is an answer f64 cannot hold, reported as such rather than as an infinite overshoot
     let overshoot = overshoot / big_e0;
+    if !overshoot.is_finite() {
+        return Err(Error::out_of_range(Param::P));
+    }
     let n = p.len();
     let w = core::cmp::max(10, n / 10).min(n);
     let settled = p
         .iter()
         .skip(n - w)
-        .all(|&pk| pk.is_finite() && (pk - target).abs() <= thr);
+        .all(|&pk| pk.is_finite() && (half(pk) - half(target)).abs() <= thr);
     let regime = if diverged {
         CurveClass::Oscillatory
     } else if crossings == 0 {

@@ -238,19 +238,34 @@ pub(super) fn periodic_spectrum<T: Real>(a: T, mu: T, t: u32) -> Result<(T, bool
     }
     // columns of the monodromy: images of the basis states (y_k, y_{k-1}) = (1, 0), (0, 1)
     let mut cols = [[T::ZERO; 2]; 2];
-    for (col, out) in cols.iter_mut().enumerate() {
-        let (mut yk, mut ykm1) = if col == 0 {
-            (T::ONE, T::ZERO)
-        } else {
-            (T::ZERO, T::ONE)
-        };
-        let yo = yk;
-        for _ in 0..t {
-            let yn = yk + mu * (yk - ykm1) - a * yo;
-            ykm1 = yk;
-            yk = yn;
+    if t <= PERIODIC_STEPPED {
+        for (col, out) in cols.iter_mut().enumerate() {
+            let (mut yk, mut ykm1) = if col == 0 {
+                (T::ONE, T::ZERO)
+            } else {
+                (T::ZERO, T::ONE)
+            };
+            let yo = yk;
+            for _ in 0..t {
+                let yn = yk + mu * (yk - ykm1) - a * yo;
+                ykm1 = yk;
+                yk = yn;
+            }
+            *out = [yk, ykm1];
         }
-        *out = [yk, ykm1];
+    } else {
+        // within a period the state (y_n, y_{n-1}, y_old) follows the constant map
+        // B = [[1 + mu, -mu, -a], [1, 0, 0], [0, 0, 1]]: the monodromy is read from B^t, by
+        // repeated squaring (O(log t) 3x3 products instead of t steps)
+        let b = [
+            [T::ONE + mu, -mu, -a],
+            [T::ONE, T::ZERO, T::ZERO],
+            [T::ZERO, T::ZERO, T::ONE],
+        ];
+        let bt = mat3_pow(b, t);
+        // column 0 starts at (1, 0) with y_old = 1; column 1 at (0, 1) with y_old = 0
+        cols[0] = [bt[0][0] + bt[0][2], bt[1][0] + bt[1][2]];
+        cols[1] = [bt[0][1], bt[1][1]];
     }
     let m = [[cols[0][0], cols[1][0]], [cols[0][1], cols[1][1]]];
     let tr = m[0][0] + m[1][1];
@@ -261,6 +276,37 @@ pub(super) fn periodic_spectrum<T: Real>(a: T, mu: T, t: u32) -> Result<(T, bool
         return Err(Error::new(ErrorKind::Diverged, Param::Kref));
     }
     Ok((rho, real_pos))
+}
+
+/// Periods up to this are stepped one by one (`O(t)`); longer ones use `B^t` by repeated
+/// squaring (`O(log t)`), so every periodic spectrum costs at most ~`4096` steps or 64 3x3
+/// products whatever `t`.
+const PERIODIC_STEPPED: u32 = 4096;
+
+fn mat3_mul<T: Real>(x: &[[T; 3]; 3], y: &[[T; 3]; 3]) -> [[T; 3]; 3] {
+    let mut out = [[T::ZERO; 3]; 3];
+    for (i, row) in out.iter_mut().enumerate() {
+        for (j, v) in row.iter_mut().enumerate() {
+            *v = x[i][0] * y[0][j] + x[i][1] * y[1][j] + x[i][2] * y[2][j];
+        }
+    }
+    out
+}
+
+fn mat3_pow<T: Real>(mut base: [[T; 3]; 3], mut n: u32) -> [[T; 3]; 3] {
+    let mut acc = [
+        [T::ONE, T::ZERO, T::ZERO],
+        [T::ZERO, T::ONE, T::ZERO],
+        [T::ZERO, T::ZERO, T::ONE],
+    ];
+    while n > 0 {
+        if n & 1 == 1 {
+            acc = mat3_mul(&acc, &base);
+        }
+        base = mat3_mul(&base, &base);
+        n >>= 1;
+    }
+    acc
 }
 
 /// Compile-time bound of the exact spectrum's stack buffers (issue 7): the Aberth iteration

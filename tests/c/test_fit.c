@@ -121,10 +121,11 @@ int main(void) {
   y[7] = kept_y;
   const double kept_t = t[9];
   t[9] = t[8];
+  /* repeated times are one regression (several seeds logged at one step): accepted */
   s = grpo_fit(t, y, NULL, N, NULL, &r);
-  CHECK(GRPO_STATUS_KIND(s) == GRPO_ERR_NOT_INCREASING);
-  CHECK(has_prefix(grpo_status_message(s), "t:"));
+  CHECK(s == GRPO_OK);
   t[9] = kept_t;
+  memcpy(&r, &keep, sizeof r);
   s = grpo_fit(t, y, NULL, 2, NULL, &r);
   CHECK(GRPO_STATUS_KIND(s) == GRPO_ERR_TOO_FEW_POINTS);
   s = grpo_fit(t, y, NULL, 0, NULL, &r);
