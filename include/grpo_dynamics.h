@@ -175,7 +175,7 @@
 #define GRPO_REGIME_COLLAPSING 4
 
 /**
- * The reduced softmax bandit (spec C.2). Field names and order are part of the ABI.
+ * The reduced softmax bandit (docs/model.md C.2). Field names and order are part of the ABI.
  */
 typedef struct grpo_bandit {
   /**
@@ -806,7 +806,7 @@ typedef struct grpo_fit_result {
 } grpo_fit_result;
 
 /**
- * Finite-group-size stationary prediction (spec D.1, D.2).
+ * Finite-group-size stationary prediction (docs/model.md D.1, D.2).
  */
 typedef struct grpo_group_noise {
   /**
@@ -991,7 +991,7 @@ const char *grpo_version(void);
 const char *grpo_status_message(int32_t status);
 
 /**
- * Fixed point `p_star` and stiffness `K` (formula of spec C.5) of a bandit.
+ * Fixed point `p_star` and stiffness `K` (formula of docs/model.md C.5) of a bandit.
  *
  * Cost: at most 4000 drift evaluations (root scan) plus a Brent refinement (< 200 iterations);
  * under 1 ms.

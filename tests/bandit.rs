@@ -1,4 +1,4 @@
-//! The reduced softmax bandit (spec C.1 - C.5, D.1): exact reduction against a full n-arm softmax
+//! The reduced softmax bandit (docs/model.md C.1 - C.5, D.1): exact reduction against a full n-arm softmax
 //! simulation, drift derivative, fixed points, simulation behaviour, samplers, typed errors.
 
 use grpo_dynamics::bandit::{logit, sigmoid, Bandit, Kl, Lag, Normalization};
@@ -6,7 +6,7 @@ use grpo_dynamics::numerics::{binomial, Rng, SplitMix64, Xoshiro256pp};
 use grpo_dynamics::stability::Hyper;
 use grpo_dynamics::{Error, ErrorKind, Param};
 
-/// Full n-arm softmax bandit under mean-field GRPO + heavy ball + stale old policy (spec C.1,
+/// Full n-arm softmax bandit under mean-field GRPO + heavy ball + stale old policy (docs/model.md C.1,
 /// written independently of the library, as in checks/check_reduction.py). Returns p_k.
 fn full_bandit(b: &Bandit, n_c: usize, n_w: usize, steps: usize) -> Vec<f64> {
     let n = n_c + n_w;
@@ -142,7 +142,7 @@ fn drift_prime_matches_finite_difference() {
 
 #[test]
 fn fixed_points_and_stiffness() {
-    // mean + reverse: p*^2 + (beta - 1) p* - beta p_ref = 0 (spec C.4), found by the scan
+    // mean + reverse: p*^2 + (beta - 1) p* - beta p_ref = 0 (docs/model.md C.4), found by the scan
     for (beta, p_ref) in [(1.0, 0.3), (0.5, 0.1), (2.0, 0.7)] {
         let b = Bandit {
             kl: Kl::Reverse,
@@ -169,7 +169,7 @@ fn fixed_points_and_stiffness() {
         let k = b.stiffness().unwrap();
         assert!((k + b.drift_prime(x).unwrap()).abs() < 1e-15);
     }
-    // std + direct with eps = 0 and an easy reference has no interior fixed point (spec C.4:
+    // std + direct with eps = 0 and an easy reference has no interior fixed point (docs/model.md C.4:
     // needs x_ref <= 2 asinh 1 - 2 sqrt 2 = -1.06568 at beta = 1)
     let easy = Bandit {
         p_ref: sigmoid(-1.0),

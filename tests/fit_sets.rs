@@ -107,7 +107,7 @@ fn time_origin_is_first_point() {
 #[test]
 fn auto_picks_the_generating_family() {
     // noisy S-curve from the slow-start oscillator: AUTO must not pick the saturation law, and the
-    // spec A.8 claim holds: inertial R^2 above the single exponential's
+    // docs/model.md A.8 claim holds: inertial R^2 above the single exponential's
     let p = [0.7, 0.1, 0.05, 0.9];
     let mut s = 12345u64;
     let t: Vec<f64> = (0..200).map(|i| i as f64).collect();

@@ -1,4 +1,4 @@
-//! Group-size predictions (spec D.1, D.2, E2): deterministic predictions against the spec's D.2
+//! Group-size predictions (docs/model.md D.1, D.2, E2): deterministic predictions against the spec's D.2
 //! table, and Monte-Carlo checks with the library's own stochastic simulation (deterministic seeds).
 
 use grpo_dynamics::bandit::Bandit;

@@ -59,7 +59,7 @@ fn scalar_predicates() {
             status(ErrorKind::NotReached, Param::Kref)
         );
         assert_eq!(d, 99);
-        // periodic refresh, Preset A: monotone up to 15, stable up to 78 (spec C.10)
+        // periodic refresh, Preset A: monotone up to 15, stable up to 78 (docs/model.md C.10)
         assert_eq!(
             grpo_largest_monotone_kref(0.3, 0.8, K_A, 1, &mut d),
             GRPO_OK

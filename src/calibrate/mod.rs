@@ -1,12 +1,12 @@
 //! Hyperparameter calibration on the run itself (issue 18): the curvature scale `K` of the
-//! hyperparameter parameterisation ([`crate::trajectory::HyperCurve`], spec A.2) from an observed reward
+//! hyperparameter parameterisation ([`crate::trajectory::HyperCurve`], docs/model.md A.2) from an observed reward
 //! curve and the run's known settings, and the what-if answers built on it ([`whatif`]).
 //!
 //! Units: `eta` is the optimizer's learning rate, `t` the optimizer step; `K` carries everything
 //! else (the reward's scale, the model's curvature and, with Adam, the preconditioning
 //! `1/sqrt(v)`: `K` is an *effective* stiffness per unit learning rate). Momentum `mu` = Adam
 //! `beta1`; refresh interval `Kref` = TRL `steps_per_generation * num_iterations` (periodic lag,
-//! spec C.1; see docs/calibration.md).
+//! docs/model.md C.1; see docs/calibration.md).
 //!
 //! Two things are read off the curve, and each what-if uses the one that carries over:
 //!
@@ -197,7 +197,7 @@ impl<T: Real> Calibration<T> {
     }
 
     /// The ready hyperparameter set `(r_star, r0, K)` at the run's `eta`, `mu`, `Kref` (first-order
-    /// model of spec A.2; `Kref` as a real lag). Errors as [`Calibration::k`] and as
+    /// model of docs/model.md A.2; `Kref` as a real lag). Errors as [`Calibration::k`] and as
     /// [`HyperCurve::new`] (a lag past the first-order damping zero is an error about `kref`).
     pub fn to_params(&self) -> Result<HyperCurve<T>> {
         let k = self.k()?;
@@ -347,7 +347,7 @@ fn invert_rho<T: Real>(rho_obs: T, mu: T, kref: u32, lag: Lag, a_b: T) -> Option
 /// fitted to the tail (`zeta < 1` required) gives the dominant root `z = exp(-zeta omega +-
 /// i omega sqrt(1 - zeta^2))`; on-policy (periodic `Kref = 1`) the exact map has
 /// `z + conj(z) = 1 + mu - a`, so `a = 1 + mu - 2 Re z`; with a lag the first-order model of
-/// spec A.2 / C.7, `omega^2 = a / m`, `m = (1 + mu + a d^2)/2` with the mean data age `d`
+/// docs/model.md A.2 / C.7, `omega^2 = a / m`, `m = (1 + mu + a d^2)/2` with the mean data age `d`
 /// (`Kref` constant, `(Kref - 1)/2` periodic): `a = omega^2 (1 + mu) / (2 - omega^2 d^2)`.
 /// Interval from `omega +- Z80 stderr`. Returns `(a, a_lo, a_hi, |z|)`.
 fn underdamped_a<T: Real>(t: &[T], r: &[T], s: &Settings<'_, T>) -> Option<(T, T, T, T)> {

@@ -3,8 +3,8 @@
 //! at the ends of `K`'s interval) or from the plateau (times).
 //!
 //! ```text
-//! zeta(Kref')          = gamma_eff / (2 sqrt(m eta K))            (first order, spec C.7)
-//! regime(Kref')        = exact linear spectrum at a = eta K        (spec C.6)
+//! zeta(Kref')          = gamma_eff / (2 sqrt(m eta K))            (first order, docs/model.md C.7)
+//! regime(Kref')        = exact linear spectrum at a = eta K        (docs/model.md C.6)
 //! critical Kref        = d_c(eta K) exact (C.8) and Prop 9 (1 - mu)/(eta K)
 //! largest stable lr    = stability::largest_stable_eta(Kref, lag, mu, K)
 //! largest monotone lr  = a_b / K, a_b the largest monotone a at the run's Kref (bisection)
@@ -45,13 +45,13 @@ impl<T: Real> Calibration<T> {
         Ok(Estimate::new(f(k.value)?, f(k.lo)?, f(k.hi)?))
     }
 
-    /// First-order damping ratio at refresh interval `kref >= 1` (spec C.7).
+    /// First-order damping ratio at refresh interval `kref >= 1` (docs/model.md C.7).
     pub fn zeta_at(&self, kref: u32) -> Result<Estimate<T>> {
         let d = kref_real(kref)?;
         self.over_k(|k| self.stab(self.eta, k)?.zeta(d))
     }
 
-    /// Exact linear regime at refresh interval `kref >= 1` with the run's lag mode (spec C.6).
+    /// Exact linear regime at refresh interval `kref >= 1` with the run's lag mode (docs/model.md C.6).
     pub fn regime_at(&self, kref: u32) -> Result<RegimeAnswer> {
         kref_real::<T>(kref)?;
         let k = self.k()?;
@@ -68,7 +68,7 @@ impl<T: Real> Calibration<T> {
         })
     }
 
-    /// The critical refresh interval at the run's learning rate: exact `d_c` (spec C.8) and the
+    /// The critical refresh interval at the run's learning rate: exact `d_c` (docs/model.md C.8) and the
     /// Proposition 9 threshold.
     pub fn critical_kref(&self) -> Result<CriticalKref<T>> {
         Ok(CriticalKref {

@@ -12,7 +12,7 @@ use crate::bandit::{Bandit, Kl, Lag, Normalization};
 use crate::error::{Error, ErrorKind, Param, Result};
 use crate::numerics::Xoshiro256pp;
 
-/// The reduced softmax bandit (spec C.2). Field names and order are part of the ABI.
+/// The reduced softmax bandit (docs/model.md C.2). Field names and order are part of the ABI.
 #[repr(C)]
 #[allow(non_camel_case_types)]
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -95,7 +95,7 @@ pub(super) fn points(steps: usize) -> Result<usize> {
         .ok_or(Error::new(ErrorKind::BadBuffer, Param::Steps))
 }
 
-/// Fixed point `p_star` and stiffness `K` (formula of spec C.5) of a bandit.
+/// Fixed point `p_star` and stiffness `K` (formula of docs/model.md C.5) of a bandit.
 ///
 /// Cost: at most 4000 drift evaluations (root scan) plus a Brent refinement (< 200 iterations);
 /// under 1 ms.

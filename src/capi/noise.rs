@@ -7,7 +7,7 @@ use super::{disjoint, guard, input, output, output_one};
 use crate::error::Param;
 use crate::noise;
 
-/// Finite-group-size stationary prediction (spec D.1, D.2).
+/// Finite-group-size stationary prediction (docs/model.md D.1, D.2).
 #[repr(C)]
 #[allow(non_camel_case_types)]
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
