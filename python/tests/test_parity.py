@@ -198,10 +198,13 @@ def test_stability_matches_c_abi(clib, h):
                               (gd.largest_monotone_refresh, "grpo_largest_monotone_kref")]:
             u = ctypes.c_uint32()
             st = getattr(clib, c_name)(eta, mu, k, code, ctypes.byref(u))
-            got = py_fn(eta, mu, k, lag)
-            assert got == (u.value if st == 0 else None), (c_name, lag)
-            if st:
-                assert st & 0xFF == 10  # not reached <-> None
+            if st == 0 or st & 0xFF == 10:  # an answer, or not reached <-> None
+                got = py_fn(eta, mu, k, lag)
+                assert got == (u.value if st == 0 else None), (c_name, lag)
+            else:  # any other status: the same typed error in Python
+                with pytest.raises(gd.GrpoError) as e:
+                    py_fn(eta, mu, k, lag)
+                assert e.value.code == st, (c_name, lag, st)
         for kref in (1, 2, 8):
             out = ctypes.c_double()
             assert clib.grpo_largest_stable_eta(kref, code, mu, k, ctypes.byref(out)) == 0
