@@ -4,82 +4,14 @@
 //! its fixed point (spec C.5); the predicted regime at other Kref against the exact spectrum.
 //! Configurations are generated here from a fixed seed. Run with `--nocapture` for the tables.
 
-use grpo_dynamics::bandit::{Bandit, Kl, Lag, Normalization};
+#[path = "common/calibrate_sim.rs"]
+mod sim;
+
+use grpo_dynamics::bandit::Bandit;
 use grpo_dynamics::calibrate::{calibrate, Settings};
-use grpo_dynamics::numerics::rng::{Rng, Xoshiro256pp};
+use grpo_dynamics::numerics::rng::Xoshiro256pp;
 use grpo_dynamics::stability::Hyper;
-
-fn uni(rng: &mut Xoshiro256pp, lo: f64, hi: f64) -> f64 {
-    let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-    lo + (hi - lo) * u
-}
-
-fn log_uni(rng: &mut Xoshiro256pp, lo: f64, hi: f64) -> f64 {
-    uni(rng, lo.ln(), hi.ln()).exp()
-}
-
-/// A random configuration whose fixed point exists, with learning rate set so that the on-policy
-/// time scale `(1 - mu) / (eta K)` is 20..300 steps.
-fn config(rng: &mut Xoshiro256pp) -> Option<Bandit<f64>> {
-    let normalization = if rng.next_u64().is_multiple_of(2) {
-        Normalization::Mean
-    } else {
-        Normalization::Std
-    };
-    let kl = if rng.next_u64().is_multiple_of(2) {
-        Kl::Direct
-    } else {
-        Kl::Reverse
-    };
-    let (lag, kref) = match rng.next_u64() % 3 {
-        0 => (Lag::Periodic, 1),
-        1 => (Lag::Periodic, 2 + (rng.next_u64() % 7) as u32),
-        _ => (Lag::Constant, 1 + (rng.next_u64() % 4) as u32),
-    };
-    let mut b = Bandit {
-        eta: 1.0,
-        mu: uni(rng, 0.0, 0.95),
-        beta: log_uni(rng, 0.3, 3.0),
-        p_ref: uni(rng, 0.05, 0.6),
-        c: log_uni(rng, 1.0 / 32.0, 0.25),
-        eps: if normalization == Normalization::Std {
-            0.01
-        } else {
-            0.0
-        },
-        kref,
-        normalization,
-        kl,
-        lag,
-    };
-    let k = b.stiffness().ok()?;
-    let fp = b.fixed_point().ok()?;
-    if k.is_nan() || k <= 0.0 || (fp.p - b.p_ref).abs() < 0.02 {
-        return None;
-    }
-    b.eta = (1.0 - b.mu) / (k * log_uni(rng, 20.0, 300.0));
-    Some(b)
-}
-
-/// First (interpolated) step at which `p` reaches `p0 + f (p_star - p0)`.
-fn t_frac(p: &[f64], p_star: f64, f: f64) -> Option<f64> {
-    let level = p[0] + f * (p_star - p[0]);
-    let up = p_star > p[0];
-    for i in 1..p.len() {
-        let hit = if up { p[i] >= level } else { p[i] <= level };
-        if hit {
-            let g = (level - p[i - 1]) / (p[i] - p[i - 1]);
-            return Some((i - 1) as f64 + g);
-        }
-    }
-    None
-}
-
-fn simulate(b: &Bandit<f64>, n: usize) -> Option<Vec<f64>> {
-    let mut p = vec![0.0; n];
-    b.simulate(&mut p).ok()?;
-    Some(p)
-}
+use sim::{config, log_uni, simulate, t_frac};
 
 struct Item {
     rel_err: f64,

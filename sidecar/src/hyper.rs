@@ -3,7 +3,7 @@
 //! `--kref` or `--num-iterations` x `--steps-per-generation`), and the what-if answers.
 
 use grpo_dynamics::bandit::Lag;
-use grpo_dynamics::calibrate::{calibrate, Settings};
+use grpo_dynamics::calibrate::{calibrate, Estimate, Settings};
 use grpo_dynamics::stability::CurveClass;
 use grpo_dynamics::ErrorKind;
 use serde_json::{json, Map, Value};
@@ -33,8 +33,10 @@ fn regime(r: CurveClass) -> &'static str {
     }
 }
 
-/// `hyper` for the curve `(steps, rewards)`: numbers (null where not determined), `regime` a
-/// string (`"undetermined"` when the curve's tail does not fix `K`), `whatif` with `--whatif-lr`.
+/// `hyper` for the curve `(steps, rewards)`: numbers (null where not determined), each with its
+/// 80 % interval propagated from K's (`<key>_lo80`, `<key>_hi80`), `regime` a string at K and
+/// at the ends of K's interval (`"undetermined"` when the curve's tail does not fix `K`),
+/// `whatif` with `--whatif-lr` (`t50`, `t90` and their intervals).
 /// A curve that cannot be calibrated at all gives `{"error": message}`.
 pub fn hyper_json(steps: &[f64], rewards: &[f64], h: &HyperArgs) -> Value {
     let s = Settings {
@@ -52,42 +54,60 @@ pub fn hyper_json(steps: &[f64], rewards: &[f64], h: &HyperArgs) -> Value {
             m.insert("k".into(), num(k.value));
             m.insert("k_lo80".into(), num(k.lo));
             m.insert("k_hi80".into(), num(k.hi));
-            let v = |r: Result<f64, grpo_dynamics::Error>| r.map(num).unwrap_or(Value::Null);
-            m.insert("zeta".into(), v(cal.zeta_at(h.kref).map(|z| z.value)));
+            // each answer with the 80 % interval propagated from K's (docs/calibration.md)
+            let mut est = |key: &str, r: Result<Estimate<f64>, grpo_dynamics::Error>| {
+                let (v, lo, hi) =
+                    r.map_or((f64::NAN, f64::NAN, f64::NAN), |e| (e.value, e.lo, e.hi));
+                m.insert(key.into(), num(v));
+                m.insert(format!("{key}_lo80"), num(lo));
+                m.insert(format!("{key}_hi80"), num(hi));
+            };
+            est("zeta", cal.zeta_at(h.kref));
+            est("critical_kref", cal.critical_kref().map(|c| c.exact));
+            est("largest_stable_lr", cal.largest_stable_lr());
+            est("largest_monotone_lr", cal.largest_monotone_lr());
+            let r = cal.regime_at(h.kref);
             m.insert(
                 "regime".into(),
-                cal.regime_at(h.kref)
-                    .map(|r| json!(regime(r.regime)))
-                    .unwrap_or(Value::Null),
+                r.map(|r| json!(regime(r.regime))).unwrap_or(Value::Null),
             );
             m.insert(
-                "critical_kref".into(),
-                v(cal.critical_kref().map(|c| c.exact.value)),
+                "regime_at_k_lo80".into(),
+                r.map(|r| json!(regime(r.at_k_lo))).unwrap_or(Value::Null),
             );
             m.insert(
-                "largest_stable_lr".into(),
-                v(cal.largest_stable_lr().map(|e| e.value)),
-            );
-            m.insert(
-                "largest_monotone_lr".into(),
-                v(cal.largest_monotone_lr().map(|e| e.value)),
+                "regime_at_k_hi80".into(),
+                r.map(|r| json!(regime(r.at_k_hi))).unwrap_or(Value::Null),
             );
         }
         Err(e) => {
             debug_assert_eq!(e.kind(), ErrorKind::Undetermined);
-            for key in ["k", "k_lo80", "k_hi80", "zeta"] {
-                m.insert(key.into(), Value::Null);
+            for key in [
+                "k",
+                "zeta",
+                "critical_kref",
+                "largest_stable_lr",
+                "largest_monotone_lr",
+            ] {
+                for suffix in ["", "_lo80", "_hi80"] {
+                    m.insert(format!("{key}{suffix}"), Value::Null);
+                }
             }
             m.insert("regime".into(), json!("undetermined"));
-            for key in ["critical_kref", "largest_stable_lr", "largest_monotone_lr"] {
-                m.insert(key.into(), Value::Null);
-            }
+            m.insert("regime_at_k_lo80".into(), json!("undetermined"));
+            m.insert("regime_at_k_hi80".into(), json!("undetermined"));
         }
     }
     if let Some(x) = h.whatif_lr {
-        let t50 = cal.t50(x).map(|e| num(e.value)).unwrap_or(Value::Null);
-        let t90 = cal.t90(x).map(|e| num(e.value)).unwrap_or(Value::Null);
-        m.insert("whatif".into(), json!({"lr": x, "t50": t50, "t90": t90}));
+        let mut w = Map::new();
+        w.insert("lr".into(), json!(x));
+        for (key, e) in [("t50", cal.t50(x)), ("t90", cal.t90(x))] {
+            let (v, lo, hi) = e.map_or((f64::NAN, f64::NAN, f64::NAN), |e| (e.value, e.lo, e.hi));
+            w.insert(key.into(), num(v));
+            w.insert(format!("{key}_lo80"), num(lo));
+            w.insert(format!("{key}_hi80"), num(hi));
+        }
+        m.insert("whatif".into(), Value::Object(w));
     }
     Value::Object(m)
 }
@@ -113,6 +133,23 @@ mod tests {
         let got = v["k"].as_f64().unwrap();
         assert!((got - k).abs() < 1e-2 * k, "{v}");
         assert_eq!(v["regime"], "monotone");
+        for key in [
+            "k",
+            "zeta",
+            "critical_kref",
+            "largest_stable_lr",
+            "largest_monotone_lr",
+        ] {
+            let (x, lo, hi) = (
+                v[key].as_f64().unwrap(),
+                v[format!("{key}_lo80")].as_f64().unwrap(),
+                v[format!("{key}_hi80")].as_f64().unwrap(),
+            );
+            assert!(lo <= x && x <= hi, "{key}: {v}");
+        }
+        let w = &v["whatif"];
+        assert!(w["t50_lo80"].as_f64().unwrap() <= w["t50"].as_f64().unwrap());
+        assert!(w["t90_hi80"].as_f64().unwrap() >= w["t90"].as_f64().unwrap());
         // t50 at double lr: D + (t_c - D)/2 with D = 1.9/0.2 = 9.5; t_c is where the curve
         // crosses r0 + (0.8 - r0)/2, r0 = the first point smoothed over its clipped window
         // (points 0..=5 of the 11-point window)

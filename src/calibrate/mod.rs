@@ -45,6 +45,9 @@ use crate::trajectory::HyperCurve;
 pub const TAIL_FRACTION: f64 = 0.8;
 /// Smallest `a = eta K` the inversion considers (tail time constants up to about `1e7 (1 - mu)` steps).
 pub const A_MIN: f64 = 1e-7;
+/// Fractions of the gain past which the later tail fits start (the curvature drift that widens
+/// `K`'s interval, docs/calibration.md "Intervals"); each halves the remaining gain.
+pub const LATE_TAIL_FRACTIONS: [f64; 2] = [0.9, 0.95];
 /// Fewest tail points the saturation fit accepts.
 pub const MIN_TAIL_POINTS: usize = 5;
 
@@ -379,6 +382,90 @@ fn underdamped_a<T: Real>(t: &[T], r: &[T], s: &Settings<'_, T>) -> Option<(T, T
     Some((a, x.min(y), x.max(y), (-(zeta * omega)).exp()))
 }
 
+/// What one tail says: the plateau (when the fit gives a usable one), `K` with its 80 % interval
+/// from the fit's standard errors and the observed contraction `rho` (when determined).
+struct Tail<T> {
+    r_star: Option<Estimate<T>>,
+    k: Option<(Estimate<T>, T)>,
+}
+
+/// Mean learning rate over the points `i..n` (`i < n`).
+fn mean_lr<T: Real>(s: &Settings<'_, T>, i: usize, n: usize) -> T {
+    let mut acc = T::ZERO;
+    for j in i..n {
+        acc += s.lr_at(j);
+    }
+    acc / T::from_usize(n - i)
+}
+
+/// `K` from the tail `i_tail..`: the saturation fit's `tau` inverted on the exact spectrum, or,
+/// faster than any monotone approach, the overshooting tail's frequency ([`underdamped_a`]).
+fn tail_k<T: Real>(
+    t: &[T],
+    r: &[T],
+    s: &Settings<'_, T>,
+    i_tail: usize,
+    r0: T,
+    gain0: T,
+) -> Tail<T> {
+    let n = r.len();
+    let mut out = Tail {
+        r_star: None,
+        k: None,
+    };
+    if n - i_tail < MIN_TAIL_POINTS {
+        return out;
+    }
+    let mu = s.beta1;
+    let eta_tail = mean_lr(s, i_tail, n);
+    if let Ok(f) = fit(
+        ParamSet::Saturation,
+        &t[i_tail..],
+        &r[i_tail..],
+        None,
+        Start::Data,
+        &Options::default(),
+    ) {
+        let (p, se) = (f.params(), f.stderr());
+        let z = c::<T>(Z80);
+        let plateau = p[0];
+        if plateau.is_finite() && se[0].is_finite() && (plateau - r0) * gain0 > T::ZERO {
+            out.r_star = Some(Estimate::new(
+                plateau,
+                plateau - z * se[0],
+                plateau + z * se[0],
+            ));
+        }
+        let (tau, dtau) = (p[2], z * se[2]);
+        if let Ok(a_b) = monotone_boundary(mu, s.kref, s.lag) {
+            let a_of = |tau: T| -> Option<T> {
+                if tau <= T::ZERO || !tau.is_finite() {
+                    return None;
+                }
+                invert_rho((-T::ONE / tau).exp(), mu, s.kref, s.lag, a_b)
+            };
+            if let (Some(a), Some(a_lo), Some(a_hi)) =
+                (a_of(tau), a_of(tau + dtau), a_of(tau - dtau))
+            {
+                let k = Estimate::new(a / eta_tail, a_lo / eta_tail, a_hi / eta_tail);
+                if k.value.is_finite() && k.hi.is_finite() {
+                    out.k = Some((k, (-T::ONE / tau).exp()));
+                }
+            }
+        }
+    }
+    if out.k.is_none() {
+        // faster than any monotone approach: an overshooting tail, read by its frequency
+        if let Some((a, a_lo, a_hi, rr)) = underdamped_a(&t[i_tail..], &r[i_tail..], s) {
+            let k = Estimate::new(a / eta_tail, a_lo / eta_tail, a_hi / eta_tail);
+            if k.value.is_finite() && k.lo > T::ZERO && k.hi.is_finite() {
+                out.k = Some((k, rr));
+            }
+        }
+    }
+    out
+}
+
 /// Calibrate on the observed curve `(t, r)` (steps strictly increasing, all finite, at least
 /// `2 MIN_TAIL_POINTS` points) with the run's settings.
 ///
@@ -418,59 +505,35 @@ pub fn calibrate<T: Real>(t: &[T], r: &[T], s: &Settings<'_, T>) -> Result<Calib
     let (i_tail, _) = crossing(t, r, w, r0 + c::<T>(TAIL_FRACTION) * gain0, up)
         .ok_or_else(|| Error::new(ErrorKind::NotReached, Param::Gain))?;
 
-    // 1. the approach to the plateau
-    let mut k_determined = false;
-    let (mut r_star, mut k, mut rho) = (
-        Estimate::new(end, end, end),
-        Estimate::new(T::NAN, T::NAN, T::NAN),
-        T::NAN,
-    );
+    // 1. the approach to the plateau, from 80 % of the gain and again from 90 %
+    let nan = Estimate::new(T::NAN, T::NAN, T::NAN);
     let mu = s.beta1;
-    let mut eta_tail = T::ZERO;
-    for i in i_tail..n {
-        eta_tail += s.lr_at(i);
-    }
-    eta_tail /= T::from_usize(n - i_tail);
-    if n - i_tail >= MIN_TAIL_POINTS {
-        if let Ok(f) = fit(
-            ParamSet::Saturation,
-            &t[i_tail..],
-            &r[i_tail..],
-            None,
-            Start::Data,
-            &Options::default(),
-        ) {
-            let (p, se) = (f.params(), f.stderr());
-            let z = c::<T>(Z80);
-            let plateau = p[0];
-            if plateau.is_finite() && se[0].is_finite() && (plateau - r0) * gain0 > T::ZERO {
-                r_star = Estimate::new(plateau, plateau - z * se[0], plateau + z * se[0]);
+    let first = tail_k(t, r, s, i_tail, r0, gain0);
+    let r_star = first.r_star.unwrap_or(Estimate::new(end, end, end));
+    let (mut k, mut k_determined, mut rho) = (nan, false, T::NAN);
+    let eta_tail = mean_lr(s, i_tail, n);
+    if let Some((k80, rho80)) = first.k {
+        k_determined = true;
+        rho = rho80;
+        // curvature drift: K read again from the later tails; each step from one tail to the
+        // next, continued once more (linear in the remaining gain, on a log scale), widens the
+        // interval towards the fixed point's K
+        let (mut lo, mut hi, mut prev) = (k80.lo, k80.hi, k80.value);
+        for f in LATE_TAIL_FRACTIONS {
+            let Some((kf, _)) = crossing(t, r, w, r0 + c::<T>(f) * gain0, up)
+                .and_then(|(i, _)| tail_k(t, r, s, i, r0, gain0).k)
+            else {
+                break;
+            };
+            let ext = kf.value * (kf.value / prev);
+            if !(ext.is_finite() && ext > T::ZERO) {
+                break;
             }
-            let (tau, dtau) = (p[2], z * se[2]);
-            if let Ok(a_b) = monotone_boundary(mu, s.kref, s.lag) {
-                let a_of = |tau: T| -> Option<T> {
-                    if tau <= T::ZERO || !tau.is_finite() {
-                        return None;
-                    }
-                    invert_rho((-T::ONE / tau).exp(), mu, s.kref, s.lag, a_b)
-                };
-                if let (Some(a), Some(a_lo), Some(a_hi)) =
-                    (a_of(tau), a_of(tau + dtau), a_of(tau - dtau))
-                {
-                    rho = (-T::ONE / tau).exp();
-                    k = Estimate::new(a / eta_tail, a_lo / eta_tail, a_hi / eta_tail);
-                    k_determined = k.value.is_finite() && k.hi.is_finite();
-                }
-            }
+            lo = lo.min(kf.lo).min(ext);
+            hi = hi.max(kf.hi).max(ext);
+            prev = kf.value;
         }
-        if !k_determined {
-            // faster than any monotone approach: an overshooting tail, read by its frequency
-            if let Some((a, a_lo, a_hi, rr)) = underdamped_a(&t[i_tail..], &r[i_tail..], s) {
-                rho = rr;
-                k = Estimate::new(a / eta_tail, a_lo / eta_tail, a_hi / eta_tail);
-                k_determined = k.value.is_finite() && k.lo > T::ZERO && k.hi.is_finite();
-            }
-        }
+        k = Estimate::new(k80.value, lo, hi);
     }
 
     // 2. flow times at the plateau and its interval ends
@@ -493,7 +556,6 @@ pub fn calibrate<T: Real>(t: &[T], r: &[T], s: &Settings<'_, T>) -> Result<Calib
     };
     // a level the curve never reaches (or reaches within the delay) leaves its flow time NaN:
     // the what-if for it answers an error instead
-    let nan = Estimate::new(T::NAN, T::NAN, T::NAN);
     let flow50 = flows(T::HALF).unwrap_or(nan);
     let flow90 = flows(c(0.9)).unwrap_or(nan);
     Ok(Calibration {

@@ -1,6 +1,17 @@
 //! What-if answers from a [`Calibration`], each with the 80 % interval propagated from the
-//! calibrated `K` (stability answers; every one is monotone in `K`, so the interval is the answer
-//! at the ends of `K`'s interval) or from the plateau (times).
+//! calibrated `K`'s 80 % interval (docs/calibration.md "Intervals").
+//!
+//! Every numeric answer is monotone in `K`, so its interval is the answer at the ends of `K`'s
+//! interval: `zeta(a) = ((1 - mu) - a d) / sqrt(2 a (1 + mu + a d^2))` has no stationary point
+//! at `a > 0` (its derivative vanishes only at `a = -(1 + mu)(1 - mu) / (d (1 + mu) + 2 d^2 (1 - mu))`),
+//! `d_c` and the Prop 9 threshold decrease with `a`, the largest stable / monotone learning rates
+//! are `a_s / K`, `a_b / K`. The exact regime is not a number: [`RegimeAnswer`] gives it at the
+//! calibrated `K` and at both ends (tests/calibrate_intervals.rs scans the interior).
+//!
+//! Times: the flow of a fixed curve shape `dx/ds = K g(x) / (1 - mu)` reaches a level at a flow
+//! time `S_f` proportional to `1 / K`; the calibration observed `S_f` at `K_hat`, so at `K` it is
+//! `S_f K_hat / K`. The time interval is the hull of that at the ends of `K`'s interval and of the
+//! plateau's (the level itself moves with the plateau); with `K` undetermined only the plateau's.
 //!
 //! ```text
 //! zeta(Kref')          = gamma_eff / (2 sqrt(m eta K))            (first order, docs/model.md C.7)
@@ -8,7 +19,7 @@
 //! critical Kref        = d_c(eta K) exact (C.8) and Prop 9 (1 - mu)/(eta K)
 //! largest stable lr    = stability::largest_stable_eta(Kref, lag, mu, K)
 //! largest monotone lr  = a_b / K, a_b the largest monotone a at the run's Kref (bisection)
-//! t_f(eta')            = D + S_f / eta'                             (steps from t0)
+//! t_f(eta')            = D + S_f / eta'  (steps from t0), S_f -> S_f K_hat / K over K's interval
 //! ```
 
 use super::{monotone_boundary, Calibration, Estimate};
@@ -108,7 +119,13 @@ impl<T: Real> Calibration<T> {
             return Err(Error::new(ErrorKind::NotReached, Param::Gain));
         }
         let at = |s: T| self.delay + s / lr;
-        Ok(Estimate::new(at(flow.value), at(flow.lo), at(flow.hi)))
+        let (mut lo, mut hi) = (flow.lo, flow.hi);
+        if let Ok(k) = self.k() {
+            // S_f(K) = S_f K_hat / K: the upper end of K gives the shorter time
+            lo = lo.min(flow.value * (k.value / k.hi));
+            hi = hi.max(flow.value * (k.value / k.lo));
+        }
+        Ok(Estimate::new(at(flow.value), at(lo), at(hi)))
     }
 }
 
