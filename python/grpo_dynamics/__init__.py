@@ -16,6 +16,9 @@ and C ABI, bit for bit. Arrays are numpy float64 in and out; bad input raises
 * Noise: :func:`group_noise`, :func:`degeneracy`.
 * Diagnostics: :func:`diagnose` -> :class:`Diagnosis`.
 * Online forecasts and early-stop advice: :class:`Predictor` -> :class:`Prediction`.
+* Hyperparameter advice calibrated on the run: :func:`calibrate` -> :class:`Calibration`
+  (``K``, damping and regime at another refresh interval, critical refresh interval, largest
+  stable / monotone learning rate, steps to 50 % / 90 % of the gain at another learning rate).
 * Integrations (optional extras): ``grpo_dynamics.integrations.trl`` / ``.optuna`` / ``.ray``.
 """
 
@@ -29,6 +32,7 @@ import numpy.typing as npt
 
 from . import _core
 from ._errors import GrpoError, _binding_error
+from ._calibrate import CriticalKref, Calibration, Estimate, RegimeAnswer, calibrate, refresh_interval
 
 __all__ = [
     "GrpoError",
@@ -58,6 +62,13 @@ __all__ = [
     "PredictorConfig",
     "Predictor",
     "__version__",
+    # hyperparameter calibration (issue 18)
+    "Estimate",
+    "RegimeAnswer",
+    "CriticalKref",
+    "Calibration",
+    "calibrate",
+    "refresh_interval",
 ]
 
 __version__: str = _core.version()

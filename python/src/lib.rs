@@ -9,6 +9,7 @@
 //!
 //! Data flows one way: numerics <- trajectory <- fit <- predict <- these bindings.
 
+mod calibrate;
 mod diagnostics;
 mod error;
 mod fit;
@@ -34,5 +35,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     stability::register(m)?;
     diagnostics::register(m)?;
     predict::register(m)?;
+    calibrate::register(m)?;
     Ok(())
 }

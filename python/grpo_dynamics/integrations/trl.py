@@ -42,7 +42,15 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from ._common import require
 
-__all__ = ["GRPODynamicsCallback", "ADVICE_CODES", "REGIME_CODES", "HACKING_CODES", "reward_from_logs"]
+__all__ = [
+    "GRPODynamicsCallback",
+    "ADVICE_CODES",
+    "REGIME_CODES",
+    "HACKING_CODES",
+    "reward_from_logs",
+    "settings_from_args",
+    "calibrate_from_log_history",
+]
 
 ADVICE_CODES = {"not_ready": 0, "continue": 1, "stop_plateau": 2, "stop_diverging": 3}
 REGIME_CODES = {"unknown": 0, "flat": 1, "saturating": 2, "oscillating": 3, "collapsing": 4}
@@ -63,6 +71,70 @@ def reward_from_logs(logs: Dict[str, Any], key: Optional[str] = None) -> Optiona
         if k.startswith("rewards/") and not k.endswith("/std") and isinstance(v, (int, float))
     ]
     return sum(parts) if parts else None
+
+
+def settings_from_args(args: Any) -> Dict[str, Any]:
+    """The calibration settings of a ``TrainingArguments`` / ``GRPOConfig``-like object (read by
+    attribute, so any object with these names works; transformers is not imported):
+
+    * ``lr`` = ``args.learning_rate``; ``beta1`` = ``args.adam_beta1`` (0.9 when absent);
+    * ``kref`` = optimizer steps between refreshes = ``num_iterations`` x
+      ``steps_per_generation / gradient_accumulation_steps``. TRL counts ``steps_per_generation``
+      in micro-batches (``generation_batch_size = per_device_train_batch_size * num_processes *
+      steps_per_generation``) and ``gradient_accumulation_steps`` of them make one optimizer
+      step; ``steps_per_generation`` defaults to ``gradient_accumulation_steps`` (one generation
+      per optimizer step). With ``gradient_accumulation_steps = 1`` this is the product
+      ``steps_per_generation * num_iterations`` of the sidecar's TRL flags. A ratio that is not a
+      whole number of optimizer steps is rounded up.
+
+    Returns a dict for :func:`grpo_dynamics.calibrate`'s keyword arguments."""
+    lr = getattr(args, "learning_rate", None)
+    beta1 = getattr(args, "adam_beta1", None)
+    ga = int(getattr(args, "gradient_accumulation_steps", 1) or 1)
+    spg = getattr(args, "steps_per_generation", None)
+    spg = ga if spg is None else int(spg)
+    iters = int(getattr(args, "num_iterations", 1) or 1)
+    per_gen = max(1, -(-spg // max(ga, 1)))  # ceil(spg / ga)
+    return {"lr": lr, "beta1": 0.9 if beta1 is None else float(beta1), "kref": iters * per_gen}
+
+
+def calibrate_from_log_history(
+    log_history: List[Dict[str, Any]],
+    args: Any,
+    *,
+    reward_key: Optional[str] = None,
+    use_lr_column: bool = True,
+    smooth: Optional[int] = None,
+) -> Any:
+    """Calibrate the hyperparameter model on a finished (or running) TRL run: the reward of each
+    log of ``log_history`` (``trainer.state.log_history`` or ``trainer_state.json``'s, see
+    :func:`reward_from_logs`) against its ``step``, with the settings of ``args``
+    (:func:`settings_from_args`). With ``use_lr_column`` and a ``learning_rate`` in every reward
+    log, time runs on the logged learning rate (warmup and decay included); else on the constant
+    ``args.learning_rate``. Returns a :class:`grpo_dynamics.Calibration`; errors as
+    :func:`grpo_dynamics.calibrate`.
+
+    >>> cal = calibrate_from_log_history(trainer.state.log_history, trainer.args)  # doctest: +SKIP
+    >>> cal.regime(8), cal.largest_stable_lr(), cal.t50(2 * trainer.args.learning_rate)  # doctest: +SKIP
+    """
+    from .. import calibrate
+
+    steps, rewards, lrs = [], [], []
+    last = -math.inf
+    for e in log_history:
+        r = reward_from_logs(e, reward_key)
+        step = e.get("step")
+        if r is None or step is None or not math.isfinite(r) or step <= last:
+            continue
+        steps.append(float(step))
+        rewards.append(r)
+        lr = e.get("learning_rate")
+        lrs.append(float(lr) if isinstance(lr, (int, float)) else math.nan)
+        last = step
+    kw = settings_from_args(args)
+    if use_lr_column and lrs and all(math.isfinite(x) for x in lrs):
+        kw["lr_column"] = lrs
+    return calibrate(steps, rewards, smooth=smooth, **kw)
 
 
 def _build() -> type:
