@@ -16,7 +16,10 @@
 //!    saturation set (plateau, r0, tau), rho = exp(-1/tau); then a = eta K solves
 //!    rho(a) = rho_obs with rho(a) the exact per-step spectral radius of the linear heavy-ball map
 //!    (constant or periodic lag, stability::Hyper::linear_regime), the slow root of the monotone
-//!    regime; K = a / eta. 80 % interval from tau +- Z80 stderr (and the plateau's).
+//!    regime; K = a / eta. 80 % interval from tau +- Z80 stderr, widened by the curvature
+//!    drift: K read again from the tails past 90 % and 95 % of the gain, and the sequence
+//!    continued one step (K_f^2 / K_prev) towards the fixed point (docs/calibration.md
+//!    "Intervals").
 //! 2. flow times (time to a fraction of the gain at another learning rate): small steps make
 //!    the heavy-ball map follow the gradient flow dx/ds = G(x)/(1 - mu) in the cumulative learning
 //!    rate s = sum eta_k, delayed by the momentum build-up and the data age:
@@ -29,7 +32,7 @@
 //! ```
 //!
 //! Everything is allocation-free; the cost is `O(n w)` for `n` points and smoothing window `w`,
-//! plus one saturation fit of the tail and `O(60)` exact spectra.
+//! plus, for each of up to three tails, one or two fits and at most about 350 exact spectra.
 
 pub mod whatif;
 
@@ -47,7 +50,7 @@ pub const TAIL_FRACTION: f64 = 0.8;
 pub const A_MIN: f64 = 1e-7;
 /// Fractions of the gain past which the later tail fits start (the curvature drift that widens
 /// `K`'s interval, docs/calibration.md "Intervals"); each halves the remaining gain.
-pub const LATE_TAIL_FRACTIONS: [f64; 2] = [0.9, 0.95];
+const LATE_TAIL_FRACTIONS: [f64; 2] = [0.9, 0.95];
 /// Fewest tail points the saturation fit accepts.
 pub const MIN_TAIL_POINTS: usize = 5;
 
@@ -164,7 +167,8 @@ pub struct Calibration<T> {
     /// Plateau `r_star` from the tail fit, with its 80 % interval.
     pub r_star: Estimate<T>,
     /// Curvature scale `K` (effective, per unit learning rate) at the fixed point, with its 80 %
-    /// interval; meaningful only when `k_determined`.
+    /// interval (fit error and curvature drift of the later tails); meaningful only when
+    /// `k_determined`.
     pub k: Estimate<T>,
     /// Whether the tail determined `K` (see [`Calibration::k`]).
     pub k_determined: bool,

@@ -173,7 +173,8 @@ fn from_c(c: &grpo_calibration) -> Result<Calibration<f64>> {
 
 /// Calibrate on the curve `(t, r)` of `n` points with the run's settings (see
 /// `calibrate::calibrate`; errors name the setting: `lr`, `beta1`, `kref`, `gain`). Cost
-/// `O(n smooth)` plus one or two tail fits and about 200 exact spectra at the run's `Kref`.
+/// `O(n smooth)` plus up to three tails (past 80, 90 and 95 % of the gain), each one or two tail
+/// fits and at most about 350 exact spectra at the run's `Kref`.
 ///
 /// # Safety
 /// `t`, `r` must be NULL or point to `n` doubles; `settings` to a valid struct whose
