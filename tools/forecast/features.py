@@ -75,7 +75,8 @@ def main():
             if i in pts:
                 pr = judge.Prediction()
                 lib.grpo_predictor_predict(mem, ci["final_step"], ctypes.byref(pr))
-                d = dict(osc=pr.reward_at_horizon, osc_lo=pr.horizon_lo80, osc_hi=pr.horizon_hi80,
+                d = dict(osc=pr.reward_at_horizon, osc_lo=pr.horizon_lo80, osc_hi=pr.horizon_hi80, plateau=pr.plateau,
+                         plateau_lo80=pr.plateau_lo80, plateau_hi80=pr.plateau_hi80,
                          regime=pr.regime, advice=pr.advice)
                 d.update(feats(ci["steps"][:i + 1], ci["rewards"][:i + 1], ci["final_step"]))
                 rec["stops"][i] = d
