@@ -38,6 +38,8 @@ RULES = {
     "median (osc, pow, holt)": lambda c: float(np.median([c["osc"], c["pow"], c["holt"]])),
     "median (osc, pow, holt, level)": lambda c: float(np.median([c["osc"], c["pow"], c["holt"], c["level"]])),
     "osc/2 + (pow + holt)/4": lambda c: c["osc"] / 2 + (c["pow"] + c["holt"]) / 4,
+    # Bates-Granger weights from the components' in-sample residual variances (1 - R^2 of each fit)
+    "inverse-MSE (osc, pow)": lambda c: c["w_osc"] * c["osc"] + (1 - c["w_osc"]) * c["pow"],
 }
 # the stop rule's one data-chosen constant: min_gain_share on a fine grid (0 to 0.3 by 0.025); the
 # confidence stays at the level of the calibrated intervals (0.8: stop <=> the upper 80 % bound of
@@ -66,8 +68,12 @@ def clamp(v, ci):
 
 def comp(c, ci):
     """Components clipped to the bounds (as the crate does)."""
-    return dict(osc=clamp(c["osc"], ci), pow=clamp(c["pow3"], ci), holt=clamp(c["holt"], ci),
-                level=clamp(c["level"], ci))
+    d = dict(osc=clamp(c["osc"], ci), pow=clamp(c["pow3"], ci), holt=clamp(c["holt"], ci),
+             level=clamp(c["level"], ci), w_osc=0.5)
+    if "r2" in c and "r2p" in c:
+        eo, ep = max(1 - c["r2"], 1e-12), max(1 - c["r2p"], 1e-12)
+        d["w_osc"] = (1 / eo) / (1 / eo + 1 / ep)
+    return d
 
 
 def horizon_r(c, step):
