@@ -506,14 +506,11 @@ impl<T: Real> Snapshot<T> {
     /// with at least [`Config::min_stop_points`] raw points seen, and not while the oscillator
     /// family's 80 % plateau interval covers the whole reward range `[reward_min, reward_max]`
     /// (the data do not place the plateau at all: a flat start before any curvature; never with
-    /// an infinite bound); such a stop is `StopPlateau`.
-    /// `StopDiverging` when the level-drop test on the window confirmed a collapse (the regime is
-    /// then [`RunRegime::Collapsing`] and the instability verdict `Unstable`). When the regime is
-    /// `Collapsing` without a confirmed drop, the same gain test is made with the oscillator
-    /// family's forecast alone (the power law cannot fall); it stops only as a plateau and only
-    /// when the combination's own test holds too, so a plateau stop always implies that the lower
-    /// 80 % bound of the gain ([`Advice::gain_lo80`]) is below `g_min` (`c > 1/2`). `Continue`
-    /// otherwise. A snapshot answers for one evaluation; [`Predictor::advice`] also requires
+    /// an infinite bound); such a stop is `StopPlateau`. `StopDiverging` when the level-drop test
+    /// on the window confirmed a collapse (the regime is then [`RunRegime::Collapsing`] and the
+    /// instability verdict `Unstable`). A plateau stop always implies that the lower 80 % bound
+    /// of the gain ([`Advice::gain_lo80`]) is below `g_min` (`c > 1/2`). `Continue` otherwise. A
+    /// snapshot answers for one evaluation; [`Predictor::advice`] also requires
     /// [`Config::confirmations`] consecutive evaluations.
     pub fn advice(&self, horizon_step: T) -> Result<Advice<T>, Error> {
         Ok(self.predict(horizon_step)?.advice)
