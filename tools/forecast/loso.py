@@ -58,6 +58,10 @@ MIN_POINTS = 20.0
 REGRET_CAP = 0.035
 
 
+def rule_fn(name):
+    return RULES[name] if name in RULES else VAL_RULES[name]
+
+
 def source(name):
     return name.split("-")[0]
 
@@ -70,10 +74,41 @@ def comp(c, ci):
     """Components clipped to the bounds (as the crate does)."""
     d = dict(osc=clamp(c["osc"], ci), pow=clamp(c["pow3"], ci), holt=clamp(c["holt"], ci),
              level=clamp(c["level"], ci), w_osc=0.5)
+    d["pair"] = (d["osc"] + d["pow"]) / 2
     if "r2" in c and "r2p" in c:
         eo, ep = max(1 - c["r2"], 1e-12), max(1 - c["r2p"], 1e-12)
         d["w_osc"] = (1 / eo) / (1 / eo + 1 / ep)
+    # rolling-origin validation errors on the run's own prefix (tools/forecast/validation.py)
+    d["verr"], d["floor"] = c.get("verr"), 1e-3 * c.get("spread", 1.0)
     return d
+
+
+def _val(d, names, v, how):
+    """Weigh / select components by their validation errors at split v (equal weights without them)."""
+    e = (d["verr"] or {}).get(v)
+    if e is None:
+        return float(np.mean([d[n] for n in names]))
+    err = np.array([max(e[n], d["floor"]) for n in names])
+    x = np.array([d[n] for n in names])
+    if how == "pick":
+        return float(x[np.argmin(err)])
+    if how == "trim":
+        keep = np.arange(len(names)) != np.argmax(err)
+        return float(x[keep].mean())
+    w = 1 / err ** (2 if how == "inv2" else 1)
+    return float(np.sum(w * x) / w.sum())
+
+
+# rules of the rolling-origin validation experiment (tools/forecast/validation.py; not in the menu):
+# scored by rules.py --rules "$(python3 tools/forecast/validation.py --list)"
+VAL_RULES = {}
+for _v in (0.5, 0.6, 0.7, 0.8):
+    for _names in (("osc", "pow"), ("osc", "pow", "holt"), ("osc", "pow", "holt", "level")):
+        for _how in ("inv", "inv2", "pick", "trim"):
+            if _how == "trim" and len(_names) < 3:
+                continue
+            VAL_RULES[f"val{_v} {_how} ({', '.join(_names)})"] = (lambda n, v, h: lambda c: _val(c, n, v, h))(_names, _v, _how)
+    VAL_RULES[f"val{_v} pick (pair, holt, level)"] = (lambda v: lambda c: _val(c, ("pair", "holt", "level"), v, "pick"))(_v)
 
 
 def horizon_r(c, step):
@@ -90,7 +125,7 @@ def cut_rows(recs, rule):
         ci = rec["ci"]
         for cut in CUTS:
             c = rec["cuts"][cut]
-            f = clamp(RULES[rule](comp(c, ci)), ci)
+            f = clamp(rule_fn(rule)(comp(c, ci)), ci)
             out.append(dict(cut=cut, f=f, e=abs(f - ci["target"]) / ci["scale"], ci=ci, c=c))
     return out
 
@@ -116,7 +151,7 @@ def stop_index(rec, rule, k, share, conf, confirm):
     run = 0
     for i in sorted(rec["stops"]):
         d = rec["stops"][i]
-        f = clamp(RULES[rule](comp(d, ci)), ci)
+        f = clamp(rule_fn(rule)(comp(d, ci)), ci)
         sd = half_width(k, d, ci["final_step"]) / Z80
         holds = f - d["lvl5"] + z * sd < share * d["spread"] and d["evidence"] >= MIN_POINTS
         run = run + 1 if holds else 0
