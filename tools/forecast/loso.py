@@ -102,7 +102,7 @@ def _val(d, names, v, how):
 # rules of the rolling-origin validation experiment (tools/forecast/validation.py; not in the menu):
 # scored by rules.py --rules "$(python3 tools/forecast/validation.py --list)"
 VAL_RULES = {}
-for _v in (0.5, 0.6, 0.7, 0.8):
+for _v in (0.5, 0.6, 0.7, 0.8, "0.5-0.8", "0.7-0.8"):  # one split, or several origins (RMS error)
     for _names in (("osc", "pow"), ("osc", "pow", "holt"), ("osc", "pow", "holt", "level")):
         for _how in ("inv", "inv2", "pick", "trim"):
             if _how == "trim" and len(_names) < 3:

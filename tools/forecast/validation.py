@@ -25,6 +25,7 @@ import loso as L  # noqa: E402
 from features import Config  # noqa: E402
 
 SPLITS = (0.5, 0.6, 0.7, 0.8)
+MULTI = {"0.5-0.8": SPLITS, "0.7-0.8": (0.7, 0.8)}  # rolling origins pooled
 MIN_FIT = 10  # fewer points in the fitting part: no validation (the rules fall back to equal weights)
 
 
@@ -85,7 +86,7 @@ def loso_split(recs, judge_json):
     for s in sorted({L.source(r["ci"]["name"]) for r in recs}):
         train = [r for r in recs if L.source(r["ci"]["name"]) != s]
         test = [r for r in recs if L.source(r["ci"]["name"]) == s]
-        v = min(SPLITS, key=lambda v: np.mean([w["e"] for w in L.cut_rows(train, f"val{v} inv (osc, pow)")]))
+        v = min(SPLITS + tuple(MULTI), key=lambda v: np.mean([w["e"] for w in L.cut_rows(train, f"val{v} inv (osc, pow)")]))
         print(f"fold {s:<14} split {v}")
         rows += L.cut_rows(test, f"val{v} inv (osc, pow)")
     e = np.array([w["e"] for w in rows])
@@ -121,6 +122,10 @@ def main():
     for rec in recs:
         for c in rec["cuts"].values():
             c["verr"] = {v: verr(lib, size, align, rec["ci"], c["m"], v) for v in SPLITS}
+            # several origins: root mean square of the errors over the splits that have one
+            for key, vs in MULTI.items():
+                es = [c["verr"][v] for v in vs if c["verr"][v] is not None]
+                c["verr"][key] = {n: float(np.sqrt(np.mean([e[n] ** 2 for e in es]))) for n in es[0]} if es else None
         print(rec["ci"]["name"], flush=True)
     pickle.dump(recs, open(a.out, "wb"))
 
