@@ -8,6 +8,8 @@ records of features.py; the rules "val..." of loso.RULES weigh or select compone
   python3 tools/forecast/features.py --lib target/release/libgrpo_dynamics.so   # -> /tmp/features.pkl
   python3 tools/forecast/validation.py --lib target/release/libgrpo_dynamics.so # -> /tmp/features_val.pkl
   python3 tools/forecast/rules.py --features /tmp/features_val.pkl --no-stop --rules "$(python3 tools/forecast/validation.py --list)"
+  python3 tools/forecast/validation.py --loso /tmp/judge.json   # the split chosen leave-one-source-out
+  python3 tools/forecast/validation.py --agreement              # does validation pick the better component?
 """
 import argparse
 import ctypes
