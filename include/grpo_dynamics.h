@@ -856,7 +856,7 @@ typedef struct grpo_predictor_config {
    */
   double min_gain;
   /**
-   * Minimum gain as a share of the observed p90 - p10 spread (>= 0; default 0.05).
+   * Minimum gain as a share of the observed p90 - p10 spread (>= 0; default 0.075).
    */
   double min_gain_share;
   /**

@@ -92,6 +92,11 @@ fn advice_is_consistent_on_every_prefix_of_every_shared_curve() {
                 AdviceKind::StopPlateau => {
                     plateau += 1;
                     assert!(a.gain_lo80 <= a.min_gain, "{name} @{i}: {a:?}");
+                    // never while the data do not place the plateau in the reward range
+                    assert!(
+                        !(pr.plateau.lo80 <= lo && pr.plateau.hi80 >= hi),
+                        "{name} @{i}: {pr:?}"
+                    );
                 }
                 AdviceKind::StopDiverging => {
                     collapsing += 1;

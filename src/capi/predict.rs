@@ -49,7 +49,7 @@ pub struct grpo_predictor_config {
     pub reward_max: f64,
     /// Absolute minimum gain (reward units, >= 0; default 0).
     pub min_gain: f64,
-    /// Minimum gain as a share of the observed p90 - p10 spread (>= 0; default 0.05).
+    /// Minimum gain as a share of the observed p90 - p10 spread (>= 0; default 0.075).
     pub min_gain_share: f64,
     /// Confidence of a stop, in (0.5, 1) (default 0.8).
     pub confidence: f64,

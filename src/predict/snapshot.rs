@@ -503,14 +503,14 @@ impl<T: Real> Snapshot<T> {
     /// stop  <=> G + z_c sd < g_min, i.e. P(G > g_min) < 1 - c,  c = confidence, z_c its quantile
     /// ```
     ///
-    /// with at least [`Config::min_stop_points`] raw points seen; such a stop is `StopPlateau`.
-    /// `StopDiverging` when the level-drop test on the window confirmed a collapse (the regime is
-    /// then [`RunRegime::Collapsing`] and the instability verdict `Unstable`). When the regime is
-    /// `Collapsing` without a confirmed drop, the same gain test is made with the oscillator
-    /// family's forecast alone (the power law cannot fall); it stops only as a plateau and only
-    /// when the combination's own test holds too, so a plateau stop always implies that the lower
-    /// 80 % bound of the gain ([`Advice::gain_lo80`]) is below `g_min` (`c > 1/2`). `Continue`
-    /// otherwise. A snapshot answers for one evaluation; [`Predictor::advice`] also requires
+    /// with at least [`Config::min_stop_points`] raw points seen, and not while the oscillator
+    /// family's 80 % plateau interval covers the whole reward range `[reward_min, reward_max]`
+    /// (the data do not place the plateau at all: a flat start before any curvature; never with
+    /// an infinite bound); such a stop is `StopPlateau`. `StopDiverging` when the level-drop test
+    /// on the window confirmed a collapse (the regime is then [`RunRegime::Collapsing`] and the
+    /// instability verdict `Unstable`). A plateau stop always implies that the lower 80 % bound
+    /// of the gain ([`Advice::gain_lo80`]) is below `g_min` (`c > 1/2`). `Continue` otherwise. A
+    /// snapshot answers for one evaluation; [`Predictor::advice`] also requires
     /// [`Config::confirmations`] consecutive evaluations.
     pub fn advice(&self, horizon_step: T) -> Result<Advice<T>, Error> {
         Ok(self.predict(horizon_step)?.advice)
@@ -524,10 +524,14 @@ impl<T: Real> Snapshot<T> {
         let instability = self.instability()?;
         let current = self.recent.0;
         let gain = at_horizon.value - current;
-        let z: T = c(normal_quantile(self.cfg.confidence.to_f64()));
+        let z: T = normal_quantile(self.cfg.confidence);
         let min_gain = self.cfg.min_gain + self.cfg.min_gain_share * self.spread;
         let enough = self.evidence >= self.cfg.min_stop_points;
-        let plateau_test = gain + z * at_horizon.sd < min_gain;
+        // the oscillator family cannot place the plateau anywhere in the reward range (its 80 %
+        // interval covers [reward_min, reward_max]: a flat start, no curvature yet): no evidence
+        // of a plateau, so no plateau stop (docs/prediction-method.md 3)
+        let unplaced = plateau.lo80 <= self.cfg.reward_min && plateau.hi80 >= self.cfg.reward_max;
+        let plateau_test = gain + z * at_horizon.sd < min_gain && !unplaced;
         // a collapse confirmed by the level-drop test (regime Collapsing, verdict Unstable)
         let confirmed =
             regime == RunRegime::Collapsing && instability == InstabilityVerdict::Unstable;

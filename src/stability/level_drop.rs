@@ -87,51 +87,11 @@ pub struct LevelDrop<T> {
     pub detected: bool,
 }
 
-/// Upper-tail standard normal quantile: `z` with `P(Z > z) = p`, `0 < p <= 1/2`, by Acklam's
-/// rational approximation without its refinement step (relative error of `z` below 1e-5 for
-/// `1e-12 <= p <= 1/2`, checked against a bisection on `erfc` in the tests; only `ln` and `sqrt`,
-/// so an f32 build stays in f32 and links no `erfc`).
+/// Upper-tail standard normal quantile: `z` with `P(Z > z) = p`, `0 < p <= 1/2`: `-z_p` of the
+/// crate's normal quantile ([`crate::numerics::normal_quantile`], Acklam's approximation; only
+/// `ln` and `sqrt`, so an f32 build stays in f32 and links no `erfc`).
 fn normal_upper_quantile<T: Real>(p: T) -> T {
-    const A: [f64; 6] = [
-        -3.969683028665376e1,
-        2.209460984245205e2,
-        -2.759285104469687e2,
-        1.38357751867269e2,
-        -3.066479806614716e1,
-        2.506628277459239,
-    ];
-    const B: [f64; 5] = [
-        -5.447609879822406e1,
-        1.615858368580409e2,
-        -1.556989798598866e2,
-        6.680131188771972e1,
-        -1.328068155288572e1,
-    ];
-    const C: [f64; 6] = [
-        -7.784894002430293e-3,
-        -3.223964580411365e-1,
-        -2.400758277161838,
-        -2.549671010229583,
-        4.374664141464968,
-        2.938163982698783,
-    ];
-    const D: [f64; 4] = [
-        7.784695709041462e-3,
-        3.224671290700398e-1,
-        2.445134137142996,
-        3.754408661907416,
-    ];
-    let horner = |k: &[f64], x: T| k.iter().fold(T::ZERO, |acc, &a| acc * x + c::<T>(a));
-    // lower-tail quantile x(p) < 0; the upper one is -x(p)
-    let lower = if p < c(0.02425) {
-        let q = (-T::TWO * p.ln()).sqrt();
-        horner(&C, q) / (horner(&D, q) * q + T::ONE)
-    } else {
-        let q = p - T::HALF;
-        let r = q * q;
-        horner(&A, r) * q / (horner(&B, r) * r + T::ONE)
-    };
-    -lower
+    -crate::numerics::normal_quantile(p)
 }
 
 /// The `k`-th smallest (0-based) of `n` values `x(i)` without moving them (heap-free): bisection

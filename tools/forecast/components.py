@@ -113,6 +113,27 @@ def pow3(t, y, w, horizon):
     return float(a - b * hs ** (-c))
 
 
+def pow3_r2(t, y, w):
+    """Weighted R^2 of the best pow3 fit on the window (1 - SSE / SST; 0 when SST = 0)."""
+    shift = 0.0 if t[0] > 0 else 1.0 - t[0]
+    ts = t + shift
+    sw = w.sum()
+    my = np.sum(w * y) / sw
+    sst = np.sum(w * (y - my) ** 2)
+    best = None
+    for c in POW_C:
+        x = ts ** (-c)
+        mx = np.sum(w * x) / sw
+        sxx = np.sum(w * (x - mx) ** 2)
+        if sxx <= 0:
+            continue
+        b = -np.sum(w * (x - mx) * (y - my)) / sxx
+        a = my + b * mx
+        sse = np.sum(w * (y - a + b * x) ** 2)
+        best = sse if best is None else min(best, sse)
+    return float(1 - best / sst) if sst > 0 and best is not None else 0.0
+
+
 def noise_sd(y):
     """Noise level from first differences: MAD(diff) / (0.6745 sqrt 2)."""
     d = np.diff(y)

@@ -24,7 +24,7 @@ class Config(ctypes.Structure):
 def feats(steps, ys, horizon):
     t, y, w = C.window(steps, ys)
     m5 = C.tail_mask(w, 0.05)
-    return dict(level=C.level(t, y, w), m5=float(w[m5].sum()), holt=C.holt(t, y, w, horizon), pow3=C.pow3(t, y, w, horizon),
+    return dict(level=C.level(t, y, w), m5=float(w[m5].sum()), holt=C.holt(t, y, w, horizon), pow3=C.pow3(t, y, w, horizon), r2p=C.pow3_r2(t, y, w),
                 noise=C.noise_sd(y), spread=C.spread(y, w), lvl5=C.level(t, y, w, 0.05),
                 span=float(t[-1] - t[0]), t_last=float(t[-1]), evidence=float(w.sum()))
 
@@ -64,7 +64,7 @@ def main():
                 lib.grpo_predictor_push(mem, s, r)
             pr = judge.Prediction()
             lib.grpo_predictor_predict(mem, ci["horizon"], ctypes.byref(pr))
-            c["osc"] = pr.reward_at_horizon
+            c["osc"], c["r2"] = pr.reward_at_horizon, pr.r2
             c["osc_lo"], c["osc_hi"] = pr.horizon_lo80, pr.horizon_hi80
             c.update(feats(ci["steps"][:m], ci["rewards"][:m], ci["horizon"]))
         buf, mem = new()
@@ -75,7 +75,8 @@ def main():
             if i in pts:
                 pr = judge.Prediction()
                 lib.grpo_predictor_predict(mem, ci["final_step"], ctypes.byref(pr))
-                d = dict(osc=pr.reward_at_horizon, osc_lo=pr.horizon_lo80, osc_hi=pr.horizon_hi80,
+                d = dict(osc=pr.reward_at_horizon, osc_lo=pr.horizon_lo80, osc_hi=pr.horizon_hi80, plateau=pr.plateau, r2=pr.r2,
+                         plateau_lo80=pr.plateau_lo80, plateau_hi80=pr.plateau_hi80,
                          regime=pr.regime, advice=pr.advice)
                 d.update(feats(ci["steps"][:i + 1], ci["rewards"][:i + 1], ci["final_step"]))
                 rec["stops"][i] = d
