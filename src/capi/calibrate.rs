@@ -172,8 +172,11 @@ fn from_c(c: &grpo_calibration) -> Result<Calibration<f64>> {
 }
 
 /// Calibrate on the curve `(t, r)` of `n` points with the run's settings (see
-/// `calibrate::calibrate`; errors name the setting: `lr`, `beta1`, `kref`, `gain`). Cost
-/// `O(n smooth)` plus one or two tail fits and about 200 exact spectra at the run's `Kref`.
+/// `calibrate::calibrate`; errors name the setting: `lr`, `beta1`, `kref`, `gain`).
+/// Cost: `O(n)` whatever `smooth` (the smoothing window slides), one or two tail fits (bounded
+/// Levenberg-Marquardt budgets) and at most about 250 exact spectra at the run's `Kref`: with
+/// constant lag only for `Kref <= 32` (degree `Kref + 1`; beyond, `K` is left undetermined),
+/// with periodic refresh each at most 4096 steps or 64 3x3 matrix products.
 ///
 /// # Safety
 /// `t`, `r` must be NULL or point to `n` doubles; `settings` to a valid struct whose
@@ -217,7 +220,7 @@ pub unsafe extern "C" fn grpo_calibrate(
     })
 }
 
-/// First-order damping ratio at refresh interval `kref >= 1`.
+/// First-order damping ratio at refresh interval `kref >= 1`. Cost: O(1) (three closed forms).
 ///
 /// # Safety
 /// `cal` must be NULL or point to a valid struct; `out` NULL or writable.
@@ -241,6 +244,9 @@ pub unsafe extern "C" fn grpo_whatif_zeta(
 
 /// Exact linear regime (0 monotone, 1 overshooting, 2 oscillatory) at refresh interval
 /// `kref >= 1`: `out[0]` at the calibrated `K`, `out[1]`, `out[2]` at the ends of its interval.
+/// Cost: three exact spectra as `grpo_linear_regime` (constant lag `kref <= 512`, else
+/// `GRPO_ERR_CAPACITY`: each one Aberth iteration of at most 500 sweeps of `O(kref^2)`; periodic:
+/// each at most 4096 steps or 64 3x3 matrix products).
 ///
 /// # Safety
 /// `cal` must be NULL or point to a valid struct; `out` NULL or point to 3 writable `uint32_t`.
@@ -266,6 +272,7 @@ pub unsafe extern "C" fn grpo_whatif_regime(
 }
 
 /// Critical refresh interval at the run's learning rate: exact `d_c` and Proposition 9.
+/// Cost: three Brent solves of at most 200 iterations (`d_c`) and three closed forms.
 ///
 /// # Safety
 /// `cal` must be NULL or point to a valid struct; `exact`, `prop9` NULL or writable.
@@ -291,7 +298,9 @@ pub unsafe extern "C" fn grpo_whatif_critical_kref(
     })
 }
 
-/// Largest exactly stable learning rate at the run's `Kref` and lag.
+/// Largest exactly stable learning rate at the run's `Kref` and lag. Cost: three
+/// `grpo_largest_stable_eta` (constant lag: Brent solves of at most 200 steps; periodic: at most
+/// 400 monodromy spectra each, each at most 4096 steps or 64 3x3 matrix products).
 ///
 /// # Safety
 /// `cal` must be NULL or point to a valid struct; `out` NULL or writable.
@@ -313,6 +322,9 @@ pub unsafe extern "C" fn grpo_whatif_largest_stable_lr(
 }
 
 /// Largest learning rate with a monotone exact spectrum at the run's `Kref` and lag.
+/// Cost: at most about 85 exact spectra at the run's `Kref` (a bracketing and a 60-step
+/// bisection): with constant lag only for `Kref <= 32` (else `GRPO_ERR_CAPACITY`, param
+/// `kref`), with periodic refresh each at most 4096 steps or 64 3x3 matrix products.
 ///
 /// # Safety
 /// `cal` must be NULL or point to a valid struct; `out` NULL or writable.
@@ -334,7 +346,7 @@ pub unsafe extern "C" fn grpo_whatif_largest_monotone_lr(
 }
 
 /// Predicted steps (from the first logged step) to 50 % (`percent` = 50) or 90 % (`percent` =
-/// 90) of the gain for the same run at constant learning rate `lr > 0`.
+/// 90) of the gain for the same run at constant learning rate `lr > 0`. Cost: O(1).
 ///
 /// # Safety
 /// `cal` must be NULL or point to a valid struct; `out` NULL or writable.
