@@ -346,7 +346,11 @@ pub unsafe extern "C" fn grpo_whatif_largest_monotone_lr(
 }
 
 /// Predicted steps (from the first logged step) to 50 % (`percent` = 50) or 90 % (`percent` =
-/// 90) of the gain for the same run at constant learning rate `lr > 0`. Cost: O(1).
+/// 90) of the gain for the same run at constant learning rate `lr > 0`. `value` and `lo` are
+/// finite on success (a time beyond the largest double, from a tiny `lr`, is
+/// `GRPO_ERR_OUT_OF_RANGE`, param `lr`); `hi` is `+INFINITY` when the interval is unbounded
+/// above (the far end of the plateau's interval is a level the calibration curve never
+/// reached, as in `grpo_calibration.flow50.hi`). Cost: O(1).
 ///
 /// # Safety
 /// `cal` must be NULL or point to a valid struct; `out` NULL or writable.
@@ -368,6 +372,10 @@ pub unsafe extern "C" fn grpo_whatif_steps(
             _ => return Err(Error::out_of_range(Param::Fraction)),
         };
         let v = est_out(e);
+        // never OK with a non-finite time (only the documented unbounded upper end)
+        if !(v.value.is_finite() && v.lo.is_finite()) || v.hi.is_nan() {
+            return Err(Error::out_of_range(Param::Lr));
+        }
         // SAFETY: `out` is writable (caller contract) and overlaps no input (disjoint)
         unsafe { *out.one_mut() = v };
         Ok(())
