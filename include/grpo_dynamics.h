@@ -319,7 +319,8 @@ typedef struct grpo_calibration {
    */
   struct grpo_estimate r_star;
   /**
-   * Curvature scale `K` (effective, per unit learning rate); valid when `k_determined`.
+   * Curvature scale `K` (effective, per unit learning rate); valid when `k_determined`
+   * (otherwise NaN or a partial value: do not use).
    */
   struct grpo_estimate k;
   /**
@@ -339,7 +340,8 @@ typedef struct grpo_calibration {
    */
   uint32_t reserved;
   /**
-   * Observed per-step contraction of the approach to the plateau.
+   * Observed per-step contraction of the approach to the plateau (finite when
+   * `k_determined`; otherwise it may be NaN: no rate was read from the tail).
    */
   double rho;
   /**
@@ -1142,7 +1144,11 @@ int32_t grpo_whatif_largest_monotone_lr(const struct grpo_calibration *cal, stru
 
 /**
  * Predicted steps (from the first logged step) to 50 % (`percent` = 50) or 90 % (`percent` =
- * 90) of the gain for the same run at constant learning rate `lr > 0`. Cost: O(1).
+ * 90) of the gain for the same run at constant learning rate `lr > 0`. `value` and `lo` are
+ * finite on success (a time beyond the largest double, from a tiny `lr`, is
+ * `GRPO_ERR_OUT_OF_RANGE`, param `lr`); `hi` is `+INFINITY` when the interval is unbounded
+ * above (the far end of the plateau's interval is a level the calibration curve never
+ * reached, as in `grpo_calibration.flow50.hi`). Cost: O(1).
  *
  * # Safety
  * `cal` must be NULL or point to a valid struct; `out` NULL or writable.

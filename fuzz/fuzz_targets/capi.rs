@@ -321,9 +321,12 @@ fn unbounded_above_ok(e: &grpo_estimate, what: &str) {
 
 /// A calibration `grpo_calibrate` returned OK: finite fields, ordered intervals, codes in range.
 fn calibration_ok(c: &grpo_calibration) {
+    // documented: `k` and `rho` are valid only when `k_determined` (otherwise NaN or partial)
+    if c.k_determined == 1 {
+        assert!(c.rho.is_finite(), "rho: OK with {c:?}");
+    }
     for (x, what) in [
         (c.r0, "r0"),
-        (c.rho, "rho"),
         (c.eta, "eta"),
         (c.mu, "mu"),
         (c.delay, "delay"),

@@ -53,7 +53,8 @@ pub struct grpo_calibration {
     pub r0: f64,
     /// Plateau.
     pub r_star: grpo_estimate,
-    /// Curvature scale `K` (effective, per unit learning rate); valid when `k_determined`.
+    /// Curvature scale `K` (effective, per unit learning rate); valid when `k_determined`
+    /// (otherwise NaN or a partial value: do not use).
     pub k: grpo_estimate,
     /// 1 when the tail determined `K`, else 0.
     pub k_determined: u32,
@@ -63,7 +64,8 @@ pub struct grpo_calibration {
     pub lag: u32,
     /// Padding (0).
     pub reserved: u32,
-    /// Observed per-step contraction of the approach to the plateau.
+    /// Observed per-step contraction of the approach to the plateau (finite when
+    /// `k_determined`; otherwise it may be NaN: no rate was read from the tail).
     pub rho: f64,
     /// Learning rate of the tail.
     pub eta: f64,
