@@ -1,6 +1,8 @@
 //! Wall time of the C exports on the adversarial inputs of issue 14 (huge group sizes, tiny and
 //! huge `eta K`, the largest lags, long buffers, corrupted inputs). Prints one line per case and
-//! the slowest call per export; exits 1 if any call takes more than the budget (100 ms).
+//! the slowest call per export; exits 1 if any call takes more than the budget (100 ms) or if a
+//! function declared in `include/grpo_dynamics.h` was not timed (the header is parsed, so a new
+//! export without a case here fails the run).
 //!
 //! ```sh
 //! cargo run --release --features capi --example capi_adversarial
@@ -37,6 +39,81 @@ fn preset_a(kref: u32) -> grpo_bandit {
     }
 }
 
+/// Every function the C header declares (exports and the header's inline accessors): each line
+/// that is not a comment or a macro and holds `grpo_<name>(`.
+fn header_functions() -> Vec<String> {
+    let h = include_str!("../include/grpo_dynamics.h");
+    let mut names = Vec::new();
+    for line in h.lines() {
+        let l = line.trim_start();
+        if l.starts_with('*') || l.starts_with("/*") || l.starts_with('#') || l.starts_with("//") {
+            continue;
+        }
+        // the identifier right before the first '(' (a return type may name a grpo_ struct)
+        if let Some(open) = l.find('(') {
+            let head = &l[..open];
+            let start = head
+                .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .map_or(0, |i| i + 1);
+            if head[start..].starts_with("grpo_") {
+                names.push(head[start..].to_string());
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The header's `static inline grpo_fit_result_stderr` (not a library symbol): the same pointer
+/// arithmetic, the 8 doubles before `plateau`.
+fn grpo_fit_result_stderr(r: *const grpo_fit_result) -> *const f64 {
+    (r as *const u8).wrapping_add(std::mem::offset_of!(grpo_fit_result, plateau) - 64) as *const f64
+}
+
+/// A calibration as `grpo_calibrate` writes it, with `K` (and its interval) set to `k`.
+fn calibration(k: f64, eta: f64, mu: f64, kref: u32, lag: u32) -> grpo_calibration {
+    grpo_calibration {
+        r0: 0.1,
+        r_star: grpo_estimate {
+            value: 0.8,
+            lo: 0.75,
+            hi: 0.85,
+        },
+        k: grpo_estimate {
+            value: k,
+            lo: k * 0.5,
+            hi: k * 2.0,
+        },
+        k_determined: 1,
+        kref,
+        lag,
+        reserved: 0,
+        rho: 0.99,
+        eta,
+        mu,
+        delay: 10.0,
+        flow50: grpo_estimate {
+            value: 1e-3,
+            lo: 5e-4,
+            hi: 2e-3,
+        },
+        flow90: grpo_estimate {
+            value: 3e-3,
+            lo: 2e-3,
+            hi: 6e-3,
+        },
+        t0: 0.0,
+    }
+}
+
+/// `/proc/loadavg` (Linux), to read the wall times against the machine's load.
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "unknown".into())
+}
+
 struct Harness {
     worst: BTreeMap<&'static str, (f64, String)>,
 }
@@ -55,6 +132,7 @@ impl Harness {
 }
 
 fn main() {
+    let load0 = loadavg();
     let mut h = Harness {
         worst: BTreeMap::new(),
     };
@@ -313,6 +391,214 @@ fn main() {
         h.time("grpo_degeneracy_heterogeneous", format!("n={n}"), || {
             grpo_degeneracy_heterogeneous(zs.as_ptr(), n, u32::MAX, &mut over)
         });
+        h.time(
+            "grpo_fit_result_stderr",
+            "header inline accessor".into(),
+            || {
+                let p = grpo_fit_result_stderr(&fit);
+                (p != fit.stderr.as_ptr()) as i32
+            },
+        );
+        opts.model = GRPO_MODEL_AUTO;
+        h.time("grpo_fit_options_default", String::new(), || {
+            grpo_fit_options_default(&mut opts);
+            0
+        });
+        // diagnose with the level-drop evidence: the longest series, extreme drop settings
+        let mut drop = std::mem::zeroed::<grpo_drop_options>();
+        h.time("grpo_drop_options_default", String::new(), || {
+            grpo_drop_options_default(&mut drop)
+        });
+        let mut ev = grpo_diagnosis_evidence::default();
+        let long_n = 100_000usize;
+        let lt: Vec<f64> = (0..long_n).map(|i| i as f64).collect();
+        let ly: Vec<f64> = lt
+            .iter()
+            .map(|&s| 0.8 - 0.6 * (-s / 9000.0).exp() + 0.01 * (s * 0.7).sin())
+            .collect();
+        let lz: Vec<f64> = lt.iter().map(|_| 0.3).collect();
+        let ldi = grpo_diagnose_input {
+            n: long_n,
+            steps: lt.as_ptr(),
+            reward: ly.as_ptr(),
+            eval_reward: ly.as_ptr(),
+            entropy: ly.as_ptr(),
+            zero_std_frac: lz.as_ptr(),
+            ..di
+        };
+        for (alpha, min_lost, frac, min_window) in [
+            (
+                drop.alpha,
+                drop.min_lost,
+                drop.window_fraction,
+                drop.min_window,
+            ),
+            (1e-300, 0.0, 1e-300, 1),
+            (0.5, 1e-300, 0.5, 1),
+            (1e-12, 0.0, 1.0 / 3.0, u32::MAX),
+        ] {
+            let d = grpo_drop_options {
+                alpha,
+                min_lost,
+                window_fraction: frac,
+                min_window,
+                reserved: 0,
+            };
+            for (inp, what) in [(&di, "n=4096"), (&ldi, "n=100000")] {
+                h.time(
+                    "grpo_diagnose_evidence",
+                    format!("{what} alpha={alpha:e} min_lost={min_lost:e} frac={frac:e} min_window={min_window}"),
+                    || grpo_diagnose_evidence(inp, &dopt, &d, &mut dout, &mut ev),
+                );
+            }
+        }
+        // calibration: long curves, the widest smoothing (cost O(n smooth)), the largest exact
+        // spectra (kref 1024 constant lag), extreme learning rates and momentum
+        let cal_curve = |n: usize| -> (Vec<f64>, Vec<f64>) {
+            let t: Vec<f64> = (0..n).map(|i| i as f64).collect();
+            let r = t
+                .iter()
+                .map(|&s| 0.8 - 0.7 * (-s / (n as f64 / 8.0)).exp() + 0.01 * (s * 0.9).sin())
+                .collect();
+            (t, r)
+        };
+        let mut cal = grpo_calibration::default();
+        let mut cals = Vec::new();
+        for n in [64usize, 4096, 100_000] {
+            let (ct, cr) = cal_curve(n);
+            let lr_col: Vec<f64> = (0..n).map(|i| 1e-6 * (1.0 + (i % 7) as f64)).collect();
+            for (lr, beta1, kref, lag, smooth, col) in [
+                (1e-6, 0.9, 4u32, 1u32, 1u32, false),
+                (1e-6, 0.9, 32, 0, 1, false),
+                (1e-6, 0.9, 33, 0, 1, false),
+                (1e-6, 0.9, 1024, 0, 1, false),
+                (1e-6, 0.9, 1025, 0, 1, false),
+                (1e-6, 0.999999, 1 << 24, 1, 1, false),
+                (1e-6, 0.9, u32::MAX, 1, 1, false),
+                (1e-300, 0.0, 8, 1, 1, false),
+                (1e300, 0.9, 8, 1, 1, false),
+                (1e-6, 0.9, 8, 1, n as u32, false),
+                (1e-6, 0.9, 8, 1, u32::MAX, false),
+                (0.0, 0.9, 8, 1, 9, true),
+            ] {
+                let st = grpo_calibrate_settings {
+                    lr,
+                    lr_column: if col {
+                        lr_col.as_ptr()
+                    } else {
+                        std::ptr::null()
+                    },
+                    beta1,
+                    kref,
+                    lag,
+                    smooth,
+                };
+                let status = std::cell::Cell::new(0);
+                h.time(
+                    "grpo_calibrate",
+                    format!("n={n} lr={lr:e} beta1={beta1} kref={kref} lag={lag} smooth={smooth} column={col}"),
+                    || {
+                        let s = grpo_calibrate(ct.as_ptr(), cr.as_ptr(), n, &st, &mut cal);
+                        status.set(s);
+                        s
+                    },
+                );
+                if status.get() == GRPO_OK && cal.k_determined == 1 {
+                    cals.push(cal);
+                }
+            }
+        }
+        // what-ifs: the calibrations found above and hand-made extremes (tiny / huge K, eta,
+        // momentum near 1, the largest exact constant lag, the longest periods)
+        for k in [1e-300, 1e-17, 1.0, 1e6, 1e300] {
+            for (eta, mu) in [(1e-6, 0.9), (1e-300, 0.0), (1e300, 0.999999)] {
+                for (kref, lag) in [
+                    (1u32, 0u32),
+                    (32, 0),
+                    (1024, 0),
+                    (1025, 0),
+                    (4096, 1),
+                    (u32::MAX, 1),
+                ] {
+                    cals.push(calibration(k, eta, mu, kref, lag));
+                }
+            }
+        }
+        let mut e1 = grpo_estimate::default();
+        let mut e2 = grpo_estimate::default();
+        let mut reg = [0u32; 3];
+        for c in &cals {
+            let case = format!(
+                "K={:e} eta={:e} mu={} kref={} lag={}",
+                c.k.value, c.eta, c.mu, c.kref, c.lag
+            );
+            for kref in [1u32, 512, 513, 1024, 1 << 24, u32::MAX] {
+                h.time("grpo_whatif_zeta", format!("{case} at kref={kref}"), || {
+                    grpo_whatif_zeta(c, kref, &mut e1)
+                });
+                h.time(
+                    "grpo_whatif_regime",
+                    format!("{case} at kref={kref}"),
+                    || grpo_whatif_regime(c, kref, reg.as_mut_ptr()),
+                );
+            }
+            h.time("grpo_whatif_critical_kref", case.clone(), || {
+                grpo_whatif_critical_kref(c, &mut e1, &mut e2)
+            });
+            h.time("grpo_whatif_largest_stable_lr", case.clone(), || {
+                grpo_whatif_largest_stable_lr(c, &mut e1)
+            });
+            h.time("grpo_whatif_largest_monotone_lr", case.clone(), || {
+                grpo_whatif_largest_monotone_lr(c, &mut e1)
+            });
+            for (lr, pct) in [(1e-300, 50u32), (1e300, 90), (1e-6, 7)] {
+                h.time(
+                    "grpo_whatif_steps",
+                    format!("{case} lr={lr:e} percent={pct}"),
+                    || grpo_whatif_steps(c, lr, pct, &mut e1),
+                );
+            }
+        }
+        // the predictor with settings: defaults and extreme ones
+        let mut pcfg = grpo_predictor_config_default();
+        h.time("grpo_predictor_config_default", String::new(), || {
+            pcfg = grpo_predictor_config_default();
+            0
+        });
+        let psize = grpo_predictor_size();
+        let mut pmem = vec![0u128; psize / 16 + 1];
+        let ppm = pmem.as_mut_ptr() as *mut core::ffi::c_void;
+        for cfg in [
+            pcfg,
+            grpo_predictor_config {
+                reward_min: -f64::MAX,
+                reward_max: f64::MAX,
+                min_gain: f64::MAX,
+                min_gain_share: 1e300,
+                confidence: 1.0 - 1e-16,
+                min_points: f64::MAX,
+                power_weight: 1.0,
+                interval_k: 1e300,
+                confirmations: u32::MAX,
+            },
+            grpo_predictor_config {
+                reward_min: 0.0,
+                reward_max: 1.0,
+                confidence: 0.5 + 1e-16,
+                interval_k: 1e-300,
+                min_points: 0.0,
+                power_weight: 0.0,
+                ..pcfg
+            },
+            grpo_predictor_config {
+                confidence: f64::NAN,
+                ..pcfg
+            },
+        ] {
+            h.time("grpo_predictor_init_config", format!("{cfg:?}"), || {
+                grpo_predictor_init_config(ppm, psize, &cfg)
+            });
+        }
         // the predictor: init, 5000 pushes (window compaction), predict after each 50
         let size = grpo_predictor_size();
         let mut mem = vec![0u128; size / 16 + 1];
@@ -350,6 +636,10 @@ fn main() {
             0
         });
     }
+    println!(
+        "\nload average at the start: {load0}, at the end: {}",
+        loadavg()
+    );
     println!("\nslowest call per export (budget {BUDGET_MS} ms):");
     let mut over = 0;
     for (export, (ms, case)) in &h.worst {
@@ -359,8 +649,22 @@ fn main() {
         }
         println!("{ms:10.3} ms  {export}  [{case}]{flag}");
     }
-    println!("{} exports timed", h.worst.len());
-    if over > 0 {
+    let declared = header_functions();
+    let missing: Vec<&String> = declared
+        .iter()
+        .filter(|f| !h.worst.contains_key(f.as_str()))
+        .collect();
+    let extra: Vec<&&str> = h
+        .worst
+        .keys()
+        .filter(|k| !declared.iter().any(|d| d == *k))
+        .collect();
+    println!(
+        "{} exports timed; the header declares {} functions; missing: {missing:?}; timed but not in the header: {extra:?}",
+        h.worst.len(),
+        declared.len()
+    );
+    if over > 0 || !missing.is_empty() || !extra.is_empty() {
         std::process::exit(1);
     }
 }

@@ -125,6 +125,43 @@
 #define GRPO_ERR_CORRUPTED 20
 
 /**
+ * Model code (the one numbering of `grpo_fit_options.model`, `grpo_fit_result.model` and
+ * `grpo_prediction.model_code`; docs/c.md "Model codes"): single-exponential saturation
+ * (plateau, r0, tau).
+ */
+#define GRPO_MODEL_SATURATION 0
+
+/**
+ * Model code: critically damped slow start (r_star, r0, omega).
+ */
+#define GRPO_MODEL_CRITICAL 1
+
+/**
+ * Model code: slow-start oscillator (r_star, r0, omega, zeta), v0 = 0.
+ */
+#define GRPO_MODEL_SLOW_START 2
+
+/**
+ * Model code: full oscillator (r_star, r0, v0, omega, zeta).
+ */
+#define GRPO_MODEL_FULL 3
+
+/**
+ * Model code: overdamped oscillator (r_star, r0, tau, t_m).
+ */
+#define GRPO_MODEL_OVERDAMPED 4
+
+/**
+ * Model code, fit request only: every parameter set, lowest AICc (never a fitted model).
+ */
+#define GRPO_MODEL_AUTO 5
+
+/**
+ * Model code: a constant level (the predictor's one-parameter candidate; not a `grpo_fit` set).
+ */
+#define GRPO_MODEL_CONSTANT 6
+
+/**
  * Window capacity of the C predictor (points; longer histories are compacted pairwise).
  */
 #define GRPO_PREDICTOR_WINDOW 256
@@ -282,7 +319,8 @@ typedef struct grpo_calibration {
    */
   struct grpo_estimate r_star;
   /**
-   * Curvature scale `K` (effective, per unit learning rate); valid when `k_determined`.
+   * Curvature scale `K` (effective, per unit learning rate); valid when `k_determined`
+   * (otherwise NaN or a partial value: do not use).
    */
   struct grpo_estimate k;
   /**
@@ -302,7 +340,8 @@ typedef struct grpo_calibration {
    */
   uint32_t reserved;
   /**
-   * Observed per-step contraction of the approach to the plateau.
+   * Observed per-step contraction of the approach to the plateau (finite when
+   * `k_determined`; otherwise it may be NaN: no rate was read from the tail).
    */
   double rho;
   /**
@@ -710,15 +749,16 @@ typedef struct grpo_diagnosis_evidence {
 } grpo_diagnosis_evidence;
 
 /**
- * Fit options. `model`: 0 saturation (plateau, r0, tau), 1 critical (r_star, r0, omega),
- * 2 slow-start (r_star, r0, omega, zeta), 3 full (r_star, r0, v0, omega, zeta), 4 overdamped
- * (r_star, r0, tau, t_m), 5 auto (every set, lowest AICc). `loss`: 0 least squares, 1 huber,
+ * Fit options. `model` (a `GRPO_MODEL_*` code): 0 saturation (plateau, r0, tau), 1 critical
+ * (r_star, r0, omega), 2 slow-start (r_star, r0, omega, zeta), 3 full (r_star, r0, v0, omega,
+ * zeta), 4 overdamped (r_star, r0, tau, t_m), 5 auto (every set, lowest AICc); 6 (constant) and
+ * above give `GRPO_ERR_UNKNOWN_CODE`. `loss`: 0 least squares, 1 huber,
  * 2 cauchy, with scale `loss_scale > 0` (residual units). `max_evaluations`: model passes per
  * start, 0 = 100 (P + 1). Tolerances as MINPACK (`ftol = xtol = 1.49012e-8`, `gtol = 0`).
  */
 typedef struct grpo_fit_options {
   /**
-   * Parameter set code (0..=5, 5 = auto).
+   * Parameter set code, `GRPO_MODEL_SATURATION` ..= `GRPO_MODEL_AUTO` (0..=5, 5 = auto).
    */
   uint32_t model;
   /**
@@ -755,7 +795,8 @@ typedef struct grpo_fit_options {
  */
 typedef struct grpo_fit_result {
   /**
-   * The parameter set that was fitted (the chosen one for auto).
+   * The parameter set that was fitted (the chosen one for auto), a `GRPO_MODEL_*` code in
+   * 0..=4.
    */
   uint32_t model;
   /**
@@ -923,8 +964,9 @@ typedef struct grpo_prediction {
    */
   double horizon_hi80;
   /**
-   * Model with the lowest AICc: 1 constant level, 2 single-exponential saturation,
-   * 3 critically damped slow start, 4 slow-start oscillator (r*, r0, omega, zeta).
+   * Legacy model code (kept for old clients; new code reads `model_code`): the model with the
+   * lowest AICc as 1 constant level, 2 single-exponential saturation, 3 critically damped slow
+   * start, 4 slow-start oscillator (r*, r0, omega, zeta).
    */
   uint32_t model;
   /**
@@ -935,6 +977,13 @@ typedef struct grpo_prediction {
    * Early-stop advice: 1 continue, 2 stop (plateau reached), 3 stop (collapsing or unstable).
    */
   uint32_t advice;
+  /**
+   * The model with the lowest AICc in the one numbering (`GRPO_MODEL_*`, as `grpo_fit`):
+   * `GRPO_MODEL_CONSTANT` (6), `GRPO_MODEL_SATURATION` (0), `GRPO_MODEL_CRITICAL` (1) or
+   * `GRPO_MODEL_SLOW_START` (2). Added in the 4 bytes that were padding after `advice`:
+   * size and every other offset unchanged.
+   */
+  uint32_t model_code;
   /**
    * R^2 of the best model on the window.
    */
@@ -968,6 +1017,8 @@ typedef struct grpo_oscillator {
    */
   double zeta;
 } grpo_oscillator;
+
+
 
 
 
@@ -1029,9 +1080,12 @@ int32_t grpo_bandit_simulate_stochastic(const struct grpo_bandit *b, uint32_t gr
 
 /**
  * Calibrate on the curve `(t, r)` of `n` points with the run's settings (see
- * `calibrate::calibrate`; errors name the setting: `lr`, `beta1`, `kref`, `gain`). Cost
- * `O(n smooth)` plus up to three tails (past 80, 90 and 95 % of the gain), each one or two tail
- * fits and at most about 350 exact spectra at the run's `Kref`.
+ * `calibrate::calibrate`; errors name the setting: `lr`, `beta1`, `kref`, `gain`).
+ * Cost: `O(n)` whatever `smooth` (the smoothing window slides), plus up to three tails (past 80,
+ * 90 and 95 % of the gain), each one or two tail fits (bounded Levenberg-Marquardt budgets) and
+ * at most about 350 exact spectra at the run's `Kref`: with constant lag only for `Kref <= 32`
+ * (degree `Kref + 1`; beyond, `K` is left undetermined), with periodic refresh each at most 4096
+ * steps or 64 3x3 matrix products.
  *
  * # Safety
  * `t`, `r` must be NULL or point to `n` doubles; `settings` to a valid struct whose
@@ -1040,7 +1094,7 @@ int32_t grpo_bandit_simulate_stochastic(const struct grpo_bandit *b, uint32_t gr
 int32_t grpo_calibrate(const double *t, const double *r, size_t n, const struct grpo_calibrate_settings *settings, struct grpo_calibration *out);
 
 /**
- * First-order damping ratio at refresh interval `kref >= 1`.
+ * First-order damping ratio at refresh interval `kref >= 1`. Cost: O(1) (three closed forms).
  *
  * # Safety
  * `cal` must be NULL or point to a valid struct; `out` NULL or writable.
@@ -1050,6 +1104,9 @@ int32_t grpo_whatif_zeta(const struct grpo_calibration *cal, uint32_t kref, stru
 /**
  * Exact linear regime (0 monotone, 1 overshooting, 2 oscillatory) at refresh interval
  * `kref >= 1`: `out[0]` at the calibrated `K`, `out[1]`, `out[2]` at the ends of its interval.
+ * Cost: three exact spectra as `grpo_linear_regime` (constant lag `kref <= 512`, else
+ * `GRPO_ERR_CAPACITY`: each one Aberth iteration of at most 500 sweeps of `O(kref^2)`; periodic:
+ * each at most 4096 steps or 64 3x3 matrix products).
  *
  * # Safety
  * `cal` must be NULL or point to a valid struct; `out` NULL or point to 3 writable `uint32_t`.
@@ -1058,6 +1115,7 @@ int32_t grpo_whatif_regime(const struct grpo_calibration *cal, uint32_t kref, ui
 
 /**
  * Critical refresh interval at the run's learning rate: exact `d_c` and Proposition 9.
+ * Cost: three Brent solves of at most 200 iterations (`d_c`) and three closed forms.
  *
  * # Safety
  * `cal` must be NULL or point to a valid struct; `exact`, `prop9` NULL or writable.
@@ -1065,7 +1123,9 @@ int32_t grpo_whatif_regime(const struct grpo_calibration *cal, uint32_t kref, ui
 int32_t grpo_whatif_critical_kref(const struct grpo_calibration *cal, struct grpo_estimate *exact, struct grpo_estimate *prop9);
 
 /**
- * Largest exactly stable learning rate at the run's `Kref` and lag.
+ * Largest exactly stable learning rate at the run's `Kref` and lag. Cost: three
+ * `grpo_largest_stable_eta` (constant lag: Brent solves of at most 200 steps; periodic: at most
+ * 400 monodromy spectra each, each at most 4096 steps or 64 3x3 matrix products).
  *
  * # Safety
  * `cal` must be NULL or point to a valid struct; `out` NULL or writable.
@@ -1074,6 +1134,9 @@ int32_t grpo_whatif_largest_stable_lr(const struct grpo_calibration *cal, struct
 
 /**
  * Largest learning rate with a monotone exact spectrum at the run's `Kref` and lag.
+ * Cost: at most about 85 exact spectra at the run's `Kref` (a bracketing and a 60-step
+ * bisection): with constant lag only for `Kref <= 32` (else `GRPO_ERR_CAPACITY`, param
+ * `kref`), with periodic refresh each at most 4096 steps or 64 3x3 matrix products.
  *
  * # Safety
  * `cal` must be NULL or point to a valid struct; `out` NULL or writable.
@@ -1082,7 +1145,11 @@ int32_t grpo_whatif_largest_monotone_lr(const struct grpo_calibration *cal, stru
 
 /**
  * Predicted steps (from the first logged step) to 50 % (`percent` = 50) or 90 % (`percent` =
- * 90) of the gain for the same run at constant learning rate `lr > 0`.
+ * 90) of the gain for the same run at constant learning rate `lr > 0`. `value` and `lo` are
+ * finite on success (a time beyond the largest double, from a tiny `lr`, is
+ * `GRPO_ERR_OUT_OF_RANGE`, param `lr`); `hi` is `+INFINITY` when the interval is unbounded
+ * above (the far end of the plateau's interval is a level the calibration curve never
+ * reached, as in `grpo_calibration.flow50.hi`). Cost: O(1).
  *
  * # Safety
  * `cal` must be NULL or point to a valid struct; `out` NULL or writable.
@@ -1112,7 +1179,7 @@ int32_t grpo_diagnose_options_default(struct grpo_diagnose_options *out);
 int32_t grpo_diagnose(const struct grpo_diagnose_input *input, const struct grpo_diagnose_options *options, struct grpo_diagnosis *out);
 
 /**
- * Write the default level-drop settings into `out`.
+ * Write the default level-drop settings into `out`. Cost: O(1).
  *
  * # Safety
  * `out` must be NULL or point to a writable `grpo_drop_options`.
@@ -1123,6 +1190,8 @@ int32_t grpo_drop_options_default(struct grpo_drop_options *out);
  * `grpo_diagnose` with the level-drop settings (`drop_options` NULL = defaults) and the evidence:
  * writes the same `grpo_diagnosis` into `out` and the skip reasons, level-drop numbers and
  * thresholds into `evidence`. Both are written only on success; both must be non-NULL.
+ * Cost: as `grpo_diagnose`, plus the level-drop test: `O(n)` and four bisection order
+ * statistics of at most 256 passes over the `n - 1` differences; independent of `group_size`.
  *
  * # Safety
  * As `grpo_diagnose`; `drop_options` NULL or valid; `evidence` NULL or writable.
@@ -1204,7 +1273,7 @@ int32_t grpo_degeneracy(double p, uint32_t group_size, double *out);
 int32_t grpo_degeneracy_heterogeneous(const double *ps, size_t n, uint32_t group_size, double *out);
 
 /**
- * The default predictor settings (unbounded rewards).
+ * The default predictor settings (unbounded rewards). Cost: O(1).
  */
 struct grpo_predictor_config grpo_predictor_config_default(void);
 
@@ -1234,7 +1303,7 @@ int32_t grpo_predictor_init(void *mem, size_t mem_len, double reward_min, double
 /**
  * Initialise a predictor like `grpo_predictor_init`, with the settings `cfg` (see
  * `grpo_predictor_config`; a bad setting gives `GRPO_ERR_OUT_OF_RANGE` / `GRPO_ERR_NON_FINITE`
- * and leaves the memory untouched).
+ * and leaves the memory untouched). Cost: O(`GRPO_PREDICTOR_WINDOW`).
  *
  * # Safety
  * `mem` as for `grpo_predictor_init`; `cfg` NULL or readable.

@@ -72,3 +72,37 @@ fn trajectory_grid_with_huge_velocity_and_step() {
         );
     }
 }
+
+/// Found while adding the what-ifs to the capi fuzz target (issue 14): at a subnormal
+/// `lr`, `grpo_whatif_steps` returned OK with `value = inf` (`delay + S_f / lr`
+/// overflowed). Now a typed error on `lr`, output untouched; a representable time stays OK.
+#[test]
+fn whatif_steps_never_ok_with_an_overflowed_time() {
+    let est = |value: f64, lo: f64, hi: f64| grpo_estimate { value, lo, hi };
+    let cal = grpo_calibration {
+        r0: 0.1,
+        r_star: est(0.8, 0.75, 0.85),
+        k: est(2.0, 1.0, 4.0),
+        k_determined: 1,
+        kref: 8,
+        lag: 1,
+        reserved: 0,
+        rho: 0.99,
+        eta: 1e-6,
+        mu: 0.9,
+        delay: 10.0,
+        flow50: est(1e-3, 5e-4, 2e-3),
+        flow90: est(3e-3, 2e-3, 6e-3),
+        t0: 0.0,
+    };
+    let mut out = est(-7.0, -7.0, -7.0);
+    let lr_err = Error::new(ErrorKind::OutOfRange, Param::Lr).code();
+    unsafe {
+        assert_eq!(grpo_whatif_steps(&cal, 5e-324, 50, &mut out), lr_err);
+        assert_eq!(out, est(-7.0, -7.0, -7.0));
+        assert_eq!(grpo_whatif_steps(&cal, 1e-6, 50, &mut out), GRPO_OK);
+    }
+    // t50 = delay + S_50 / lr at the calibrated K; the interval holds it, all finite
+    assert_eq!(out.value, 10.0 + 1e-3 / 1e-6);
+    assert!(out.lo <= out.value && out.value <= out.hi && out.hi.is_finite());
+}

@@ -56,6 +56,7 @@ class Prediction(ctypes.Structure):
         ("model", ctypes.c_uint32),
         ("regime", ctypes.c_uint32),
         ("advice", ctypes.c_uint32),
+        ("model_code", ctypes.c_uint32),  # GRPO_MODEL_* (in what was padding)
         ("r2", ctypes.c_double),
     ]
 

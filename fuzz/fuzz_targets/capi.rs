@@ -7,8 +7,10 @@
 //! GRPO_ERR_BAD_BUFFER (when that argument is checked first, i.e. for outputs the status is only
 //! required to be an error); outputs are byte-for-byte untouched on error (documented exception:
 //! `grpo_bandit_simulate` keeps the valid prefix and writes NaN after it on GRPO_ERR_DIVERGED,
-//! which is checked as such); on success every floating output is finite (issue 14: every
-//! export is called here, 31 of 31). Aliased buffers (an output overlapping an input or another
+//! which is checked as such); on success every floating output is finite and every interval
+//! ordered (issue 14: every function of include/grpo_dynamics.h is called here, the header's
+//! inline `grpo_fit_result_stderr` included; `tests/capi_fuzz_coverage.rs` fails when one is
+//! not). Aliased buffers (an output overlapping an input or another
 //! output) must be refused with GRPO_ERR_BAD_BUFFER and nothing written. The predictor is also
 //! driven on memory with fuzzer-chosen flipped bits: GRPO_ERR_CORRUPTED must leave it untouched.
 //! No hang: run with `-timeout=2` (a call's budget is 100 ms; 8 calls per input).
@@ -109,6 +111,30 @@ enum Call {
     Status(i32),
     Aliased(u8, [Value; 5], u8),
     PredictorFlips(Vec<(Value, Value)>, Vec<(u16, u8)>, Value),
+    PredictorConfig([Value; 8], u32, Ptr, Ptr, Vec<(Value, Value)>),
+    DiagnoseEvidence(
+        Len,
+        bool,
+        bool,
+        Option<([Value; 3], u32)>,
+        Ptr,
+        Ptr,
+        u32,
+        [Value; CAP],
+    ),
+    Calibrate(
+        Len,
+        Ptr,
+        Option<Value>,
+        [Value; 2],
+        Group,
+        u32,
+        u8,
+        Ptr,
+        Option<[Value; 3]>,
+        [Value; CAP],
+    ),
+    WhatIf([Value; 9], [u32; 3], u8, Group, Value, u32, Ptr, Ptr),
 }
 
 /// A group size: small, near the historic limits, or any u32.
@@ -255,6 +281,131 @@ fn vals(v: &[Value; CAP]) -> [f64; CAP + 1] {
     out
 }
 
+/// The header's `static inline grpo_fit_result_stderr` (not a library symbol): the same pointer
+/// arithmetic, the 8 doubles before `plateau`.
+fn grpo_fit_result_stderr(r: *const grpo_fit_result) -> *const f64 {
+    (r as *const u8).wrapping_add(core::mem::offset_of!(grpo_fit_result, plateau) - 64)
+        as *const f64
+}
+
+/// The legacy `model` field and `model_code` (GRPO_MODEL numbering) name the same model.
+fn same_model(p: &grpo_prediction) {
+    let want = match p.model {
+        1 => GRPO_MODEL_CONSTANT,
+        2 => GRPO_MODEL_SATURATION,
+        3 => GRPO_MODEL_CRITICAL,
+        4 => GRPO_MODEL_SLOW_START,
+        m => panic!("legacy model code {m}"),
+    };
+    assert_eq!(p.model_code, want, "{p:?}");
+}
+
+/// An estimate: finite and ordered `lo <= value <= hi` (`value` may sit outside `[lo, hi]` only
+/// when the interval comes from `f(K lo)`, `f(K hi)` of a non-monotone `f`; the ends are always
+/// ordered).
+fn estimate_ok(e: &grpo_estimate, what: &str) {
+    assert!(
+        e.value.is_finite() && e.lo.is_finite() && e.hi.is_finite(),
+        "{what}: OK with {e:?}"
+    );
+    assert!(e.lo <= e.hi, "{what}: unordered {e:?}");
+}
+
+/// An estimate whose upper end may be `+inf` (documented for flow times and what-if steps):
+/// finite `value` and `lo`, `lo <= value <= hi`.
+fn unbounded_above_ok(e: &grpo_estimate, what: &str) {
+    assert!(e.value.is_finite() && e.lo.is_finite(), "{what}: OK with {e:?}");
+    assert!(e.hi.is_finite() || e.hi == f64::INFINITY, "{what}: OK with {e:?}");
+    assert!(e.lo <= e.value && e.value <= e.hi, "{what}: unordered {e:?}");
+}
+
+/// A calibration `grpo_calibrate` returned OK: finite fields, ordered intervals, codes in range.
+fn calibration_ok(c: &grpo_calibration) {
+    // documented: `k` and `rho` are valid only when `k_determined` (otherwise NaN or partial)
+    if c.k_determined == 1 {
+        assert!(c.rho.is_finite(), "rho: OK with {c:?}");
+    }
+    for (x, what) in [
+        (c.r0, "r0"),
+        (c.eta, "eta"),
+        (c.mu, "mu"),
+        (c.delay, "delay"),
+        (c.t0, "t0"),
+    ] {
+        assert!(x.is_finite(), "{what}: OK with {c:?}");
+    }
+    estimate_ok(&c.r_star, "r_star");
+    assert!(c.r_star.lo <= c.r_star.value && c.r_star.value <= c.r_star.hi, "{c:?}");
+    assert!(c.k_determined <= 1 && c.lag <= 1 && c.kref >= 1 && c.reserved == 0, "{c:?}");
+    if c.k_determined == 1 {
+        estimate_ok(&c.k, "k");
+        assert!(c.k.lo > 0.0 && c.k.lo <= c.k.value && c.k.value <= c.k.hi, "{c:?}");
+    }
+    for f in [&c.flow50, &c.flow90] {
+        // documented: a level the curve did not reach is NaN (all three); otherwise a positive
+        // finite time whose interval may be unbounded above (hi = +inf)
+        if f.value.is_nan() {
+            assert!(f.lo.is_nan() && f.hi.is_nan(), "{c:?}");
+        } else {
+            unbounded_above_ok(f, "flow");
+            assert!(f.value > 0.0 && f.lo >= 0.0, "{c:?}");
+        }
+    }
+}
+
+/// Every what-if on `c` (each output canary-filled): OK gives finite ordered estimates and
+/// regime codes in 0..=2; an error writes nothing.
+unsafe fn whatifs(c: *const grpo_calibration, kref: u32, lr: f64, percent: u32, op: Ptr, op2: Ptr) {
+    const E: usize = core::mem::size_of::<grpo_estimate>() / 8;
+    let mut a = sentinel::<{ E + 1 }>();
+    let mut b = sentinel::<{ E + 1 }>();
+    let pa = ptr_in(a.as_mut_ptr() as *mut grpo_estimate, op);
+    let pb = ptr_in(b.as_mut_ptr() as *mut grpo_estimate, op2);
+    let one = |st: i32, a: &[u64; E + 1], what: &str| {
+        status_ok(st);
+        if st == GRPO_OK {
+            estimate_ok(&*(a.as_ptr() as *const grpo_estimate), what);
+            assert_eq!(a[E], SENT, "{what}: wrote past the estimate");
+        } else {
+            assert!(untouched(a), "{what}: written on error {st}");
+        }
+    };
+    one(grpo_whatif_zeta(c, kref, pa), &a, "zeta");
+    a = sentinel();
+    one(grpo_whatif_largest_stable_lr(c, pa), &a, "largest_stable_lr");
+    a = sentinel();
+    one(grpo_whatif_largest_monotone_lr(c, pa), &a, "largest_monotone_lr");
+    a = sentinel();
+    let st = grpo_whatif_steps(c, lr, percent, pa);
+    status_ok(st);
+    if st == GRPO_OK {
+        let e = &*(a.as_ptr() as *const grpo_estimate);
+        assert!(percent == 50 || percent == 90);
+        unbounded_above_ok(e, "steps");
+        assert_eq!(a[E], SENT, "steps: wrote past the estimate");
+    } else {
+        assert!(untouched(&a), "steps: written on error {st}");
+    }
+    a = sentinel();
+    let st = grpo_whatif_critical_kref(c, pa, pb);
+    status_ok(st);
+    if st == GRPO_OK {
+        estimate_ok(&*(a.as_ptr() as *const grpo_estimate), "critical exact");
+        estimate_ok(&*(b.as_ptr() as *const grpo_estimate), "critical prop9");
+        assert!(a[E] == SENT && b[E] == SENT);
+    } else {
+        assert!(untouched(&a) && untouched(&b), "critical_kref written on error {st}");
+    }
+    let mut reg = [0xdead_beefu32; 4];
+    let st = grpo_whatif_regime(c, kref, ptr_in(reg.as_mut_ptr(), op));
+    status_ok(st);
+    if st == GRPO_OK {
+        assert!(reg[..3].iter().all(|r| *r <= 2) && reg[3] == 0xdead_beef, "{reg:?}");
+    } else {
+        assert_eq!(reg, [0xdead_beef; 4], "regime written on error {st}");
+    }
+}
+
 fuzz_target!(|calls: Vec<Call>| {
     for call in calls.iter().take(8) {
         unsafe { run(call) }
@@ -394,6 +545,13 @@ unsafe fn run(call: &Call) {
                 assert!(r.params[..np].iter().all(|x| x.is_finite()));
                 assert!(r.cost.is_finite() && r.cost >= 0.0);
                 assert_eq!(r.plateau, r.params[0]);
+                assert!(r.model <= GRPO_MODEL_OVERDAMPED && r.model as usize <= 4);
+                // the header's inline accessor reads the same 8 doubles as the member
+                let se = grpo_fit_result_stderr(r);
+                assert_eq!(se, r.stderr.as_ptr());
+                for i in 0..8 {
+                    assert_eq!((*se.add(i)).to_bits(), r.stderr[i].to_bits());
+                }
             }
         }
         Call::Predictor(lo, hi, pushes, op, misalign_mem) => {
@@ -457,6 +615,7 @@ unsafe fn run(call: &Call) {
                         let hs = [p.horizon_lo80, p.reward_at_horizon, p.horizon_hi80];
                         assert!(hs.windows(2).all(|w| w[0] <= w[1]), "unordered {p:?}");
                         assert!(lo <= hs[0] && hs[2] <= hi, "outside bounds {p:?}");
+                        same_model(p);
                     }
                 }
             }
@@ -788,6 +947,21 @@ unsafe fn run(call: &Call) {
             } else {
                 assert!(untouched(&f));
             }
+            let mut dr = sentinel::<{ core::mem::size_of::<grpo_drop_options>() / 8 + 1 }>();
+            let st = grpo_drop_options_default(ptr_in(dr.as_mut_ptr() as *mut grpo_drop_options, *fp));
+            status_ok(st);
+            if st == GRPO_OK {
+                let o = &*(dr.as_ptr() as *const grpo_drop_options);
+                assert!(o.alpha > 0.0 && o.alpha < 1.0 && o.min_lost.is_finite());
+                assert!(o.window_fraction > 0.0 && o.window_fraction < 1.0 && o.min_window >= 1);
+                assert_eq!(dr[dr.len() - 1], SENT);
+            } else {
+                assert!(!matches!(fp, Ptr::Valid) && untouched(&dr));
+            }
+            let c = grpo_predictor_config_default();
+            assert!(c.reward_min == f64::NEG_INFINITY && c.reward_max == f64::INFINITY);
+            assert!(c.confidence > 0.5 && c.confidence < 1.0 && c.confirmations >= 1);
+            assert!(c.min_gain.is_finite() && c.interval_k > 0.0 && c.interval_k.is_finite());
             let mut d = sentinel::<{ core::mem::size_of::<grpo_diagnose_options>() / 8 + 1 }>();
             let st = grpo_diagnose_options_default(ptr_in(
                 d.as_mut_ptr() as *mut grpo_diagnose_options,
@@ -885,6 +1059,222 @@ unsafe fn run(call: &Call) {
             if st != GRPO_OK {
                 assert_eq!(mem, before, "predictor memory written on error {st}");
             }
+        }
+        Call::PredictorConfig(v, confirmations, mp, cp, pushes) => {
+            let size = grpo_predictor_size();
+            let mut mem = vec![SENT; size / 8 + 2];
+            let m = ptr_in(mem.as_mut_ptr() as *mut u8, *mp) as *mut core::ffi::c_void;
+            let d = grpo_predictor_config_default();
+            let cfg = grpo_predictor_config {
+                reward_min: v[0].get(),
+                reward_max: v[1].get(),
+                min_gain: v[2].get(),
+                min_gain_share: v[3].get(),
+                confidence: v[4].get(),
+                min_points: v[5].get(),
+                power_weight: v[6].get(),
+                interval_k: v[7].get(),
+                confirmations: *confirmations % 8,
+            };
+            // the default settings through init_config are init(-inf, inf), byte for byte
+            let mut ref_mem = vec![0u64; size / 8 + 2];
+            let mut def_mem = vec![0u64; size / 8 + 2];
+            assert_eq!(
+                grpo_predictor_init(ref_mem.as_mut_ptr().cast(), size, d.reward_min, d.reward_max),
+                GRPO_OK
+            );
+            assert_eq!(grpo_predictor_init_config(def_mem.as_mut_ptr().cast(), size, &d), GRPO_OK);
+            assert_eq!(ref_mem, def_mem, "default config differs from init");
+            let cptr = match cp {
+                Ptr::Valid => &cfg as *const grpo_predictor_config,
+                Ptr::Null => core::ptr::null(),
+                Ptr::Misaligned => {
+                    ((&cfg as *const grpo_predictor_config) as *const u8).wrapping_add(1).cast()
+                }
+            };
+            let st = grpo_predictor_init_config(m, size, cptr);
+            status_ok(st);
+            if st != GRPO_OK {
+                assert!(untouched(&mem), "memory written on a failed init {st}");
+                return;
+            }
+            assert!(matches!((mp, cp), (Ptr::Valid, Ptr::Valid)));
+            assert_eq!(mem[mem.len() - 1], SENT, "init wrote past grpo_predictor_size()");
+            for (i, &(s, r)) in pushes.iter().take(40).enumerate() {
+                status_ok(grpo_predictor_push(m, i as f64 + s.get().abs().min(0.5), r.get()));
+            }
+            let mut out = sentinel::<{ core::mem::size_of::<grpo_prediction>() / 8 + 1 }>();
+            let st = grpo_predictor_predict(m, 1e3, out.as_mut_ptr() as *mut grpo_prediction);
+            status_ok(st);
+            if st == GRPO_OK {
+                let p = &*(out.as_ptr() as *const grpo_prediction);
+                let xs = [p.plateau_lo95, p.plateau_lo80, p.plateau, p.plateau_hi80, p.plateau_hi95];
+                assert!(xs.iter().all(|x| x.is_finite()), "OK with {p:?}");
+                assert!(xs.windows(2).all(|w| w[0] <= w[1]), "unordered {p:?}");
+                assert!(cfg.reward_min <= xs[0] && xs[4] <= cfg.reward_max, "outside bounds {p:?}");
+                assert!(p.advice <= 3 && p.regime <= 4);
+                same_model(p);
+            } else {
+                assert!(untouched(&out), "prediction written on error {st}");
+            }
+        }
+        Call::DiagnoseEvidence(len, eval, entropy, drop, op, ep, g, rs) => {
+            let n = len.get(CAP);
+            let r = vals(rs);
+            let mut steps = [0.0; CAP + 1];
+            for (i, x) in steps.iter_mut().enumerate() {
+                *x = (i * 10) as f64;
+            }
+            let input = grpo_diagnose_input {
+                n,
+                steps: steps.as_ptr(),
+                reward: r.as_ptr(),
+                eval_reward: if *eval { r.as_ptr() } else { core::ptr::null() },
+                entropy: if *entropy { r.as_ptr() } else { core::ptr::null() },
+                zero_std_frac: if *g % 3 == 0 { r.as_ptr() } else { core::ptr::null() },
+                group_size: *g,
+                has_hyper: 0,
+                lag: 0,
+                r_min: 0.0,
+                r_max: 1.0,
+                r_max_eval: 1.0,
+                eta: 0.0,
+                mu: 0.0,
+                k_hat: 0.0,
+                kref: 0.0,
+                expected_plateau: f64::NAN,
+            };
+            let d = drop.map(|(v, w)| grpo_drop_options {
+                alpha: v[0].get(),
+                min_lost: v[1].get(),
+                window_fraction: v[2].get(),
+                min_window: w % 64,
+                reserved: 0,
+            });
+            let mut out = sentinel::<{ core::mem::size_of::<grpo_diagnosis>() / 8 + 1 }>();
+            let mut ev = sentinel::<{ core::mem::size_of::<grpo_diagnosis_evidence>() / 8 + 1 }>();
+            let st = grpo_diagnose_evidence(
+                &input,
+                core::ptr::null(),
+                d.as_ref().map_or(core::ptr::null(), |d| d as *const _),
+                ptr_in(out.as_mut_ptr() as *mut grpo_diagnosis, *op),
+                ptr_in(ev.as_mut_ptr() as *mut grpo_diagnosis_evidence, *ep),
+            );
+            status_ok(st);
+            if st != GRPO_OK {
+                assert!(untouched(&out) && untouched(&ev), "diagnosis written on error {st}");
+                return;
+            }
+            let dg = &*(out.as_ptr() as *const grpo_diagnosis);
+            assert!(dg.headline <= 4 && dg.severity <= 2 && dg.curve_class <= 3);
+            let e = &*(ev.as_ptr() as *const grpo_diagnosis_evidence);
+            let skips = [
+                e.hacking_skipped,
+                e.degeneracy_skipped,
+                e.concentration_skipped,
+                e.drop_skipped,
+            ];
+            assert!(skips.iter().all(|k| *k <= 4) && e.drop_detected <= 1, "{e:?}");
+            assert!(e.drop_alpha > 0.0 && e.drop_alpha < 1.0, "{e:?}");
+            assert_eq!(out[out.len() - 1], SENT);
+            assert_eq!(ev[ev.len() - 1], SENT);
+            if d.is_none() {
+                // with the default drop settings the headline diagnosis is grpo_diagnose's
+                let mut plain = sentinel::<{ core::mem::size_of::<grpo_diagnosis>() / 8 + 1 }>();
+                let st = grpo_diagnose(&input, core::ptr::null(), plain.as_mut_ptr().cast());
+                assert_eq!(st, GRPO_OK);
+                // field by field (the struct has padding, whose bytes a whole-struct store may
+                // fill with anything); Debug prints NaN as NaN
+                let plain_d = &*(plain.as_ptr() as *const grpo_diagnosis);
+                assert_eq!(
+                    format!("{plain_d:?}"),
+                    format!("{dg:?}"),
+                    "diagnose_evidence and diagnose disagree"
+                );
+            }
+        }
+        Call::Calibrate(len, rp, lr_col, v, kref, lag, smooth, op, shape, rs) => {
+            let n = len.get(CAP);
+            let mut t = [0.0; CAP + 1];
+            for (i, x) in t.iter_mut().enumerate() {
+                *x = i as f64;
+            }
+            // fuzzer values, or a saturating curve (so the tail fits and the what-ifs run)
+            let mut r = vals(rs);
+            if let Some([r0, rs_, tau]) = shape {
+                let tau = tau.get().abs().max(1e-3);
+                for (i, x) in r.iter_mut().enumerate() {
+                    *x = rs_.get() - (rs_.get() - r0.get()) * (-(i as f64) / tau).exp();
+                }
+            }
+            let col = [lr_col.map_or(1.0, |x| x.get()); CAP + 1];
+            let settings = grpo_calibrate_settings {
+                lr: v[0].get(),
+                lr_column: if lr_col.is_some() { col.as_ptr() } else { core::ptr::null() },
+                beta1: v[1].get(),
+                kref: match kref {
+                    Group::Raw(k) => *k,
+                    _ => kref.get() % 2048,
+                },
+                lag: *lag % 3,
+                smooth: *smooth as u32,
+            };
+            let mut out = sentinel::<{ core::mem::size_of::<grpo_calibration>() / 8 + 1 }>();
+            let st = grpo_calibrate(
+                t.as_ptr(),
+                ptr_in(r.as_ptr() as *mut f64, *rp),
+                n,
+                &settings,
+                ptr_in(out.as_mut_ptr() as *mut grpo_calibration, *op),
+            );
+            status_ok(st);
+            in_status(st, *rp, if len.huge() { 0 } else { n }, Param::Reward);
+            if st != GRPO_OK {
+                assert!(untouched(&out), "calibration written on error {st}");
+                return;
+            }
+            assert_eq!(out[out.len() - 1], SENT, "wrote past the calibration");
+            let c = &*(out.as_ptr() as *const grpo_calibration);
+            calibration_ok(c);
+            whatifs(c, settings.kref, v[0].get(), 50, Ptr::Valid, Ptr::Valid);
+            whatifs(c, 1, 1e-3, 90, Ptr::Valid, Ptr::Valid);
+        }
+        Call::WhatIf(v, codes, k_det, kref, lr, percent, op, op2) => {
+            // a calibration with fuzzer fields (validated by every what-if)
+            let c = grpo_calibration {
+                r0: v[0].get(),
+                r_star: grpo_estimate {
+                    value: v[1].get(),
+                    lo: v[1].get() - 0.05,
+                    hi: v[1].get() + 0.05,
+                },
+                k: grpo_estimate {
+                    value: v[2].get(),
+                    lo: v[2].get() * v[3].get(),
+                    hi: v[2].get() / v[3].get(),
+                },
+                k_determined: (*k_det % 3) as u32,
+                kref: codes[0] % 2048,
+                lag: codes[1] % 3,
+                reserved: codes[2] % 2,
+                rho: v[4].get(),
+                eta: v[5].get(),
+                mu: v[6].get(),
+                delay: v[7].get(),
+                flow50: grpo_estimate {
+                    value: v[8].get(),
+                    lo: v[8].get() * 0.5,
+                    hi: v[8].get() * 2.0,
+                },
+                flow90: grpo_estimate {
+                    value: v[8].get() * 3.0,
+                    lo: v[8].get(),
+                    hi: v[8].get() * 6.0,
+                },
+                t0: 0.0,
+            };
+            let cp = if *k_det >= 200 { core::ptr::null() } else { &c as *const _ };
+            whatifs(cp, kref.get(), lr.get(), *percent % 100, *op, *op2);
         }
     }
 }

@@ -41,6 +41,7 @@ __all__ = [
     "fit_auto",
     "FitResult",
     "MODELS",
+    "MODEL_CODES",
     "prop9_threshold",
     "critical_lag",
     "zeta_one_onset",
@@ -172,6 +173,11 @@ MODELS: Dict[str, Tuple[int, Tuple[str, ...]]] = {
     "auto": (5, ()),
 }
 _MODEL_NAMES = {code: name for name, (code, _) in MODELS.items()}
+#: The one model numbering of every interface (C ``GRPO_MODEL_*``, ``grpo_fit_options.model``,
+#: ``grpo_fit_result.model``, ``grpo_prediction.model_code``; docs/c.md "Model codes"): the fit
+#: parameter sets with their :data:`MODELS` codes, ``"auto"`` (a fit request only) and
+#: ``"constant"`` (the predictor's one-parameter level candidate).
+MODEL_CODES: Dict[str, int] = {**{name: code for name, (code, _) in MODELS.items()}, "constant": 6}
 _LOSSES = {"linear": 0, "huber": 1, "cauchy": 2}
 _TERMINATIONS = {1: "ftol", 2: "xtol", 3: "gtol", 4: "max_evaluations", 5: "non_finite", 6: "singular"}
 Model = Literal["saturation", "critical", "slow_start", "full", "overdamped", "auto"]
@@ -476,7 +482,8 @@ class Advice:
 class Prediction:
     """Everything the predictor says for one horizon (the C ``grpo_prediction``).
 
-    ``model``: ``"constant"``, ``"saturation"``, ``"critical"``, ``"slow_start"``;
+    ``model``: ``"constant"``, ``"saturation"``, ``"critical"``, ``"slow_start"`` (its number in
+    the one model numbering: :attr:`model_code`);
     ``regime``: ``"flat"``, ``"saturating"``, ``"oscillating"``, ``"collapsing"``;
     ``instability``: ``"stable"``, ``"overshooting"``, ``"at_risk"``, ``"unstable"``.
     """
@@ -489,6 +496,12 @@ class Prediction:
     instability: str
     advice: Advice
     r2: float
+
+    @property
+    def model_code(self) -> int:
+        """``model`` as its ``GRPO_MODEL_*`` code (:data:`MODEL_CODES`; the C
+        ``grpo_prediction.model_code``)."""
+        return MODEL_CODES[self.model]
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,8 @@ class Prediction(ctypes.Structure):
     _fields_ = [
         ("plateau", d), ("plateau_lo80", d), ("plateau_hi80", d), ("plateau_lo95", d),
         ("plateau_hi95", d), ("horizon", d), ("reward_at_horizon", d), ("horizon_lo80", d),
-        ("horizon_hi80", d), ("model", u32), ("regime", u32), ("advice", u32), ("r2", d),
+        ("horizon_hi80", d), ("model", u32), ("regime", u32), ("advice", u32),
+        ("model_code", u32), ("r2", d),
     ]
 
 

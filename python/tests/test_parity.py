@@ -112,6 +112,8 @@ def test_predictor_matches_c_abi_at_every_point(clib, curves):
             assert_bits(got, want, f"{name} point {i}")
             assert (MODEL_CODE[p.model], REGIME_CODE[p.regime], ADVICE_CODE[p.advice.kind]) == (
                 cp.model, cp.regime, cp.advice), (name, i)
+            # the one model numbering (GRPO_MODEL_*): Python's model_code is the C model_code
+            assert p.model_code == cp.model_code == gd.MODEL_CODES[p.model], (name, i)
 
 
 def _pred_bits(p):
@@ -240,3 +242,15 @@ def test_noise_matches_c_abi(clib):
                         [out.p_star, out.stiffness, out.drift_var, out.var_x, out.var_p, out.degeneracy], "noise")
             compared += 1
     assert compared == 6
+
+
+def test_model_codes_match_the_header():
+    """One model numbering (issue 13): ``MODEL_CODES`` is the header's ``GRPO_MODEL_*``, and the
+    fit set codes of ``MODELS`` are the same numbers."""
+    import re
+    from pathlib import Path
+
+    header = (Path(__file__).resolve().parents[2] / "include" / "grpo_dynamics.h").read_text()
+    consts = {k.lower(): int(v) for k, v in re.findall(r"#define GRPO_MODEL_([A-Z_]+) (\d+)", header)}
+    assert consts == gd.MODEL_CODES
+    assert all(gd.MODEL_CODES[name] == code for name, (code, _) in gd.MODELS.items())

@@ -31,8 +31,12 @@
 //!    carries over where a fitted oscillator shape does not.
 //! ```
 //!
-//! Everything is allocation-free; the cost is `O(n w)` for `n` points and smoothing window `w`,
-//! plus, for each of up to three tails, one or two fits and at most about 350 exact spectra.
+//! Everything is allocation-free; the cost is `O(n)` for `n` points (the smoothing window `w`
+//! slides: no `O(n w)` term), plus, for each of up to three tails, one or two fits and at most
+//! about 350 exact spectra at the run's `Kref` (the monotone boundary and the inversions, each a
+//! bracketing and a bisection). With constant lag an exact spectrum is a polynomial of degree
+//! `Kref + 1`, so those searches run only up to [`MAX_SEARCH_CONSTANT_KREF`] (beyond it `K` is
+//! undetermined and the largest monotone learning rate `Capacity`, param `Kref`).
 
 pub mod whatif;
 
@@ -51,6 +55,13 @@ pub const A_MIN: f64 = 1e-7;
 /// Fractions of the gain past which the later tail fits start (the curvature drift that widens
 /// `K`'s interval, docs/calibration.md "Intervals"); each halves the remaining gain.
 const LATE_TAIL_FRACTIONS: [f64; 2] = [0.9, 0.95];
+/// Largest constant-lag `Kref` at which the monotone-boundary and rate-inversion searches run
+/// (about 250 exact spectra of degree `Kref + 1`, `O(Kref^2)` or more each). Measured by
+/// `cargo run --release --features capi --example capi_adversarial` on 2 loaded cores (load
+/// average 7-9): `grpo_calibrate` took 240 ms at 128, 122 ms at 64, seconds at 1024; 32 keeps it
+/// well inside the C ABI's 100 ms budget. Periodic refresh (TRL, verl) has no such limit: its
+/// spectra cost at most 4096 steps or 64 3x3 products.
+pub const MAX_SEARCH_CONSTANT_KREF: u32 = 32;
 /// Fewest tail points the saturation fit accepts.
 pub const MIN_TAIL_POINTS: usize = 5;
 
@@ -236,16 +247,79 @@ fn smoothed<T: Real>(r: &[T], i: usize, w: usize) -> T {
     s / T::from_usize(hi - lo + 1)
 }
 
+/// [`smoothed`] at `i = 0, 1, 2, ...` in `O(1)` per point: a running sum over the clipped
+/// window `[i - h, i + w - 1 - h]`, re-summed exactly every `w` points so the rounding of the
+/// updates cannot accumulate (total cost `O(n)` whatever `w`, instead of `O(n w)`).
+struct Sliding<'a, T> {
+    r: &'a [T],
+    w: usize,
+    lo: usize,
+    hi: usize,
+    sum: T,
+    since_exact: usize,
+}
+
+impl<'a, T: Real> Sliding<'a, T> {
+    /// The window at `i = 0` (`r` non-empty, `w >= 1`).
+    fn new(r: &'a [T], w: usize) -> Self {
+        let hi = (w - 1 - w / 2).min(r.len() - 1);
+        let mut s = Sliding {
+            r,
+            w,
+            lo: 0,
+            hi,
+            sum: T::ZERO,
+            since_exact: 0,
+        };
+        s.resum();
+        s
+    }
+
+    fn resum(&mut self) {
+        let mut sum = T::ZERO;
+        for &x in &self.r[self.lo..=self.hi] {
+            sum += x;
+        }
+        self.sum = sum;
+        self.since_exact = 0;
+    }
+
+    fn mean(&self) -> T {
+        self.sum / T::from_usize(self.hi - self.lo + 1)
+    }
+
+    /// Move to the next `i` (`i = lo + h` or the clipped start).
+    fn advance(&mut self, i: usize) {
+        let h = self.w / 2;
+        let lo = i.saturating_sub(h);
+        let hi = (i + (self.w - 1 - h)).min(self.r.len() - 1);
+        while self.lo < lo {
+            self.sum -= self.r[self.lo];
+            self.lo += 1;
+        }
+        while self.hi < hi {
+            self.hi += 1;
+            self.sum += self.r[self.hi];
+        }
+        self.since_exact += 1;
+        if self.since_exact >= self.w {
+            self.resum();
+        }
+    }
+}
+
 /// First time the smoothed curve reaches `level` going from `r0` towards it (linear
-/// interpolation between points), or `None`.
+/// interpolation between points), or `None`. Cost: `O(n)` (a sliding window sum).
 fn crossing<T: Real>(t: &[T], r: &[T], w: usize, level: T, up: bool) -> Option<(usize, T)> {
     let reached = |x: T| if up { x >= level } else { x <= level };
-    let mut prev = smoothed(r, 0, w);
+    let mut win = Sliding::new(r, w.max(1));
+    let mut prev = win.mean();
     if reached(prev) {
         return Some((0, t[0]));
     }
     for i in 1..r.len() {
-        let cur = smoothed(r, i, w);
+        win.advance(i);
+        let cur = win.mean();
         if reached(cur) {
             let f = (level - prev) / (cur - prev);
             return Some((i, t[i - 1] + f * (t[i] - t[i - 1])));
@@ -297,6 +371,10 @@ fn flow_time<T: Real>(
 /// `None` when no monotone `a` contracts that slowly / fast. Also returns the monotone boundary
 /// `a_b` (the largest `a` with a monotone spectrum).
 pub(crate) fn monotone_boundary<T: Real>(mu: T, kref: u32, lag: Lag) -> Result<T> {
+    if lag == Lag::Constant && kref > MAX_SEARCH_CONSTANT_KREF {
+        // bounded cost (docs above): about 85 spectra of degree kref + 1 here
+        return Err(Error::new(ErrorKind::CapacityExceeded, Param::Kref));
+    }
     // a spectrum the root finder cannot resolve counts as not monotone (the boundary then errs
     // low and a tail beyond it stays undetermined)
     let mono = |a: T| -> Result<bool> {

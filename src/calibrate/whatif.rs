@@ -23,6 +23,7 @@
 //! ```
 
 use super::{monotone_boundary, Calibration, Estimate};
+use crate::bandit::Lag;
 use crate::error::{check, Error, ErrorKind, Param, Result};
 use crate::real::Real;
 use crate::stability::{largest_stable_eta, CurveClass};
@@ -49,6 +50,12 @@ pub struct CriticalKref<T> {
     pub prop9: Estimate<T>,
 }
 
+/// Largest constant-lag `kref` of [`Calibration::regime_at`]: half the largest exact lag
+/// (`stability::MAX_EXACT_LAG` = 1024), so its three spectra of degree `kref + 1`
+/// (`O(kref^2)` each) cost about one spectrum at 1024 (the C harness
+/// `examples/capi_adversarial.rs` times it; periodic refresh has no such limit).
+pub const MAX_WHATIF_CONSTANT_KREF: u32 = 512;
+
 impl<T: Real> Calibration<T> {
     /// `f(K)` at the calibrated `K` and at its interval ends, as an [`Estimate`].
     fn over_k(&self, mut f: impl FnMut(T) -> Result<T>) -> Result<Estimate<T>> {
@@ -63,8 +70,14 @@ impl<T: Real> Calibration<T> {
     }
 
     /// Exact linear regime at refresh interval `kref >= 1` with the run's lag mode (docs/model.md C.6).
+    /// Three exact spectra; with constant lag `kref <=` [`MAX_WHATIF_CONSTANT_KREF`] (else
+    /// `CapacityExceeded`, param `kref`), so the three stay within the cost of about one
+    /// spectrum at the largest exact lag.
     pub fn regime_at(&self, kref: u32) -> Result<RegimeAnswer> {
         kref_real::<T>(kref)?;
+        if self.lag == Lag::Constant && kref > MAX_WHATIF_CONSTANT_KREF {
+            return Err(Error::new(ErrorKind::CapacityExceeded, Param::Kref));
+        }
         let k = self.k()?;
         let reg = |k: T| -> Result<CurveClass> {
             Ok(self

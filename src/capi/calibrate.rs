@@ -53,7 +53,8 @@ pub struct grpo_calibration {
     pub r0: f64,
     /// Plateau.
     pub r_star: grpo_estimate,
-    /// Curvature scale `K` (effective, per unit learning rate); valid when `k_determined`.
+    /// Curvature scale `K` (effective, per unit learning rate); valid when `k_determined`
+    /// (otherwise NaN or a partial value: do not use).
     pub k: grpo_estimate,
     /// 1 when the tail determined `K`, else 0.
     pub k_determined: u32,
@@ -63,7 +64,8 @@ pub struct grpo_calibration {
     pub lag: u32,
     /// Padding (0).
     pub reserved: u32,
-    /// Observed per-step contraction of the approach to the plateau.
+    /// Observed per-step contraction of the approach to the plateau (finite when
+    /// `k_determined`; otherwise it may be NaN: no rate was read from the tail).
     pub rho: f64,
     /// Learning rate of the tail.
     pub eta: f64,
@@ -172,9 +174,12 @@ fn from_c(c: &grpo_calibration) -> Result<Calibration<f64>> {
 }
 
 /// Calibrate on the curve `(t, r)` of `n` points with the run's settings (see
-/// `calibrate::calibrate`; errors name the setting: `lr`, `beta1`, `kref`, `gain`). Cost
-/// `O(n smooth)` plus up to three tails (past 80, 90 and 95 % of the gain), each one or two tail
-/// fits and at most about 350 exact spectra at the run's `Kref`.
+/// `calibrate::calibrate`; errors name the setting: `lr`, `beta1`, `kref`, `gain`).
+/// Cost: `O(n)` whatever `smooth` (the smoothing window slides), plus up to three tails (past 80,
+/// 90 and 95 % of the gain), each one or two tail fits (bounded Levenberg-Marquardt budgets) and
+/// at most about 350 exact spectra at the run's `Kref`: with constant lag only for `Kref <= 32`
+/// (degree `Kref + 1`; beyond, `K` is left undetermined), with periodic refresh each at most 4096
+/// steps or 64 3x3 matrix products.
 ///
 /// # Safety
 /// `t`, `r` must be NULL or point to `n` doubles; `settings` to a valid struct whose
@@ -218,7 +223,7 @@ pub unsafe extern "C" fn grpo_calibrate(
     })
 }
 
-/// First-order damping ratio at refresh interval `kref >= 1`.
+/// First-order damping ratio at refresh interval `kref >= 1`. Cost: O(1) (three closed forms).
 ///
 /// # Safety
 /// `cal` must be NULL or point to a valid struct; `out` NULL or writable.
@@ -242,6 +247,9 @@ pub unsafe extern "C" fn grpo_whatif_zeta(
 
 /// Exact linear regime (0 monotone, 1 overshooting, 2 oscillatory) at refresh interval
 /// `kref >= 1`: `out[0]` at the calibrated `K`, `out[1]`, `out[2]` at the ends of its interval.
+/// Cost: three exact spectra as `grpo_linear_regime` (constant lag `kref <= 512`, else
+/// `GRPO_ERR_CAPACITY`: each one Aberth iteration of at most 500 sweeps of `O(kref^2)`; periodic:
+/// each at most 4096 steps or 64 3x3 matrix products).
 ///
 /// # Safety
 /// `cal` must be NULL or point to a valid struct; `out` NULL or point to 3 writable `uint32_t`.
@@ -267,6 +275,7 @@ pub unsafe extern "C" fn grpo_whatif_regime(
 }
 
 /// Critical refresh interval at the run's learning rate: exact `d_c` and Proposition 9.
+/// Cost: three Brent solves of at most 200 iterations (`d_c`) and three closed forms.
 ///
 /// # Safety
 /// `cal` must be NULL or point to a valid struct; `exact`, `prop9` NULL or writable.
@@ -292,7 +301,9 @@ pub unsafe extern "C" fn grpo_whatif_critical_kref(
     })
 }
 
-/// Largest exactly stable learning rate at the run's `Kref` and lag.
+/// Largest exactly stable learning rate at the run's `Kref` and lag. Cost: three
+/// `grpo_largest_stable_eta` (constant lag: Brent solves of at most 200 steps; periodic: at most
+/// 400 monodromy spectra each, each at most 4096 steps or 64 3x3 matrix products).
 ///
 /// # Safety
 /// `cal` must be NULL or point to a valid struct; `out` NULL or writable.
@@ -314,6 +325,9 @@ pub unsafe extern "C" fn grpo_whatif_largest_stable_lr(
 }
 
 /// Largest learning rate with a monotone exact spectrum at the run's `Kref` and lag.
+/// Cost: at most about 85 exact spectra at the run's `Kref` (a bracketing and a 60-step
+/// bisection): with constant lag only for `Kref <= 32` (else `GRPO_ERR_CAPACITY`, param
+/// `kref`), with periodic refresh each at most 4096 steps or 64 3x3 matrix products.
 ///
 /// # Safety
 /// `cal` must be NULL or point to a valid struct; `out` NULL or writable.
@@ -335,7 +349,11 @@ pub unsafe extern "C" fn grpo_whatif_largest_monotone_lr(
 }
 
 /// Predicted steps (from the first logged step) to 50 % (`percent` = 50) or 90 % (`percent` =
-/// 90) of the gain for the same run at constant learning rate `lr > 0`.
+/// 90) of the gain for the same run at constant learning rate `lr > 0`. `value` and `lo` are
+/// finite on success (a time beyond the largest double, from a tiny `lr`, is
+/// `GRPO_ERR_OUT_OF_RANGE`, param `lr`); `hi` is `+INFINITY` when the interval is unbounded
+/// above (the far end of the plateau's interval is a level the calibration curve never
+/// reached, as in `grpo_calibration.flow50.hi`). Cost: O(1).
 ///
 /// # Safety
 /// `cal` must be NULL or point to a valid struct; `out` NULL or writable.
@@ -357,6 +375,10 @@ pub unsafe extern "C" fn grpo_whatif_steps(
             _ => return Err(Error::out_of_range(Param::Fraction)),
         };
         let v = est_out(e);
+        // never OK with a non-finite time (only the documented unbounded upper end)
+        if !(v.value.is_finite() && v.lo.is_finite()) || v.hi.is_nan() {
+            return Err(Error::out_of_range(Param::Lr));
+        }
         // SAFETY: `out` is writable (caller contract) and overlaps no input (disjoint)
         unsafe { *out.one_mut() = v };
         Ok(())

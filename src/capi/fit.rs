@@ -3,17 +3,36 @@
 use super::{disjoint, guard, input, input_one, out_ref, output_one};
 use crate::error::{Error, ErrorKind, Param, Result};
 use crate::fit::{fit_auto, fit_curve, Curve, Fit, Loss, Options, ParamSet, Start, MAX_PARAMS};
+use crate::predict::ModelCode;
 
-/// Fit options. `model`: 0 saturation (plateau, r0, tau), 1 critical (r_star, r0, omega),
-/// 2 slow-start (r_star, r0, omega, zeta), 3 full (r_star, r0, v0, omega, zeta), 4 overdamped
-/// (r_star, r0, tau, t_m), 5 auto (every set, lowest AICc). `loss`: 0 least squares, 1 huber,
+/// Model code (the one numbering of `grpo_fit_options.model`, `grpo_fit_result.model` and
+/// `grpo_prediction.model_code`; docs/c.md "Model codes"): single-exponential saturation
+/// (plateau, r0, tau).
+pub const GRPO_MODEL_SATURATION: u32 = 0;
+/// Model code: critically damped slow start (r_star, r0, omega).
+pub const GRPO_MODEL_CRITICAL: u32 = 1;
+/// Model code: slow-start oscillator (r_star, r0, omega, zeta), v0 = 0.
+pub const GRPO_MODEL_SLOW_START: u32 = 2;
+/// Model code: full oscillator (r_star, r0, v0, omega, zeta).
+pub const GRPO_MODEL_FULL: u32 = 3;
+/// Model code: overdamped oscillator (r_star, r0, tau, t_m).
+pub const GRPO_MODEL_OVERDAMPED: u32 = 4;
+/// Model code, fit request only: every parameter set, lowest AICc (never a fitted model).
+pub const GRPO_MODEL_AUTO: u32 = 5;
+/// Model code: a constant level (the predictor's one-parameter candidate; not a `grpo_fit` set).
+pub const GRPO_MODEL_CONSTANT: u32 = 6;
+
+/// Fit options. `model` (a `GRPO_MODEL_*` code): 0 saturation (plateau, r0, tau), 1 critical
+/// (r_star, r0, omega), 2 slow-start (r_star, r0, omega, zeta), 3 full (r_star, r0, v0, omega,
+/// zeta), 4 overdamped (r_star, r0, tau, t_m), 5 auto (every set, lowest AICc); 6 (constant) and
+/// above give `GRPO_ERR_UNKNOWN_CODE`. `loss`: 0 least squares, 1 huber,
 /// 2 cauchy, with scale `loss_scale > 0` (residual units). `max_evaluations`: model passes per
 /// start, 0 = 100 (P + 1). Tolerances as MINPACK (`ftol = xtol = 1.49012e-8`, `gtol = 0`).
 #[repr(C)]
 #[allow(non_camel_case_types)]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct grpo_fit_options {
-    /// Parameter set code (0..=5, 5 = auto).
+    /// Parameter set code, `GRPO_MODEL_SATURATION` ..= `GRPO_MODEL_AUTO` (0..=5, 5 = auto).
     pub model: u32,
     /// Loss code (0 least squares, 1 huber, 2 cauchy).
     pub loss: u32,
@@ -37,7 +56,8 @@ pub struct grpo_fit_options {
 #[allow(non_camel_case_types)]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct grpo_fit_result {
-    /// The parameter set that was fitted (the chosen one for auto).
+    /// The parameter set that was fitted (the chosen one for auto), a `GRPO_MODEL_*` code in
+    /// 0..=4.
     pub model: u32,
     /// Termination reason code.
     pub termination: i32,
@@ -64,12 +84,10 @@ pub struct grpo_fit_result {
     pub evaluations: u32,
 }
 
-const AUTO: u32 = 5;
-
 fn defaults() -> grpo_fit_options {
     let o = Options::<f64>::default();
     grpo_fit_options {
-        model: AUTO,
+        model: GRPO_MODEL_AUTO,
         loss: 0,
         loss_scale: 1.0,
         max_evaluations: 0,
@@ -96,10 +114,12 @@ pub unsafe extern "C" fn grpo_fit_options_default(o: *mut grpo_fit_options) {
 }
 
 fn to_options(o: &grpo_fit_options) -> Result<(Option<ParamSet>, Options<f64>)> {
-    let set = if o.model == AUTO {
-        None
-    } else {
-        Some(ParamSet::from_code(o.model).ok_or(Error::new(ErrorKind::UnknownCode, Param::Model))?)
+    // Auto and Constant have no parameter set: Constant is not a grpo_fit model
+    let code = ModelCode::try_from(o.model)?;
+    let set = match (code, code.param_set()) {
+        (ModelCode::Auto, _) => None,
+        (_, Some(set)) => Some(set),
+        (_, None) => return Err(Error::new(ErrorKind::UnknownCode, Param::Model)),
     };
     let loss = match o.loss {
         0 => Loss::LeastSquares,
@@ -124,7 +144,7 @@ fn to_result(f: &Fit<f64>) -> grpo_fit_result {
     params[..n].copy_from_slice(&f.params[..n]);
     stderr[..n].copy_from_slice(&f.stderr[..n]);
     grpo_fit_result {
-        model: f.set as u32,
+        model: ModelCode::from(f.set) as u32,
         termination: f.termination.code(),
         n_params: n as u32,
         params,

@@ -9,7 +9,7 @@
 
 use super::{disjoint, guard, in_ref, output, output_one};
 use crate::error::{Error, ErrorKind, Param, Result};
-use crate::predict::{Config, Predictor, PredictorImage};
+use crate::predict::{Config, ModelCode, Predictor, PredictorImage};
 use core::ptr::addr_of_mut;
 
 /// Window capacity of the C predictor (points; longer histories are compacted pairwise).
@@ -79,7 +79,7 @@ impl From<&Config<f64>> for grpo_predictor_config {
     }
 }
 
-/// The default predictor settings (unbounded rewards).
+/// The default predictor settings (unbounded rewards). Cost: O(1).
 #[no_mangle]
 pub extern "C" fn grpo_predictor_config_default() -> grpo_predictor_config {
     grpo_predictor_config::from(&Config::new(f64::NEG_INFINITY, f64::INFINITY))
@@ -121,13 +121,19 @@ pub struct grpo_prediction {
     pub horizon_lo80: f64,
     /// Upper end of the 80 % interval of the reward at the horizon.
     pub horizon_hi80: f64,
-    /// Model with the lowest AICc: 1 constant level, 2 single-exponential saturation,
-    /// 3 critically damped slow start, 4 slow-start oscillator (r*, r0, omega, zeta).
+    /// Legacy model code (kept for old clients; new code reads `model_code`): the model with the
+    /// lowest AICc as 1 constant level, 2 single-exponential saturation, 3 critically damped slow
+    /// start, 4 slow-start oscillator (r*, r0, omega, zeta).
     pub model: u32,
     /// Regime: 1 flat, 2 saturating (damped), 3 oscillating (zeta < 1), 4 collapsing.
     pub regime: u32,
     /// Early-stop advice: 1 continue, 2 stop (plateau reached), 3 stop (collapsing or unstable).
     pub advice: u32,
+    /// The model with the lowest AICc in the one numbering (`GRPO_MODEL_*`, as `grpo_fit`):
+    /// `GRPO_MODEL_CONSTANT` (6), `GRPO_MODEL_SATURATION` (0), `GRPO_MODEL_CRITICAL` (1) or
+    /// `GRPO_MODEL_SLOW_START` (2). Added in the 4 bytes that were padding after `advice`:
+    /// size and every other offset unchanged.
+    pub model_code: u32,
     /// R^2 of the best model on the window.
     pub r2: f64,
 }
@@ -245,7 +251,7 @@ unsafe fn init_with(mem: *mut core::ffi::c_void, mem_len: usize, cfg: Config<f64
 
 /// Initialise a predictor like `grpo_predictor_init`, with the settings `cfg` (see
 /// `grpo_predictor_config`; a bad setting gives `GRPO_ERR_OUT_OF_RANGE` / `GRPO_ERR_NON_FINITE`
-/// and leaves the memory untouched).
+/// and leaves the memory untouched). Cost: O(`GRPO_PREDICTOR_WINDOW`).
 ///
 /// # Safety
 /// `mem` as for `grpo_predictor_init`; `cfg` NULL or readable.
@@ -334,6 +340,7 @@ pub unsafe extern "C" fn grpo_predictor_predict(
                     model: r.model as u32,
                     regime: r.regime as u32,
                     advice: r.advice.kind as u32,
+                    model_code: ModelCode::try_from(r.model)? as u32,
                     r2: r.r2,
                 };
                 let fields = [
@@ -354,9 +361,8 @@ pub unsafe extern "C" fn grpo_predictor_predict(
                 Ok(answer)
             })?
         };
-        // field by field: the 4 padding bytes after `advice` keep the caller's bytes, so two
-        // identical answers are identical memory (a whole-struct store may copy stack garbage
-        // into the padding)
+        // field by field (the struct has no padding left since `model_code` took the 4 bytes
+        // after `advice`; kept field-wise so a future padding never carries stack bytes)
         let o = out.one_mut_ptr();
         // SAFETY: `out` is non-NULL, aligned and writable (caller contract) and outside the
         // predictor's memory; each write stays inside one field of `*o`
@@ -373,11 +379,22 @@ pub unsafe extern "C" fn grpo_predictor_predict(
             addr_of_mut!((*o).model).write(answer.model);
             addr_of_mut!((*o).regime).write(answer.regime);
             addr_of_mut!((*o).advice).write(answer.advice);
+            addr_of_mut!((*o).model_code).write(answer.model_code);
             addr_of_mut!((*o).r2).write(answer.r2);
         }
         Ok(())
     })
 }
+
+// The frozen layout of `grpo_prediction` (a contract: `model_code` fills what was padding).
+const _: () = assert!(
+    core::mem::size_of::<grpo_prediction>() == 96
+        && core::mem::offset_of!(grpo_prediction, model) == 72
+        && core::mem::offset_of!(grpo_prediction, regime) == 76
+        && core::mem::offset_of!(grpo_prediction, advice) == 80
+        && core::mem::offset_of!(grpo_prediction, model_code) == 84
+        && core::mem::offset_of!(grpo_prediction, r2) == 88
+);
 
 // Compile-time bound of the caller-allocated predictor storage (`grpo_predictor_size()`, issue 7):
 // the tag plus the plain-data image of a `Predictor<f64, GRPO_PREDICTOR_WINDOW>`, i.e. 24 bytes

@@ -34,6 +34,7 @@ mod candidates;
 mod combine;
 mod config;
 mod image;
+mod model_code;
 mod power;
 mod predictor;
 mod snapshot;
@@ -48,6 +49,7 @@ pub use config::{
     Config, CALIBRATED_DRIFT, CALIBRATED_SCALE, DEFAULT_LEVEL_HALF_LIFE, DEFAULT_MIN_STOP_POINTS,
 };
 pub use image::PredictorImage;
+pub use model_code::ModelCode;
 pub use power::{PowerLaw, POWER_EXPONENTS};
 pub use predictor::{Predictor, DEFAULT_WINDOW};
 pub use snapshot::{Advice, AdviceKind, Forecast, Prediction, RunRegime, Snapshot, Z80, Z95};

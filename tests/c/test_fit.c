@@ -52,7 +52,7 @@ int main(void) {
   grpo_fit_options o;
   memset(&o, 0xff, sizeof o);
   grpo_fit_options_default(&o);
-  CHECK(o.model == 5 && o.loss == 0 && o.loss_scale == 1.0 && o.max_evaluations == 0);
+  CHECK(o.model == GRPO_MODEL_AUTO && o.loss == 0 && o.loss_scale == 1.0 && o.max_evaluations == 0);
   CHECK(o.ftol == 1.49012e-8 && o.xtol == 1.49012e-8 && o.gtol == 0.0);
   grpo_fit_options_default(NULL); /* NULL-safe */
 
@@ -100,7 +100,7 @@ int main(void) {
   for (int i = 0; i < N; i++) y[i] = sat[0] - (sat[0] - sat[1]) * exp(-(t[i] - t[0]) / sat[2]);
   grpo_fit_result r;
   CHECK(grpo_fit(t, y, NULL, N, NULL, &r) == GRPO_OK);
-  CHECK(r.model <= 4);
+  CHECK(r.model <= GRPO_MODEL_OVERDAMPED);
   close_rel(r.plateau, sat[0], 1e-6, "auto plateau");
   CHECK(r.r2 > 1.0 - 1e-10);
 
@@ -141,10 +141,12 @@ int main(void) {
   CHECK(GRPO_STATUS_KIND(s) == GRPO_ERR_OUT_OF_RANGE);
   CHECK(has_prefix(grpo_status_message(s), "weights:"));
   grpo_fit_options_default(&o);
-  o.model = 6;
+  o.model = GRPO_MODEL_CONSTANT; /* a predictor candidate, not a grpo_fit set */
   s = grpo_fit(t, y, NULL, N, &o, &r);
   CHECK(GRPO_STATUS_KIND(s) == GRPO_ERR_UNKNOWN_CODE);
   CHECK(has_prefix(grpo_status_message(s), "model:"));
+  o.model = 7;
+  CHECK(GRPO_STATUS_KIND(grpo_fit(t, y, NULL, N, &o, &r)) == GRPO_ERR_UNKNOWN_CODE);
   grpo_fit_options_default(&o);
   o.loss = 3;
   s = grpo_fit(t, y, NULL, N, &o, &r);

@@ -55,6 +55,30 @@ static void *thread_main(void *arg) {
   return NULL;
 }
 
+/* The frozen layout of grpo_prediction: `model_code` took the 4 padding bytes after `advice`,
+ * so an old client's struct (and every offset it uses) is unchanged. */
+_Static_assert(sizeof(grpo_prediction) == 96, "grpo_prediction size");
+_Static_assert(offsetof(grpo_prediction, plateau) == 0, "plateau offset");
+_Static_assert(offsetof(grpo_prediction, horizon_hi80) == 64, "horizon_hi80 offset");
+_Static_assert(offsetof(grpo_prediction, model) == 72, "model offset");
+_Static_assert(offsetof(grpo_prediction, regime) == 76, "regime offset");
+_Static_assert(offsetof(grpo_prediction, advice) == 80, "advice offset");
+_Static_assert(offsetof(grpo_prediction, model_code) == 84, "model_code offset");
+_Static_assert(offsetof(grpo_prediction, r2) == 88, "r2 offset");
+/* One model numbering: grpo_fit's codes, plus the constant level. */
+_Static_assert(GRPO_MODEL_SATURATION == 0 && GRPO_MODEL_CRITICAL == 1 &&
+                   GRPO_MODEL_SLOW_START == 2 && GRPO_MODEL_FULL == 3 &&
+                   GRPO_MODEL_OVERDAMPED == 4 && GRPO_MODEL_AUTO == 5 && GRPO_MODEL_CONSTANT == 6,
+               "GRPO_MODEL codes");
+
+/* The legacy `model` field and `model_code` name the same model. */
+static void same_model(const grpo_prediction *p) {
+  static const uint32_t legacy_to_code[5] = {99, GRPO_MODEL_CONSTANT, GRPO_MODEL_SATURATION,
+                                             GRPO_MODEL_CRITICAL, GRPO_MODEL_SLOW_START};
+  CHECK(p->model >= 1 && p->model <= 4);
+  CHECK(p->model_code == legacy_to_code[p->model]);
+}
+
 static void predictor_tests(void) {
   const size_t size = grpo_predictor_size(), align = grpo_predictor_align();
   CHECK(size > 0);
@@ -107,6 +131,7 @@ static void predictor_tests(void) {
   /* the forecast combines the chosen model with the power law (main): not the model's value */
   CHECK(fabs(p.reward_at_horizon - saturating(300.0)) < 0.1);
   CHECK(p.model == 2 && p.regime == 2);
+  CHECK(p.model_code == GRPO_MODEL_SATURATION); /* one numbering: as grpo_fit's model */
   /* a stop needs `confirmations` evaluations at distinct evidence: one predict may say continue */
   CHECK(p.advice == 1 || p.advice == 2);
   close_to(p.r2, 1.0, 1e-9, "saturating r2");
@@ -137,9 +162,11 @@ static void predictor_tests(void) {
   p = run_curve(mem, len, oscillating, 150, 300.0);
   close_to(p.plateau, 0.7, 1e-9, "oscillating plateau");
   CHECK(p.model == 4 && p.regime == 3);
+  CHECK(p.model_code == GRPO_MODEL_SLOW_START);
   /* rise and fall back to 0.2: collapsing, stop */
   p = run_curve(mem, len, rise_and_fall, 150, 300.0);
   CHECK(p.regime == 4 && p.advice == 3);
+  same_model(&p);
 
   /* a long stream (compacted pairwise beyond GRPO_PREDICTOR_WINDOW points) */
   CHECK(grpo_predictor_init(mem, len, 0.0, 1.0) == GRPO_OK);
