@@ -445,11 +445,22 @@ fn loso(runs: &[Run], scans: &[Vec<Point>], target: f64) {
     );
 }
 
+fn fmt3(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.3}")
+    } else {
+        "-".into()
+    }
+}
+
 /// Concentration and degeneracy on whole runs.
 fn whole_runs(runs: &[Run]) {
     println!("\n## Whole runs: policy concentration and advantage degeneracy\n");
-    println!("| run | entropy label | rho_H | concentration | D_obs | p^G + (1-p)^G | G | degeneracy | headline |");
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!(
+        "| run | entropy label | rho_H | collapse step | R at collapse | plateau r* | gap | concentration \
+         | D_obs | p^G + (1-p)^G | G | degeneracy | headline |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let mut by: HashMap<&str, (usize, usize)> = HashMap::new();
     for run in runs {
         let n = run.reward.len();
@@ -468,11 +479,19 @@ fn whole_runs(runs: &[Run]) {
                 e.1 += 1;
             }
         }
+        let step = |i: usize| run.steps.get(i).copied().unwrap_or(f64::NAN);
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {:?}/{:?} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:?}/{:?} |",
             run.name,
             run.entropy_label,
             conc.map_or("-".into(), |c| format!("{:.3}", c.entropy_ratio)),
+            conc.and_then(|c| c.collapse_index)
+                .map_or("-".into(), |i| format!("{}", step(i))),
+            conc.filter(|c| c.collapse_index.is_some())
+                .map_or("-".into(), |c| fmt3(c.reward_at_collapse)),
+            conc.map_or("-".into(), |c| fmt3(c.plateau)),
+            conc.filter(|c| c.collapse_index.is_some())
+                .map_or("-".into(), |c| fmt3(c.gap_fraction)),
             conc.map_or("skipped (no entropy)".into(), |c| format!(
                 "{:?}",
                 c.verdict
@@ -491,6 +510,6 @@ fn whole_runs(runs: &[Run]) {
     let mut keys: Vec<_> = by.into_iter().collect();
     keys.sort();
     for (k, (n, f)) in keys {
-        println!("entropy_collapse = {k}: concentration fires on {f}/{n}");
+        println!("entropy_collapse = {k}: concentration fires (verdict Premature) on {f}/{n}");
     }
 }

@@ -707,6 +707,37 @@ typedef struct grpo_diagnosis_evidence {
    * Premature-collapse gap threshold.
    */
   double premature_gap;
+  /**
+   * E3 (appended): 1 when the entropy collapse is in effect (the current windowed ratio is
+   * below collapse_ratio); `concentration_collapse_index` is then set.
+   */
+  uint32_t concentration_collapsed;
+  /**
+   * E3: points per window, max(1, floor(n smoothing_fraction)) (0 when E3 did not run).
+   */
+  uint32_t concentration_window;
+  /**
+   * E3: index (0-based) of the last point of the window where the collapse in effect began
+   * (the first window from which the windowed entropy ratio stays below collapse_ratio);
+   * 0 when there is none.
+   */
+  uint64_t concentration_collapse_index;
+  /**
+   * E3: H(0), the mean entropy of the first window.
+   */
+  double concentration_h0;
+  /**
+   * E3: mean reward over the window ending at the collapse (at the last point without one).
+   */
+  double concentration_reward_at_collapse;
+  /**
+   * E3: plateau r_star the gap is measured to (the expected plateau, else the fitted one).
+   */
+  double concentration_plateau;
+  /**
+   * E3: denominator of the gap, r_max - R0, or r_star - R0 for an unbounded reward.
+   */
+  double concentration_headroom;
 } grpo_diagnosis_evidence;
 
 /**

@@ -407,3 +407,93 @@ fn c_abi_evidence_equals_rust() {
     assert_eq!(ev.drop_skipped, 4);
     assert!(ev.drop_z.is_nan());
 }
+
+/// The E3 evidence appended to `grpo_diagnosis_evidence` equals the Rust report: a reward that
+/// rises to 0.8 and an entropy that drops to 0.05 of its start from point 30 (window 12 points:
+/// the windowed ratio is below 0.2 from index 30 + 10 = 40 on), and nothing without entropy.
+#[cfg(feature = "capi")]
+#[test]
+fn c_abi_concentration_evidence_equals_rust() {
+    use grpo_dynamics::capi::*;
+    let n = 120;
+    let y: Vec<f64> = (0..n)
+        .map(|i| 0.8 - 0.6 * (-(i as f64) / 20.0).exp())
+        .collect();
+    let h: Vec<f64> = (0..n).map(|i| if i < 30 { 1.0 } else { 0.05 }).collect();
+    let mut input = grpo_diagnose_input {
+        n,
+        steps: std::ptr::null(),
+        reward: y.as_ptr(),
+        eval_reward: std::ptr::null(),
+        entropy: h.as_ptr(),
+        zero_std_frac: std::ptr::null(),
+        group_size: 0,
+        has_hyper: 0,
+        lag: 0,
+        r_min: 0.0,
+        r_max: 1.0,
+        r_max_eval: 1.0,
+        eta: 0.0,
+        mu: 0.0,
+        k_hat: 0.0,
+        kref: 0.0,
+        expected_plateau: f64::NAN,
+    };
+    let rust = fit_and_diagnose(
+        &DiagnoseInput {
+            entropy: Some(&h),
+            ..DiagnoseInput::new(&y)
+        },
+        &DiagnoseOptions::default(),
+    )
+    .unwrap();
+    let c = rust.concentration.unwrap();
+    // (12 - m) + 0.05 m < 0.2 * 12 needs m >= 11 points of the window past 29: index 40
+    assert_eq!((c.window, c.collapse_index), (12, Some(40)));
+    let mut out = grpo_diagnosis::default();
+    let mut ev = grpo_diagnosis_evidence::default();
+    let st = unsafe {
+        grpo_diagnose_evidence(
+            &input,
+            std::ptr::null(),
+            std::ptr::null(),
+            &mut out,
+            &mut ev,
+        )
+    };
+    assert_eq!(st, GRPO_OK);
+    assert_eq!(out.concentration_verdict, c.verdict as u32);
+    assert_eq!(
+        (
+            ev.concentration_collapsed,
+            ev.concentration_window,
+            ev.concentration_collapse_index
+        ),
+        (1, 12, 40)
+    );
+    for (a, b) in [
+        (ev.concentration_h0, c.h0),
+        (ev.concentration_reward_at_collapse, c.reward_at_collapse),
+        (ev.concentration_plateau, c.plateau),
+        (ev.concentration_headroom, c.headroom),
+        (out.gap_fraction, c.gap_fraction),
+    ] {
+        assert_eq!(a, b);
+    }
+    assert_eq!(c.h0, 1.0);
+    let r = &y[29..=40];
+    assert_eq!(c.reward_at_collapse, r.iter().sum::<f64>() / 12.0);
+    input.entropy = std::ptr::null();
+    let st = unsafe {
+        grpo_diagnose_evidence(
+            &input,
+            std::ptr::null(),
+            std::ptr::null(),
+            &mut out,
+            &mut ev,
+        )
+    };
+    assert_eq!(st, GRPO_OK);
+    assert_eq!((ev.concentration_skipped, ev.concentration_window), (1, 0));
+    assert!(ev.concentration_h0.is_nan());
+}

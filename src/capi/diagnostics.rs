@@ -454,6 +454,23 @@ pub struct grpo_diagnosis_evidence {
     pub collapse_ratio: f64,
     /// Premature-collapse gap threshold.
     pub premature_gap: f64,
+    /// E3 (appended): 1 when the entropy collapse is in effect (the current windowed ratio is
+    /// below collapse_ratio); `concentration_collapse_index` is then set.
+    pub concentration_collapsed: u32,
+    /// E3: points per window, max(1, floor(n smoothing_fraction)) (0 when E3 did not run).
+    pub concentration_window: u32,
+    /// E3: index (0-based) of the last point of the window where the collapse in effect began
+    /// (the first window from which the windowed entropy ratio stays below collapse_ratio);
+    /// 0 when there is none.
+    pub concentration_collapse_index: u64,
+    /// E3: H(0), the mean entropy of the first window.
+    pub concentration_h0: f64,
+    /// E3: mean reward over the window ending at the collapse (at the last point without one).
+    pub concentration_reward_at_collapse: f64,
+    /// E3: plateau r_star the gap is measured to (the expected plateau, else the fitted one).
+    pub concentration_plateau: f64,
+    /// E3: denominator of the gap, r_max - R0, or r_star - R0 for an unbounded reward.
+    pub concentration_headroom: f64,
 }
 
 /// Write the default level-drop settings into `out`.
@@ -539,8 +556,21 @@ pub unsafe extern "C" fn grpo_diagnose_evidence(
             heterogeneity: op.degeneracy.heterogeneity,
             collapse_ratio: op.concentration.collapse_ratio,
             premature_gap: op.concentration.premature_gap,
+            concentration_h0: f64::NAN,
+            concentration_reward_at_collapse: f64::NAN,
+            concentration_plateau: f64::NAN,
+            concentration_headroom: f64::NAN,
             ..Default::default()
         };
+        if let Some(c) = d.concentration {
+            e.concentration_collapsed = u32::from(c.collapse_index.is_some());
+            e.concentration_window = u32::try_from(c.window).unwrap_or(u32::MAX);
+            e.concentration_collapse_index = c.collapse_index.map_or(0, |i| i as u64);
+            e.concentration_h0 = c.h0;
+            e.concentration_reward_at_collapse = c.reward_at_collapse;
+            e.concentration_plateau = c.plateau;
+            e.concentration_headroom = c.headroom;
+        }
         if let Some(l) = d.instability.level_drop {
             e.drop_detected = u32::from(l.detected);
             e.drop_window = u32::try_from(l.window).unwrap_or(u32::MAX);

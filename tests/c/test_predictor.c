@@ -248,13 +248,16 @@ static void diagnose_tests(void) {
   in.zero_std_frac = NULL;
   in.group_size = 0;
 
-  /* E3: entropy falls to exp(-99/10) of its start: collapsed at the plateau (warning), premature
-   * when the expected plateau is far above the reward reached */
-  for (int i = 0; i < N; i++) entropy[i] = exp(-i / 10.0);
+  /* E3: entropy drops from 1 to 0.01 at point 70, once the reward is at its plateau: collapsed
+   * (the windowed ratio over 10 points falls below 0.2 at point 78, where the reward is within
+   * 0.01 of 0.85: severity ok); premature when the expected plateau is far above the reward
+   * reached */
+  for (int i = 0; i < N; i++) entropy[i] = i < 70 ? 1.0 : 0.01;
   in.entropy = entropy;
   CHECK(grpo_diagnose(&in, &o, &d) == GRPO_OK);
   CHECK(d.concentration_available == 1 && d.entropy_ratio < 0.2);
   CHECK(d.concentration_verdict == 1);
+  CHECK(d.headline != 3);
   in.expected_plateau = 1.0;
   CHECK(grpo_diagnose(&in, &o, &d) == GRPO_OK);
   CHECK(d.concentration_verdict == 2 && d.gap_fraction > 0.1);
