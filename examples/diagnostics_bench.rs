@@ -352,7 +352,85 @@ fn main() {
             .unwrap_or(0.0);
         loso(&runs, &scans, target);
     }
+    if std::env::args().any(|a| a == "--floor-rule") {
+        floor_rule(&runs, &scans);
+    }
     whole_runs(&runs);
+}
+
+/// The statistical alternative to `min_lost` examined for issue 19 (not the library's rule):
+/// a collapse is a significant drop (`z > z_crit`) to a level that is no longer significantly
+/// above the floor, `z_floor = (current - floor) / (sigma sqrt(2 / w)) < z_crit` (the same
+/// `alpha`, no data-chosen constant). A run without a floor (`floor = best`) is never flagged.
+pub fn at_floor(d: &LevelDrop<f64>) -> bool {
+    let se = d.sigma * (2.0 / d.window as f64).sqrt();
+    d.z > d.z_crit && d.best > d.floor && (d.current - d.floor) / se < d.z_crit
+}
+
+/// Protocol outcome under [`at_floor`] (headline and advice evidence), beside the default rule.
+fn floor_rule(runs: &[Run], scans: &[Vec<Point>]) {
+    println!(
+        "
+## Alternative rule: significant drop back to the floor (no min_lost)
+"
+    );
+    println!("| run | label | event | first alarm (min_lost 0.5) | first alarm (floor rule) |");
+    println!("|---|---|---|---|---|");
+    let (mut stable, mut fa, mut fa_default) = (0, 0, 0);
+    let mut closest: Option<(f64, String, f64, f64)> = None;
+    let mut closest_lost = (0.0, String::new());
+    for (run, pts) in runs.iter().zip(scans) {
+        let alarm = |p: &Point| {
+            p.other
+                || p.drop.is_some_and(|d| at_floor(&d))
+                || p.advice_drop.is_some_and(|d| at_floor(&d))
+        };
+        let first = pts.iter().find(|p| alarm(p)).map(|p| p.step);
+        let first_default = pts.iter().find(|p| p.alarm(None)).map(|p| p.step);
+        if run.dynamics == "stable" {
+            // margin: the smallest z_floor / z_crit at a significant drop (both evidences)
+            for d in pts.iter().flat_map(|p| [p.drop, p.advice_drop]).flatten() {
+                let se = d.sigma * (2.0 / d.window as f64).sqrt();
+                if d.z > d.z_crit && d.best > d.floor {
+                    let m = (d.current - d.floor) / se / d.z_crit;
+                    if closest.as_ref().is_none_or(|c: &(f64, String, f64, f64)| m < c.0) {
+                        closest = Some((m, run.name.clone(), d.lost, d.z));
+                    }
+                }
+                if d.z > d.z_crit && d.lost > closest_lost.0 && d.lost <= DEFAULT_MIN_LOST {
+                    closest_lost = (d.lost, run.name.clone());
+                }
+            }
+            stable += 1;
+            fa += usize::from(first.is_some());
+            fa_default += usize::from(first_default.is_some());
+        }
+        if first.is_some() || first_default.is_some() {
+            println!(
+                "| {} | {} | {} | {} | {} |",
+                run.name,
+                run.dynamics,
+                fmt(run.event),
+                fmt(first_default),
+                fmt(first)
+            );
+        }
+    }
+    println!(
+        "
+(runs with no alarm under either rule not listed) false alarms on stable runs: floor \
+         rule {fa}/{stable}, min_lost 0.5 {fa_default}/{stable}"
+    );
+    if let Some((m, name, lost, z)) = closest {
+        println!(
+            "closest stable run to the floor rule: {name}, z_floor = {m:.2} z_crit at a significant \
+             drop (z = {z:.2}, lost = {lost:.3})"
+        );
+    }
+    println!(
+        "closest stable run to min_lost: {}, lost = {:.3} at a significant drop",
+        closest_lost.1, closest_lost.0
+    );
 }
 
 /// Source repository of a run: the owner prefix of its file name (one prefix per source
