@@ -21,6 +21,9 @@
 //! Also printed, on whole runs: the policy-concentration verdict against the `entropy_collapse`
 //! label, and the advantage-degeneracy evidence where `frac_reward_zero_std` and `G` are logged.
 //!
+//! Last, a summary table of the protocol (the README table). `--floor-rule` adds the outcome of
+//! the statistical alternative to `min_lost` (docs/diagnostics.md).
+//!
 //! `--only SUBSTRING` keeps the runs whose name contains it. `--verbose` prints the evidence of the instability test at every decision point; `--loso`
 //! adds the leave-one-source-out choice of `DropOptions::min_lost` (the procedure behind
 //! `DEFAULT_MIN_LOST`; `--loso-target 0.05` tolerates 5 % training false alarms instead of 0).
@@ -355,7 +358,53 @@ fn main() {
     if std::env::args().any(|a| a == "--floor-rule") {
         floor_rule(&runs, &scans);
     }
-    whole_runs(&runs);
+    let fired = whole_runs(&runs);
+    // the README table
+    let rho = runs
+        .iter()
+        .zip(&scans)
+        .find(|(r, _)| r.name.contains("rho0.7"))
+        .map(|(r, pts)| (r.event, pts.iter().find(|p| p.alarm(None)).map(|p| p.step)));
+    let label = |l: &str| runs.iter().filter(|r| r.entropy_label == l).count();
+    let fired_on = |l: &str| {
+        let v: Vec<&str> = fired
+            .iter()
+            .filter(|f| f.0 == l)
+            .map(|f| f.1.as_str())
+            .collect();
+        let names = if v.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", v.join(", "))
+        };
+        format!("{}/{}{names}", v.len(), label(l))
+    };
+    println!("\n## Protocol summary (shared labels)\n");
+    println!("| check | result |");
+    println!("|---|---|");
+    println!(
+        "| instability alarms on stable runs (headline DynamicalInstability or advice \"stop: \
+         collapsing\" at any decision point) | {fa}/{stable} |"
+    );
+    if let Some((ev, first)) = rho {
+        println!(
+            "| sunshine rho0.7 collapse (event step {}, deadline +10 % of the run) | first alarm at \
+             step {} |",
+            fmt(ev),
+            fmt(first)
+        );
+    }
+    println!(
+        "| early alarms on unstable runs (> 20 % of the run before the event) | {early}/{unstable} |"
+    );
+    println!(
+        "| policy concentration fires (Premature), runs labelled entropy_collapse = yes | {} |",
+        fired_on("yes")
+    );
+    println!(
+        "| policy concentration fires (Premature), runs labelled entropy_collapse = no | {} |",
+        fired_on("no")
+    );
 }
 
 /// The statistical alternative to `min_lost` examined for issue 19 (not the library's rule):
@@ -393,7 +442,10 @@ fn floor_rule(runs: &[Run], scans: &[Vec<Point>]) {
                 let se = d.sigma * (2.0 / d.window as f64).sqrt();
                 if d.z > d.z_crit && d.best > d.floor {
                     let m = (d.current - d.floor) / se / d.z_crit;
-                    if closest.as_ref().is_none_or(|c: &(f64, String, f64, f64)| m < c.0) {
+                    if closest
+                        .as_ref()
+                        .is_none_or(|c: &(f64, String, f64, f64)| m < c.0)
+                    {
                         closest = Some((m, run.name.clone(), d.lost, d.z));
                     }
                 }
@@ -531,8 +583,10 @@ fn fmt3(x: f64) -> String {
     }
 }
 
-/// Concentration and degeneracy on whole runs.
-fn whole_runs(runs: &[Run]) {
+/// Concentration and degeneracy on whole runs; returns (entropy label, run) of the runs on
+/// which policy concentration fires.
+fn whole_runs(runs: &[Run]) -> Vec<(String, String)> {
+    let mut fired = Vec::new();
     println!("\n## Whole runs: policy concentration and advantage degeneracy\n");
     println!(
         "| run | entropy label | rho_H | collapse step | R at collapse | plateau r* | gap | concentration \
@@ -555,6 +609,7 @@ fn whole_runs(runs: &[Run]) {
             e.0 += 1;
             if c.severity() > Severity::Ok {
                 e.1 += 1;
+                fired.push((run.entropy_label.clone(), run.name.clone()));
             }
         }
         let step = |i: usize| run.steps.get(i).copied().unwrap_or(f64::NAN);
@@ -587,7 +642,8 @@ fn whole_runs(runs: &[Run]) {
     }
     let mut keys: Vec<_> = by.into_iter().collect();
     keys.sort();
-    for (k, (n, f)) in keys {
+    for (k, (n, f)) in &keys {
         println!("entropy_collapse = {k}: concentration fires (verdict Premature) on {f}/{n}");
     }
+    fired
 }

@@ -323,6 +323,12 @@ pub fn evidence_text(d: &Value) -> String {
             .map(|x| x.as_str().map_or(x.to_string(), String::from))
             .unwrap_or_default()
     };
+    // a training step as logged (827, not 827.0)
+    let st = |v: &Value, k: &str| {
+        v.get(k)
+            .and_then(Value::as_f64)
+            .map_or("n/a".to_string(), |x| format!("{x}"))
+    };
     let mut parts = Vec::new();
     for (k, v) in ev {
         if let Some(why) = v.get("skipped").and_then(Value::as_str) {
@@ -342,7 +348,7 @@ pub fn evidence_text(d: &Value) -> String {
                         f(l, "lost"),
                         f(&l["thresholds"], "min_lost"),
                         f(l, "best"),
-                        s(l, "best_end_step"),
+                        st(l, "best_end_step"),
                         f(l, "current")
                     ),
                 };
@@ -370,7 +376,7 @@ pub fn evidence_text(d: &Value) -> String {
                 } else {
                     format!(
                         ", collapse from step {} with reward {}, gap {} vs {} of the headroom to {}",
-                        s(v, "collapse_step"),
+                        st(v, "collapse_step"),
                         f(v, "reward_at_collapse"),
                         f(v, "gap_fraction"),
                         f(&t, "premature_gap"),
