@@ -379,6 +379,22 @@ fn main() {
             format!("n={n} G=2^32-1 eta K=1e-17"),
             || grpo_diagnose(&di, &dopt, &mut dout),
         );
+        // grpo_diagnose_concentration (issue 19): the diagnose input with an entropy that
+        // collapses right after the first window, so the walk back to the collapse start scans
+        // the whole series (its worst case; the rest is grpo_diagnose's cost)
+        let ent_c: Vec<f64> = (0..n)
+            .map(|i| if i < n / 10 { 1.0 } else { 1e-3 })
+            .collect();
+        let dc = grpo_diagnose_input {
+            entropy: ent_c.as_ptr(),
+            ..di
+        };
+        let mut ce = grpo_concentration_evidence::default();
+        h.time(
+            "grpo_diagnose_concentration",
+            format!("n={n} collapse after the first window, G=2^32-1 eta K=1e-17"),
+            || grpo_diagnose_concentration(&dc, &dopt, &mut ce),
+        );
         let (mut regime, mut over) = (0u32, 0.0);
         let mut huge = y.clone();
         huge[7] = f64::MAX;

@@ -21,6 +21,9 @@
 //! Also printed, on whole runs: the policy-concentration verdict against the `entropy_collapse`
 //! label, and the advantage-degeneracy evidence where `frac_reward_zero_std` and `G` are logged.
 //!
+//! Last, a summary table of the protocol (the README table). `--floor-rule` adds the outcome of
+//! the statistical alternative to `min_lost` (docs/diagnostics.md).
+//!
 //! `--only SUBSTRING` keeps the runs whose name contains it. `--verbose` prints the evidence of the instability test at every decision point; `--loso`
 //! adds the leave-one-source-out choice of `DropOptions::min_lost` (the procedure behind
 //! `DEFAULT_MIN_LOST`; `--loso-target 0.05` tolerates 5 % training false alarms instead of 0).
@@ -352,7 +355,134 @@ fn main() {
             .unwrap_or(0.0);
         loso(&runs, &scans, target);
     }
-    whole_runs(&runs);
+    if std::env::args().any(|a| a == "--floor-rule") {
+        floor_rule(&runs, &scans);
+    }
+    let fired = whole_runs(&runs);
+    // the README table
+    let rho = runs
+        .iter()
+        .zip(&scans)
+        .find(|(r, _)| r.name.contains("rho0.7"))
+        .map(|(r, pts)| (r.event, pts.iter().find(|p| p.alarm(None)).map(|p| p.step)));
+    let label = |l: &str| runs.iter().filter(|r| r.entropy_label == l).count();
+    let fired_on = |l: &str| {
+        let v: Vec<&str> = fired
+            .iter()
+            .filter(|f| f.0 == l)
+            .map(|f| f.1.as_str())
+            .collect();
+        let names = if v.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", v.join(", "))
+        };
+        format!("{}/{}{names}", v.len(), label(l))
+    };
+    println!("\n## Protocol summary (shared labels)\n");
+    println!("| check | result |");
+    println!("|---|---|");
+    println!(
+        "| instability alarms on stable runs (headline DynamicalInstability or advice \"stop: \
+         collapsing\" at any decision point) | {fa}/{stable} |"
+    );
+    if let Some((ev, first)) = rho {
+        println!(
+            "| sunshine rho0.7 collapse (event step {}, deadline +10 % of the run) | first alarm at \
+             step {} |",
+            fmt(ev),
+            fmt(first)
+        );
+    }
+    println!(
+        "| early alarms on unstable runs (> 20 % of the run before the event) | {early}/{unstable} |"
+    );
+    println!(
+        "| policy concentration fires (Premature), runs labelled entropy_collapse = yes | {} |",
+        fired_on("yes")
+    );
+    println!(
+        "| policy concentration fires (Premature), runs labelled entropy_collapse = no | {} |",
+        fired_on("no")
+    );
+}
+
+/// The statistical alternative to `min_lost` examined for issue 19 (not the library's rule):
+/// a collapse is a significant drop (`z > z_crit`) to a level that is no longer significantly
+/// above the floor, `z_floor = (current - floor) / (sigma sqrt(2 / w)) < z_crit` (the same
+/// `alpha`, no data-chosen constant). A run without a floor (`floor = best`) is never flagged.
+pub fn at_floor(d: &LevelDrop<f64>) -> bool {
+    let se = d.sigma * (2.0 / d.window as f64).sqrt();
+    d.z > d.z_crit && d.best > d.floor && (d.current - d.floor) / se < d.z_crit
+}
+
+/// Protocol outcome under [`at_floor`] (headline and advice evidence), beside the default rule.
+fn floor_rule(runs: &[Run], scans: &[Vec<Point>]) {
+    println!(
+        "
+## Alternative rule: significant drop back to the floor (no min_lost)
+"
+    );
+    println!("| run | label | event | first alarm (min_lost 0.5) | first alarm (floor rule) |");
+    println!("|---|---|---|---|---|");
+    let (mut stable, mut fa, mut fa_default) = (0, 0, 0);
+    let mut closest: Option<(f64, String, f64, f64)> = None;
+    let mut closest_lost = (0.0, String::new());
+    for (run, pts) in runs.iter().zip(scans) {
+        let alarm = |p: &Point| {
+            p.other
+                || p.drop.is_some_and(|d| at_floor(&d))
+                || p.advice_drop.is_some_and(|d| at_floor(&d))
+        };
+        let first = pts.iter().find(|p| alarm(p)).map(|p| p.step);
+        let first_default = pts.iter().find(|p| p.alarm(None)).map(|p| p.step);
+        if run.dynamics == "stable" {
+            // margin: the smallest z_floor / z_crit at a significant drop (both evidences)
+            for d in pts.iter().flat_map(|p| [p.drop, p.advice_drop]).flatten() {
+                let se = d.sigma * (2.0 / d.window as f64).sqrt();
+                if d.z > d.z_crit && d.best > d.floor {
+                    let m = (d.current - d.floor) / se / d.z_crit;
+                    if closest
+                        .as_ref()
+                        .is_none_or(|c: &(f64, String, f64, f64)| m < c.0)
+                    {
+                        closest = Some((m, run.name.clone(), d.lost, d.z));
+                    }
+                }
+                if d.z > d.z_crit && d.lost > closest_lost.0 && d.lost <= DEFAULT_MIN_LOST {
+                    closest_lost = (d.lost, run.name.clone());
+                }
+            }
+            stable += 1;
+            fa += usize::from(first.is_some());
+            fa_default += usize::from(first_default.is_some());
+        }
+        if first.is_some() || first_default.is_some() {
+            println!(
+                "| {} | {} | {} | {} | {} |",
+                run.name,
+                run.dynamics,
+                fmt(run.event),
+                fmt(first_default),
+                fmt(first)
+            );
+        }
+    }
+    println!(
+        "
+(runs with no alarm under either rule not listed) false alarms on stable runs: floor \
+         rule {fa}/{stable}, min_lost 0.5 {fa_default}/{stable}"
+    );
+    if let Some((m, name, lost, z)) = closest {
+        println!(
+            "closest stable run to the floor rule: {name}, z_floor = {m:.2} z_crit at a significant \
+             drop (z = {z:.2}, lost = {lost:.3})"
+        );
+    }
+    println!(
+        "closest stable run to min_lost: {}, lost = {:.3} at a significant drop",
+        closest_lost.1, closest_lost.0
+    );
 }
 
 /// Source repository of a run: the owner prefix of its file name (one prefix per source
@@ -445,11 +575,24 @@ fn loso(runs: &[Run], scans: &[Vec<Point>], target: f64) {
     );
 }
 
-/// Concentration and degeneracy on whole runs.
-fn whole_runs(runs: &[Run]) {
+fn fmt3(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.3}")
+    } else {
+        "-".into()
+    }
+}
+
+/// Concentration and degeneracy on whole runs; returns (entropy label, run) of the runs on
+/// which policy concentration fires.
+fn whole_runs(runs: &[Run]) -> Vec<(String, String)> {
+    let mut fired = Vec::new();
     println!("\n## Whole runs: policy concentration and advantage degeneracy\n");
-    println!("| run | entropy label | rho_H | concentration | D_obs | p^G + (1-p)^G | G | degeneracy | headline |");
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!(
+        "| run | entropy label | rho_H | collapse step | R at collapse | plateau r* | gap | concentration \
+         | D_obs | p^G + (1-p)^G | G | degeneracy | headline |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let mut by: HashMap<&str, (usize, usize)> = HashMap::new();
     for run in runs {
         let n = run.reward.len();
@@ -466,13 +609,22 @@ fn whole_runs(runs: &[Run]) {
             e.0 += 1;
             if c.severity() > Severity::Ok {
                 e.1 += 1;
+                fired.push((run.entropy_label.clone(), run.name.clone()));
             }
         }
+        let step = |i: usize| run.steps.get(i).copied().unwrap_or(f64::NAN);
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {:?}/{:?} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:?}/{:?} |",
             run.name,
             run.entropy_label,
             conc.map_or("-".into(), |c| format!("{:.3}", c.entropy_ratio)),
+            conc.and_then(|c| c.collapse_index)
+                .map_or("-".into(), |i| format!("{}", step(i))),
+            conc.filter(|c| c.collapse_index.is_some())
+                .map_or("-".into(), |c| fmt3(c.reward_at_collapse)),
+            conc.map_or("-".into(), |c| fmt3(c.plateau)),
+            conc.filter(|c| c.collapse_index.is_some())
+                .map_or("-".into(), |c| fmt3(c.gap_fraction)),
             conc.map_or("skipped (no entropy)".into(), |c| format!(
                 "{:?}",
                 c.verdict
@@ -490,7 +642,8 @@ fn whole_runs(runs: &[Run]) {
     }
     let mut keys: Vec<_> = by.into_iter().collect();
     keys.sort();
-    for (k, (n, f)) in keys {
-        println!("entropy_collapse = {k}: concentration fires on {f}/{n}");
+    for (k, (n, f)) in &keys {
+        println!("entropy_collapse = {k}: concentration fires (verdict Premature) on {f}/{n}");
     }
+    fired
 }

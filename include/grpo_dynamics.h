@@ -749,6 +749,88 @@ typedef struct grpo_diagnosis_evidence {
 } grpo_diagnosis_evidence;
 
 /**
+ * Evidence of the policy-concentration diagnostic (docs/model.md E3), written by
+ * `grpo_diagnose_concentration` (a struct of its own: `grpo_diagnosis_evidence` is frozen).
+ * Codes: `skipped` as in `grpo_diagnosis_evidence` (0 ran, 1 no entropy series); `verdict` 0
+ * healthy, 1 collapsed at the plateau, 2 premature collapse; `severity` 0 ok, 2 critical (a
+ * collapse at the plateau is the policy converging: severity 0). When E3 did not run
+ * (`skipped != 0`) every code, `window` and `collapse_index` are 0 and every measured number is
+ * NaN (the convention of `grpo_diagnosis_evidence`); the thresholds are always set.
+ * `reserved` is padding, always 0 (no byte of the struct is left uninitialised).
+ */
+typedef struct grpo_concentration_evidence {
+  /**
+   * Why E3 did not run (0 = it ran, 1 = entropy series absent).
+   */
+  uint32_t skipped;
+  /**
+   * 0 healthy, 1 collapsed (at the plateau), 2 premature collapse.
+   */
+  uint32_t verdict;
+  /**
+   * Severity of the verdict: 0 ok, 2 critical (premature).
+   */
+  uint32_t severity;
+  /**
+   * 1 when the entropy collapse is in effect (the current windowed ratio is below
+   * `collapse_ratio`); `collapse_index` is then set.
+   */
+  uint32_t collapsed;
+  /**
+   * Points per window, max(1, floor(n smoothing_fraction)).
+   */
+  uint32_t window;
+  /**
+   * Padding (always 0).
+   */
+  uint32_t reserved;
+  /**
+   * Index (0-based) of the last point of the window where the collapse in effect began (the
+   * first window from which the windowed entropy ratio stays below `collapse_ratio` to the
+   * end); 0 when `collapsed` is 0.
+   */
+  uint64_t collapse_index;
+  /**
+   * Current entropy ratio rho_H = H(t) / H(0) (means over the last and first windows).
+   */
+  double entropy_ratio;
+  /**
+   * H(0): mean entropy of the first window.
+   */
+  double h0;
+  /**
+   * Mean reward over the window ending at the collapse (at the last point when there is none).
+   */
+  double reward_at_collapse;
+  /**
+   * Plateau r_star the gap is measured to (`expected_plateau`, else the fitted plateau).
+   */
+  double plateau;
+  /**
+   * Denominator of the gap: r_max - R0, or r_star - R0 for an unbounded reward
+   * (`r_max = +INFINITY`); NaN when the reward is unbounded and did not rise (r_star <= R0).
+   */
+  double headroom;
+  /**
+   * Gap to the plateau when the collapse began, (r_star - reward_at_collapse) / headroom
+   * (NaN when `headroom` is).
+   */
+  double gap_fraction;
+  /**
+   * Entropy-ratio collapse threshold applied.
+   */
+  double collapse_ratio;
+  /**
+   * Premature-collapse gap threshold applied.
+   */
+  double premature_gap;
+  /**
+   * Window fraction applied.
+   */
+  double smoothing_fraction;
+} grpo_concentration_evidence;
+
+/**
  * Fit options. `model` (a `GRPO_MODEL_*` code): 0 saturation (plateau, r0, tau), 1 critical
  * (r_star, r0, omega), 2 slow-start (r_star, r0, omega, zeta), 3 full (r_star, r0, v0, omega,
  * zeta), 4 overdamped (r_star, r0, tau, t_m), 5 auto (every set, lowest AICc); 6 (constant) and
@@ -1197,6 +1279,20 @@ int32_t grpo_drop_options_default(struct grpo_drop_options *out);
  * As `grpo_diagnose`; `drop_options` NULL or valid; `evidence` NULL or writable.
  */
 int32_t grpo_diagnose_evidence(const struct grpo_diagnose_input *input, const struct grpo_diagnose_options *options, const struct grpo_drop_options *drop_options, struct grpo_diagnosis *out, struct grpo_diagnosis_evidence *evidence);
+
+/**
+ * The E3 (policy-concentration) evidence of `grpo_diagnose` on the same input: the entropy ratio,
+ * when the collapse began and the reward's gap to its plateau then, with the thresholds.
+ * `options` NULL = the defaults; `out` is written only on success (the same input errors as
+ * `grpo_diagnose`, e.g. `GRPO_ERR_TOO_FEW_POINTS`, `GRPO_ERR_NULL` for a NULL `out`,
+ * `GRPO_ERR_BAD_BUFFER` when `out` overlaps an input). Without an entropy series the call
+ * succeeds with `skipped = 1`. Cost: that of `grpo_diagnose` (it runs the same diagnosis: `O(n)`
+ * plus one bounded refit of the reward curve and at most one exact spectrum of lag `<= 1024`).
+ *
+ * # Safety
+ * As `grpo_diagnose`; `out` NULL or writable.
+ */
+int32_t grpo_diagnose_concentration(const struct grpo_diagnose_input *input, const struct grpo_diagnose_options *options, struct grpo_concentration_evidence *out);
 
 /**
  * Fill `o` with the defaults: auto model, least squares, `loss_scale = 1`, budget 0 (= 100 (P+1)),

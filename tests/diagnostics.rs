@@ -221,15 +221,23 @@ fn e3_entropy_collapse() {
     let r = entropy_ratio(&h, None, &exact).unwrap();
     assert!((r.entropy_ratio - 0.031074328939002163).abs() < 1e-14);
     assert_eq!(r.verdict, ConcentrationVerdict::Collapsed);
+    // the collapse begins where 2 exp(-t/60) + 0.05 < 0.2 H(0) = 0.41: t > 60 ln(2 / 0.36)
+    let t_c = (60.0 * (2.0f64 / 0.36).ln()).ceil() as usize;
+    assert_eq!(r.collapse_index, Some(t_c));
+    assert_eq!(t_c, 103);
+    assert!(r.gap_fraction.is_nan() && r.plateau.is_nan());
     // premature: reward stuck at 0.4 while the plateau should be 0.8 (gap 0.4/0.8 > 0.1)
     let stuck: Vec<f64> = (0..300)
         .map(|t| critical(t as f64, 0.4, 0.2, 0.05))
         .collect();
     let r = entropy_ratio(&h, Some((&stuck, 1.0, Some(0.8))), &exact).unwrap();
-    assert!((r.gap_fraction - (0.8 - stuck[299]) / 0.8).abs() < 1e-12);
+    // the gap is taken when the collapse began (E3: "collapse happens while ...")
+    let gap = (0.8 - stuck[t_c]) / (1.0 - stuck[0]);
+    assert!((r.gap_fraction - gap).abs() < 1e-12, "{r:?}");
+    assert_eq!(r.reward_at_collapse, stuck[t_c]);
     assert_eq!(r.verdict, ConcentrationVerdict::Premature);
     assert_eq!(r.severity(), Severity::Critical);
-    // collapse at the plateau is only a warning
+    // collapse at the plateau is the policy converging: reported, severity Ok
     let done = train_curve();
     let r = entropy_ratio(
         &h,
@@ -237,8 +245,8 @@ fn e3_entropy_collapse() {
         &ConcentrationOptions::default(),
     )
     .unwrap();
-    assert_eq!(r.verdict, ConcentrationVerdict::Collapsed);
-    assert_eq!(r.severity(), Severity::Warning);
+    assert_eq!(r.verdict, ConcentrationVerdict::Collapsed, "{r:?}");
+    assert_eq!(r.severity(), Severity::Ok);
     // healthy: entropy halves
     let h2: Vec<f64> = (0..300).map(|t| 1.0 + (-(t as f64) / 60.0).exp()).collect();
     let r = entropy_ratio(&h2, Some((&stuck, 1.0, Some(0.8))), &exact).unwrap();

@@ -407,3 +407,148 @@ fn c_abi_evidence_equals_rust() {
     assert_eq!(ev.drop_skipped, 4);
     assert!(ev.drop_z.is_nan());
 }
+
+/// The E3 evidence of `grpo_diagnose_concentration` equals the Rust report: a reward that rises
+/// to 0.8 and an entropy that drops to 0.05 of its start from point 30 (window 12 points: the
+/// windowed ratio is below 0.2 from index 30 + 10 = 40 on); without entropy it is skipped (code
+/// 1, NaN numbers); on failure `out` is untouched.
+#[cfg(feature = "capi")]
+#[test]
+fn c_abi_concentration_evidence_equals_rust() {
+    use grpo_dynamics::capi::*;
+    use grpo_dynamics::Error;
+    let n = 120;
+    let y: Vec<f64> = (0..n)
+        .map(|i| 0.8 - 0.6 * (-(i as f64) / 20.0).exp())
+        .collect();
+    let h: Vec<f64> = (0..n).map(|i| if i < 30 { 1.0 } else { 0.05 }).collect();
+    let mut input = grpo_diagnose_input {
+        n,
+        steps: std::ptr::null(),
+        reward: y.as_ptr(),
+        eval_reward: std::ptr::null(),
+        entropy: h.as_ptr(),
+        zero_std_frac: std::ptr::null(),
+        group_size: 0,
+        has_hyper: 0,
+        lag: 0,
+        r_min: 0.0,
+        r_max: 1.0,
+        r_max_eval: 1.0,
+        eta: 0.0,
+        mu: 0.0,
+        k_hat: 0.0,
+        kref: 0.0,
+        expected_plateau: f64::NAN,
+    };
+    let rust = fit_and_diagnose(
+        &DiagnoseInput {
+            entropy: Some(&h),
+            ..DiagnoseInput::new(&y)
+        },
+        &DiagnoseOptions::default(),
+    )
+    .unwrap();
+    let c = rust.concentration.unwrap();
+    // (12 - m) + 0.05 m < 0.2 * 12 needs m >= 11 points of the window past 29: index 40
+    assert_eq!((c.window, c.collapse_index), (12, Some(40)));
+    let mut out = grpo_diagnosis::default();
+    let mut ev = grpo_concentration_evidence::default();
+    assert_eq!(
+        unsafe { grpo_diagnose(&input, std::ptr::null(), &mut out) },
+        GRPO_OK
+    );
+    let st = unsafe { grpo_diagnose_concentration(&input, std::ptr::null(), &mut ev) };
+    assert_eq!(st, GRPO_OK);
+    assert_eq!(out.concentration_verdict, c.verdict as u32);
+    assert_eq!(
+        (ev.skipped, ev.verdict, ev.severity, ev.reserved),
+        (0, c.verdict as u32, c.severity() as u32, 0)
+    );
+    assert_eq!((ev.collapsed, ev.window, ev.collapse_index), (1, 12, 40));
+    for (a, b) in [
+        (ev.entropy_ratio, c.entropy_ratio),
+        (ev.entropy_ratio, out.entropy_ratio),
+        (ev.h0, c.h0),
+        (ev.reward_at_collapse, c.reward_at_collapse),
+        (ev.plateau, c.plateau),
+        (ev.headroom, c.headroom),
+        (ev.gap_fraction, c.gap_fraction),
+        (ev.gap_fraction, out.gap_fraction),
+        (ev.collapse_ratio, 0.2),
+        (ev.premature_gap, 0.1),
+        (ev.smoothing_fraction, 0.1),
+    ] {
+        assert_eq!(a, b);
+    }
+    assert_eq!(c.h0, 1.0);
+    let r = &y[29..=40];
+    assert_eq!(c.reward_at_collapse, r.iter().sum::<f64>() / 12.0);
+    // the headroom is r_max - R0, R0 the mean of the first 12 rewards
+    assert_eq!(c.headroom, 1.0 - y[..12].iter().sum::<f64>() / 12.0);
+    // options are used: a threshold of 0.01 sees no collapse (the ratio is 0.05)
+    let mut opts = unsafe { std::mem::zeroed::<grpo_diagnose_options>() };
+    assert_eq!(unsafe { grpo_diagnose_options_default(&mut opts) }, GRPO_OK);
+    opts.collapse_ratio = 0.01;
+    assert_eq!(
+        unsafe { grpo_diagnose_concentration(&input, &opts, &mut ev) },
+        GRPO_OK
+    );
+    assert_eq!((ev.collapsed, ev.collapse_index, ev.verdict), (0, 0, 0));
+    assert_eq!(ev.collapse_ratio, 0.01);
+    // failures name the problem and leave `out` untouched
+    let before = format!("{ev:?}");
+    let short = grpo_diagnose_input { n: 3, ..input };
+    let st = unsafe { grpo_diagnose_concentration(&short, std::ptr::null(), &mut ev) };
+    assert_eq!(
+        Error::from_code(st).unwrap().kind(),
+        ErrorKind::TooFewPoints
+    );
+    let st = unsafe { grpo_diagnose_concentration(&input, std::ptr::null(), std::ptr::null_mut()) };
+    let e = Error::from_code(st).unwrap();
+    assert_eq!(
+        (e.kind(), e.param()),
+        (ErrorKind::NullPointer, Param::Output)
+    );
+    let mut hcopy = h.clone();
+    let alias = grpo_diagnose_input {
+        entropy: hcopy.as_ptr(),
+        ..input
+    };
+    let st = unsafe {
+        grpo_diagnose_concentration(
+            &alias,
+            std::ptr::null(),
+            hcopy.as_mut_ptr().cast::<grpo_concentration_evidence>(),
+        )
+    };
+    let e = Error::from_code(st).unwrap();
+    assert_eq!((e.kind(), e.param()), (ErrorKind::BadBuffer, Param::Output));
+    assert_eq!(hcopy, h);
+    assert_eq!(before, format!("{ev:?}"));
+    // no entropy: skipped (1), numbers NaN, codes 0, thresholds set
+    input.entropy = std::ptr::null();
+    let st = unsafe { grpo_diagnose_concentration(&input, std::ptr::null(), &mut ev) };
+    assert_eq!(st, GRPO_OK);
+    assert_eq!(
+        (
+            ev.skipped,
+            ev.verdict,
+            ev.collapsed,
+            ev.window,
+            ev.collapse_index
+        ),
+        (1, 0, 0, 0, 0)
+    );
+    for x in [
+        ev.entropy_ratio,
+        ev.h0,
+        ev.reward_at_collapse,
+        ev.plateau,
+        ev.headroom,
+        ev.gap_fraction,
+    ] {
+        assert!(x.is_nan());
+    }
+    assert_eq!(ev.collapse_ratio, 0.2);
+}

@@ -672,6 +672,7 @@ unsafe fn run(call: &Call) {
                 assert!(d.headline <= 4 && d.severity <= 2 && d.curve_class <= 3);
                 assert!(!d.plateau.is_nan());
             }
+            concentration_check(&input, *op, st);
         }
         Call::Classify(len, pp, target, tol, rp, op, ps) => {
             let n = len.get(CAP);
@@ -1276,5 +1277,69 @@ unsafe fn run(call: &Call) {
             let cp = if *k_det >= 200 { core::ptr::null() } else { &c as *const _ };
             whatifs(cp, kref.get(), lr.get(), *percent % 100, *op, *op2);
         }
+    }
+}
+
+/// `grpo_diagnose_concentration` (issue 19) on the input `grpo_diagnose` just saw (status
+/// `diag_st`), its output passed as `how`: the same status (the same checks in the same order);
+/// on error a canary-filled `out` stays untouched; on success every word is written, the codes are
+/// in range, `reserved` is 0, the thresholds are the defaults, and the numbers are finite except
+/// the documented NaN: every number when skipped (no entropy), `headroom` and `gap_fraction` for
+/// an unbounded reward (`r_max = +inf`) that did not rise.
+unsafe fn concentration_check(input: &grpo_diagnose_input, how: Ptr, diag_st: i32) {
+    const W: usize = core::mem::size_of::<grpo_concentration_evidence>() / 8;
+    let mut out = sentinel::<{ W + 1 }>();
+    let st = grpo_diagnose_concentration(
+        input,
+        core::ptr::null(),
+        ptr_in(out.as_mut_ptr() as *mut grpo_concentration_evidence, how),
+    );
+    status_ok(st);
+    assert_eq!(st, diag_st, "grpo_diagnose_concentration vs grpo_diagnose");
+    if st != GRPO_OK {
+        assert!(
+            untouched(&out),
+            "concentration evidence written on error {st}"
+        );
+        return;
+    }
+    assert!(out[..W].iter().all(|&w| w != SENT), "a word left unwritten");
+    assert_eq!(out[W], SENT, "written past the struct");
+    let e = &*(out.as_ptr() as *const grpo_concentration_evidence);
+    assert_eq!(
+        (e.reserved, e.collapse_ratio, e.premature_gap),
+        (0, 0.2, 0.1)
+    );
+    assert_eq!(e.smoothing_fraction, 0.1);
+    let nums = [
+        e.entropy_ratio,
+        e.h0,
+        e.reward_at_collapse,
+        e.plateau,
+        e.headroom,
+        e.gap_fraction,
+    ];
+    if input.entropy.is_null() {
+        assert_eq!(
+            (e.skipped, e.verdict, e.severity, e.collapsed),
+            (1, 0, 0, 0)
+        );
+        assert_eq!((e.window, e.collapse_index), (0, 0));
+        assert!(
+            nums.iter().all(|x| x.is_nan()),
+            "skipped with numbers {e:?}"
+        );
+        return;
+    }
+    assert_eq!(e.skipped, 0);
+    assert!(e.verdict <= 2 && e.collapsed <= 1 && e.window >= 1, "{e:?}");
+    assert_eq!(e.severity, if e.verdict == 2 { 2 } else { 0 });
+    assert_eq!(e.collapsed == 1, e.verdict != 0, "{e:?}");
+    assert!((e.collapse_index as usize) < input.n, "{e:?}");
+    let unbounded = input.r_max == f64::INFINITY;
+    let finite = if unbounded { &nums[..4] } else { &nums[..] };
+    assert!(finite.iter().all(|x| x.is_finite()), "OK with {e:?}");
+    if unbounded {
+        assert_eq!(e.headroom.is_nan(), e.gap_fraction.is_nan(), "{e:?}");
     }
 }

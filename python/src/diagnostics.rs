@@ -89,6 +89,12 @@ fn diagnose<'py>(
         let x = PyDict::new(py);
         x.set_item("entropy_ratio", c.entropy_ratio)?;
         x.set_item("gap_fraction", c.gap_fraction)?;
+        x.set_item("h0", c.h0)?;
+        x.set_item("window", c.window)?;
+        x.set_item("collapse_index", c.collapse_index)?;
+        x.set_item("reward_at_collapse", c.reward_at_collapse)?;
+        x.set_item("plateau", c.plateau)?;
+        x.set_item("headroom", c.headroom)?;
         x.set_item("verdict", snake(c.verdict))?;
         out.set_item("concentration", x)?;
     }

@@ -15,6 +15,7 @@
 
 mod args;
 mod demo;
+mod diagnosis;
 mod follow;
 mod formats;
 mod hyper;

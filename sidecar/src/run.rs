@@ -14,9 +14,6 @@ use crate::args::{Args, Style};
 use crate::formats::Entry;
 use crate::keys::{Field, KeyMap};
 use crate::value::Scalar;
-use grpo_dynamics::diagnostics::{
-    diagnose, headline, CurveFit, DiagnoseInput, DiagnoseOptions, Severity,
-};
 use grpo_dynamics::predict::{AdviceKind, Config, Point, Prediction, Predictor};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -27,8 +24,6 @@ pub const WINDOW: usize = 1024;
 pub const HISTORY: usize = 2048;
 /// Decision points kept for the plot.
 pub const TRACE: usize = 1024;
-/// Fewest rows a diagnostic needs (the predictor's first fit).
-const MIN_ROWS: usize = 6;
 
 /// One logged step, with whatever quantities were logged for it (possibly on several lines).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -545,153 +540,28 @@ impl Run {
         }
     }
 
-    /// The diagnosis of the kept rows, and why a diagnostic did not run. Every diagnostic reads
-    /// the fit of the predictor that made the predictions (one fit of the whole run: its
-    /// model-averaged plateau and fitted damping).
+    /// The diagnosis of the kept rows, and why a diagnostic did not run (`crate::diagnosis`).
+    /// Every diagnostic reads the fit of the predictor that made the predictions (one fit of
+    /// the whole run: its model-averaged plateau and fitted damping).
     pub fn diagnosis(&mut self) -> (Value, Map<String, Value>) {
-        let fit: Result<CurveFit<f64>, _> = self.pred.fit().and_then(|s| s.curve_fit());
-        let (lo, hi) = self.reward_bounds();
+        let fit = self
+            .pred
+            .fit()
+            .and_then(|s| s.curve_fit())
+            .map_err(|e| e.to_string());
+        let ctx = crate::diagnosis::Context {
+            fit,
+            bounds: self.reward_bounds(),
+            eval_max: self.eval_max,
+            group_size: self.group_size,
+        };
         let rows: Vec<&Row> = self
             .history
             .rows
             .iter()
             .filter(|r| r.get(Field::Reward).is_some())
             .collect();
-        let series = |f: Field| -> (Vec<f64>, Vec<f64>, Vec<f64>) {
-            let mut s = Vec::new();
-            let mut r = Vec::new();
-            let mut x = Vec::new();
-            for row in &rows {
-                if let (Some(rv), Some(xv)) = (row.get(Field::Reward), row.get(f)) {
-                    s.push(row.step);
-                    r.push(rv);
-                    x.push(xv);
-                }
-            }
-            (s, r, x)
-        };
-        // (eval, zero-std, entropy) series, each at the steps given
-        type Extra<'a> = (Option<&'a [f64]>, Option<&'a [f64]>, Option<&'a [f64]>);
-        let run = |steps: &[f64], reward: &[f64], extra: Extra| {
-            let fit = fit?;
-            let mut din = DiagnoseInput::new(reward);
-            din.steps = Some(steps);
-            din.r_min = lo;
-            din.r_max = hi;
-            din.r_max_eval = self.eval_max;
-            din.group_size = self.group_size;
-            (din.eval_reward, din.zero_std_frac, din.entropy) = extra;
-            diagnose(&din, &fit, &DiagnoseOptions::default())
-        };
-        let mut skipped = Map::new();
-        let (steps, reward, _) = series(Field::Reward);
-        let base = match run(&steps, &reward, (None, None, None)) {
-            Ok(d) => d,
-            Err(e) => {
-                let status = json!({"status": e.to_string()});
-                for k in [
-                    "reward_hacking",
-                    "degeneracy",
-                    "concentration",
-                    "instability",
-                ] {
-                    skipped.insert(k.into(), json!(format!("the reward curve: {e}")));
-                }
-                return (status, skipped);
-            }
-        };
-        let mut v = json!({
-            "instability": format!("{:?}", base.instability.verdict),
-        });
-        let sev_i = base.instability.verdict.severity();
-        let why_few = |what: &str, n: usize| {
-            if n == 0 {
-                format!("no {what}")
-            } else {
-                format!("{what} at {n} steps with a reward ({MIN_ROWS} needed)")
-            }
-        };
-        // E1: reward hacking
-        let (s, r, ev) = series(Field::Eval);
-        let mut sev_h = Severity::Ok;
-        if ev.len() < MIN_ROWS {
-            skipped.insert(
-                "reward_hacking".into(),
-                json!(why_few("eval reward", ev.len())),
-            );
-        } else if !hi.is_finite() {
-            skipped.insert(
-                "reward_hacking".into(),
-                json!("unbounded train reward (set --reward-max)"),
-            );
-        } else if !self.eval_max.is_finite() {
-            skipped.insert(
-                "reward_hacking".into(),
-                json!("unbounded eval reward (--eval-max)"),
-            );
-        } else {
-            match run(&s, &r, (Some(&ev), None, None)) {
-                Ok(d) => {
-                    if let Some(h) = d.hacking {
-                        sev_h = h.severity();
-                        v["hacking"] = json!({"verdict": format!("{:?}", h.verdict), "plateau_ratio": num(h.phi), "steps": ev.len()});
-                    }
-                }
-                Err(e) => {
-                    skipped.insert("reward_hacking".into(), json!(e.to_string()));
-                }
-            }
-        }
-        // E2: advantage degeneracy
-        let (s, r, z) = series(Field::ZeroStd);
-        let mut sev_d = Severity::Ok;
-        if z.len() < MIN_ROWS {
-            skipped.insert(
-                "degeneracy".into(),
-                json!(why_few("frac_reward_zero_std", z.len())),
-            );
-        } else if self.group_size.is_none() {
-            skipped.insert("degeneracy".into(), json!("needs --group-size"));
-        } else if !(lo.is_finite() && hi.is_finite()) {
-            skipped.insert(
-                "degeneracy".into(),
-                json!("unbounded reward (set --reward-min and --reward-max)"),
-            );
-        } else {
-            match run(&s, &r, (None, Some(&z), None)) {
-                Ok(d) => {
-                    if let Some(g) = d.degeneracy {
-                        sev_d = g.severity;
-                        v["degeneracy"] = json!({"severity": format!("{:?}", g.severity), "observed": num(g.observed), "predicted": num(g.predicted), "heterogeneous": g.heterogeneous});
-                    }
-                }
-                Err(e) => {
-                    skipped.insert("degeneracy".into(), json!(e.to_string()));
-                }
-            }
-        }
-        // E3: policy concentration
-        let (s, r, h) = series(Field::Entropy);
-        let mut sev_c = Severity::Ok;
-        if h.len() < MIN_ROWS {
-            skipped.insert("concentration".into(), json!(why_few("entropy", h.len())));
-        } else {
-            match run(&s, &r, (None, None, Some(&h))) {
-                Ok(d) => {
-                    if let Some(c) = d.concentration {
-                        sev_c = c.severity();
-                        v["concentration"] = json!({"verdict": format!("{:?}", c.verdict), "entropy_ratio": num(c.entropy_ratio)});
-                    }
-                }
-                Err(e) => {
-                    skipped.insert("concentration".into(), json!(e.to_string()));
-                }
-            }
-        }
-        let (head, sev) = headline(sev_h, sev_d, sev_c, sev_i);
-        v["headline"] = json!(format!("{head:?}"));
-        v["severity"] = json!(format!("{sev:?}"));
-        (v, skipped)
+        crate::diagnosis::diagnosis(&rows, &ctx)
     }
 
     /// The summary object (an open map: later options add their own keys).
@@ -752,8 +622,13 @@ pub fn summary_text(s: &Map<String, Value>) -> String {
         ),
         _ => String::new(),
     };
+    let evidence = s
+        .get("diagnosis")
+        .map(crate::diagnosis::evidence_text)
+        .filter(|t| !t.is_empty())
+        .map_or(String::new(), |t| format!("; evidence: {t}"));
     format!(
-        "summary {}: {} steps, plateau {} [{}, {}], {} {}, advice {}{stop}; diagnosis {}{skipped}",
+        "summary {}: {} steps, plateau {} [{}, {}], {} {}, advice {}{stop}; diagnosis {}{skipped}{evidence}",
         f("name").as_str().unwrap_or(""),
         f("points"),
         num("plateau"),

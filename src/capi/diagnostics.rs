@@ -1,6 +1,7 @@
 //! C ABI of the failure-mode diagnostics (docs/model.md E): `grpo_diagnose` over plain structs;
 //! `grpo_diagnose_evidence` adds the level-drop test's settings and evidence, the skip reasons and
-//! the thresholds applied (issue 19; appended, the older structs are unchanged).
+//! the thresholds applied, `grpo_diagnose_concentration` the E3 evidence (issue 19; new functions
+//! and structs, the older structs are unchanged).
 
 use super::bandit::to_lag;
 use super::{disjoint, guard, in_ref, input_one, out_ref, output_one, Buf, Span};
@@ -561,6 +562,119 @@ pub unsafe extern "C" fn grpo_diagnose_evidence(
             *out.one_mut() = o;
             *evidence.one_mut() = e;
         }
+        Ok(())
+    })
+}
+
+/// Evidence of the policy-concentration diagnostic (docs/model.md E3), written by
+/// `grpo_diagnose_concentration` (a struct of its own: `grpo_diagnosis_evidence` is frozen).
+/// Codes: `skipped` as in `grpo_diagnosis_evidence` (0 ran, 1 no entropy series); `verdict` 0
+/// healthy, 1 collapsed at the plateau, 2 premature collapse; `severity` 0 ok, 2 critical (a
+/// collapse at the plateau is the policy converging: severity 0). When E3 did not run
+/// (`skipped != 0`) every code, `window` and `collapse_index` are 0 and every measured number is
+/// NaN (the convention of `grpo_diagnosis_evidence`); the thresholds are always set.
+/// `reserved` is padding, always 0 (no byte of the struct is left uninitialised).
+#[repr(C)]
+#[allow(non_camel_case_types)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct grpo_concentration_evidence {
+    /// Why E3 did not run (0 = it ran, 1 = entropy series absent).
+    pub skipped: u32,
+    /// 0 healthy, 1 collapsed (at the plateau), 2 premature collapse.
+    pub verdict: u32,
+    /// Severity of the verdict: 0 ok, 2 critical (premature).
+    pub severity: u32,
+    /// 1 when the entropy collapse is in effect (the current windowed ratio is below
+    /// `collapse_ratio`); `collapse_index` is then set.
+    pub collapsed: u32,
+    /// Points per window, max(1, floor(n smoothing_fraction)).
+    pub window: u32,
+    /// Padding (always 0).
+    pub reserved: u32,
+    /// Index (0-based) of the last point of the window where the collapse in effect began (the
+    /// first window from which the windowed entropy ratio stays below `collapse_ratio` to the
+    /// end); 0 when `collapsed` is 0.
+    pub collapse_index: u64,
+    /// Current entropy ratio rho_H = H(t) / H(0) (means over the last and first windows).
+    pub entropy_ratio: f64,
+    /// H(0): mean entropy of the first window.
+    pub h0: f64,
+    /// Mean reward over the window ending at the collapse (at the last point when there is none).
+    pub reward_at_collapse: f64,
+    /// Plateau r_star the gap is measured to (`expected_plateau`, else the fitted plateau).
+    pub plateau: f64,
+    /// Denominator of the gap: r_max - R0, or r_star - R0 for an unbounded reward
+    /// (`r_max = +INFINITY`); NaN when the reward is unbounded and did not rise (r_star <= R0).
+    pub headroom: f64,
+    /// Gap to the plateau when the collapse began, (r_star - reward_at_collapse) / headroom
+    /// (NaN when `headroom` is).
+    pub gap_fraction: f64,
+    /// Entropy-ratio collapse threshold applied.
+    pub collapse_ratio: f64,
+    /// Premature-collapse gap threshold applied.
+    pub premature_gap: f64,
+    /// Window fraction applied.
+    pub smoothing_fraction: f64,
+}
+
+/// The E3 (policy-concentration) evidence of `grpo_diagnose` on the same input: the entropy ratio,
+/// when the collapse began and the reward's gap to its plateau then, with the thresholds.
+/// `options` NULL = the defaults; `out` is written only on success (the same input errors as
+/// `grpo_diagnose`, e.g. `GRPO_ERR_TOO_FEW_POINTS`, `GRPO_ERR_NULL` for a NULL `out`,
+/// `GRPO_ERR_BAD_BUFFER` when `out` overlaps an input). Without an entropy series the call
+/// succeeds with `skipped = 1`. Cost: that of `grpo_diagnose` (it runs the same diagnosis: `O(n)`
+/// plus one bounded refit of the reward curve and at most one exact spectrum of lag `<= 1024`).
+///
+/// # Safety
+/// As `grpo_diagnose`; `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn grpo_diagnose_concentration(
+    input: *const grpo_diagnose_input,
+    options: *const grpo_diagnose_options,
+    out: *mut grpo_concentration_evidence,
+) -> i32 {
+    guard(|| {
+        let mut slot = None;
+        // SAFETY: the pointers are forwarded under this function's own contract
+        let (_, d) = unsafe {
+            diagnosis_of(input, options, None, || {
+                let b = output_one(out, Param::Output)?;
+                slot = Some(b);
+                Ok([Some(b.span()), None])
+            })
+        }?;
+        let Some(out) = slot else {
+            return Err(Error::new(ErrorKind::NullPointer, Param::Output));
+        };
+        let op = d.options.concentration;
+        let mut e = grpo_concentration_evidence {
+            skipped: d.skipped.concentration as u32,
+            entropy_ratio: f64::NAN,
+            h0: f64::NAN,
+            reward_at_collapse: f64::NAN,
+            plateau: f64::NAN,
+            headroom: f64::NAN,
+            gap_fraction: f64::NAN,
+            collapse_ratio: op.collapse_ratio,
+            premature_gap: op.premature_gap,
+            smoothing_fraction: op.smoothing_fraction,
+            ..Default::default()
+        };
+        if let Some(c) = d.concentration {
+            e.verdict = c.verdict as u32;
+            e.severity = c.severity() as u32;
+            e.collapsed = u32::from(c.collapse_index.is_some());
+            e.window = u32::try_from(c.window).unwrap_or(u32::MAX);
+            e.collapse_index = c.collapse_index.map_or(0, |i| i as u64);
+            e.entropy_ratio = c.entropy_ratio;
+            e.h0 = c.h0;
+            e.reward_at_collapse = c.reward_at_collapse;
+            e.plateau = c.plateau;
+            e.headroom = c.headroom;
+            e.gap_fraction = c.gap_fraction;
+        }
+        // SAFETY: `out` is writable (caller contract) and overlaps no input (disjoint)
+        unsafe { *out.one_mut() = e };
         Ok(())
     })
 }

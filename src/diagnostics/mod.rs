@@ -157,7 +157,8 @@ pub struct DiagnoseInput<'a, T: Real> {
     /// Lowest possible train reward (default 0; may be `-inf`, then E2 is skipped).
     pub r_min: T,
     /// Attainable maximum of the train reward (default 1; may be `+inf` for an unbounded reward,
-    /// then E1, E2 and the premature-concentration test, which normalise by it, are skipped).
+    /// then E1 and E2, which normalise by it, are skipped, and the premature-concentration test
+    /// normalises its gap by the run's own rise `plateau - R0` instead of `r_max - R0`).
     pub r_max: T,
     /// Attainable maximum of the eval reward (default 1; may be `+inf`, then E1 is skipped; NaN is
     /// an error).
@@ -317,8 +318,8 @@ pub fn diagnose<T: Real>(
     )?
     .with_level_drop(drop);
     instability.evidence.class = class;
-    // E1 and the premature-concentration test normalise by the headroom `r_max - R(0)`, E2 by
-    // the reward range: with an unbounded reward (infinite bound) they are skipped.
+    // E1 normalises by the headroom `r_max - R(0)`, E2 by the reward range: with an unbounded
+    // reward (infinite bound) they are skipped (E3 then measures its gap against the rise).
     let bounded = input.r_min.is_finite() && input.r_max.is_finite();
     let hacking =
         match input.eval_reward {
@@ -342,7 +343,8 @@ pub fn diagnose<T: Real>(
     let concentration = match input.entropy {
         Some(h) => {
             check::same_len(r, h, Param::Entropy)?;
-            let context = input.r_max.is_finite().then_some((
+            // an unbounded reward (r_max = +inf) normalises the gap by the run's own rise
+            let context = (input.r_max.is_finite() || input.r_max == T::INFINITY).then_some((
                 r,
                 input.r_max,
                 Some(input.expected_plateau.unwrap_or(plateau)),

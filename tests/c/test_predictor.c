@@ -14,6 +14,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
+
+/* C struct layouts are a contract: grpo_diagnosis_evidence keeps its released layout (a client
+ * compiled against the first header allocates 160 bytes); the E3 evidence has a struct of its own
+ * with no implicit padding */
+_Static_assert(sizeof(grpo_diagnosis_evidence) == 160, "grpo_diagnosis_evidence: released size");
+_Static_assert(offsetof(grpo_diagnosis_evidence, drop_best_end) == 24, "released layout");
+_Static_assert(offsetof(grpo_diagnosis_evidence, premature_gap) == 152, "released layout");
+_Static_assert(sizeof(grpo_concentration_evidence) == 104, "grpo_concentration_evidence size");
+_Static_assert(offsetof(grpo_concentration_evidence, collapse_index) == 24, "no padding");
+_Static_assert(offsetof(grpo_concentration_evidence, smoothing_fraction) == 96, "no padding");
 
 /* Caller-owned predictor memory: one aligned block with room for a misaligned view too. */
 static void *new_block(size_t *len) {
@@ -275,18 +286,50 @@ static void diagnose_tests(void) {
   in.zero_std_frac = NULL;
   in.group_size = 0;
 
-  /* E3: entropy falls to exp(-99/10) of its start: collapsed at the plateau (warning), premature
-   * when the expected plateau is far above the reward reached */
-  for (int i = 0; i < N; i++) entropy[i] = exp(-i / 10.0);
+  /* E3: entropy drops from 1 to 0.01 at point 70, once the reward is at its plateau: collapsed
+   * (the windowed ratio over 10 points falls below 0.2 at point 78, where the reward is within
+   * 0.01 of 0.85: severity ok); premature when the expected plateau is far above the reward
+   * reached */
+  for (int i = 0; i < N; i++) entropy[i] = i < 70 ? 1.0 : 0.01;
   in.entropy = entropy;
   CHECK(grpo_diagnose(&in, &o, &d) == GRPO_OK);
   CHECK(d.concentration_available == 1 && d.entropy_ratio < 0.2);
   CHECK(d.concentration_verdict == 1);
+  CHECK(d.headline != 3);
   in.expected_plateau = 1.0;
   CHECK(grpo_diagnose(&in, &o, &d) == GRPO_OK);
   CHECK(d.concentration_verdict == 2 && d.gap_fraction > 0.1);
   CHECK(d.headline == 3 && d.severity == 2);
+  /* the E3 evidence: window 10, H(0) = 1, ratio 0.01; (10 - m) + 0.01 m < 2 needs m >= 9 points
+   * past 69: the collapse began at index 78; the gap is taken there, against r_max - R0 */
+  grpo_concentration_evidence ce;
+  memset(&ce, 0xee, sizeof ce);
+  CHECK(grpo_diagnose_concentration(&in, &o, &ce) == GRPO_OK);
+  CHECK(ce.skipped == 0 && ce.verdict == 2 && ce.severity == 2 && ce.reserved == 0);
+  CHECK(ce.collapsed == 1 && ce.window == 10 && ce.collapse_index == 78);
+  close_to(ce.h0, 1.0, 0.0, "E3 H(0)");
+  close_to(ce.entropy_ratio, 0.01, 1e-15, "E3 ratio");
+  close_to(ce.entropy_ratio, d.entropy_ratio, 0.0, "E3 ratio = grpo_diagnose");
+  double r_c = 0.0, r_0 = 0.0;
+  for (int i = 69; i <= 78; i++) r_c += train[i] / 10.0;
+  for (int i = 0; i < 10; i++) r_0 += train[i] / 10.0;
+  close_to(ce.reward_at_collapse, r_c, 1e-12, "E3 reward at the collapse");
+  close_to(ce.plateau, 1.0, 0.0, "E3 plateau = expected");
+  close_to(ce.headroom, 1.0 - r_0, 1e-12, "E3 headroom");
+  close_to(ce.gap_fraction, (1.0 - r_c) / (1.0 - r_0), 1e-12, "E3 gap");
+  close_to(ce.gap_fraction, d.gap_fraction, 0.0, "E3 gap = grpo_diagnose");
+  CHECK(ce.collapse_ratio == 0.2 && ce.premature_gap == 0.1 && ce.smoothing_fraction == 0.1);
+  /* failure: nothing written */
+  grpo_concentration_evidence ce_keep = ce;
+  CHECK(GRPO_STATUS_KIND(grpo_diagnose_concentration(NULL, &o, &ce)) == GRPO_ERR_NULL);
+  CHECK(GRPO_STATUS_KIND(grpo_diagnose_concentration(&in, &o, NULL)) == GRPO_ERR_NULL);
+  CHECK(memcmp(&ce, &ce_keep, sizeof ce) == 0);
+  /* no entropy: skipped (1), numbers NaN */
   in.entropy = NULL;
+  CHECK(grpo_diagnose_concentration(&in, &o, &ce) == GRPO_OK);
+  CHECK(ce.skipped == 1 && ce.verdict == 0 && ce.collapsed == 0 && ce.window == 0);
+  CHECK(isnan(ce.entropy_ratio) && isnan(ce.h0) && isnan(ce.gap_fraction));
+  CHECK(ce.collapse_ratio == 0.2);
   in.expected_plateau = NAN;
 
   /* E4 with the preset-A hyperparameters: Kref 40 beyond Prop 9 but below d_c (at risk);
