@@ -504,9 +504,10 @@ fn fit_estimated<T: Real>(
         }
     };
     let est = *est;
-    let ds = data_start_of(cv, &est);
+    // the A.8 data start is an O(n) pass: made only when a start needs it
+    let ds = || data_start_of(cv, &est);
     if matches!(start, Start::Regimes) {
-        let (mut starts, count) = set.starts(&ds);
+        let (mut starts, count) = set.starts(&ds());
         for s in starts.iter_mut().take(count) {
             clamp(s);
         }
@@ -514,7 +515,7 @@ fn fit_estimated<T: Real>(
     }
     let mut first = set
         .closed_form_start(&est)
-        .unwrap_or_else(|| set.starts(&ds).0[0]);
+        .unwrap_or_else(|| set.starts(&ds()).0[0]);
     clamp(&mut first);
     let single = fit_data(set, data, origin, &[first], bounds, opts, true);
     if matches!(start, Start::DataSingle) {
@@ -525,7 +526,7 @@ fn fit_estimated<T: Real>(
             return single;
         }
     }
-    let (mut starts, count) = set.starts(&ds);
+    let (mut starts, count) = set.starts(&ds());
     for s in starts.iter_mut().take(count) {
         clamp(s);
     }
