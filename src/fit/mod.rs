@@ -440,12 +440,15 @@ pub fn correlation<T: Real, const P: usize>(cov: &[[T; P]; P]) -> [[T; P]; P] {
     out
 }
 
+mod auto;
 pub mod integral;
+pub mod monotone;
 mod restart;
 mod sets;
 pub mod start;
+pub use auto::fit_auto;
 pub use sets::{
-    fit, fit_auto, fit_curve, CriticalModel, Fit, FullModel, OverdampedModel, ParamSet,
-    SaturationModel, SlowStartModel, Start,
+    fit, fit_curve, CriticalModel, Fit, FullModel, OverdampedModel, ParamSet, SaturationModel,
+    SlowStartModel, Start,
 };
 pub mod joint;
