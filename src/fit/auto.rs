@@ -51,21 +51,24 @@ pub fn fit_auto<T: Real>(t: &[T], y: &[T], w: Option<&[T]>, opts: &Options<T>) -
             }
             s
         };
+        // the sets that cannot win (see above) are not fitted
+        let cannot_win = match set {
+            ParamSet::Saturation | ParamSet::Critical => best.as_ref().is_some_and(|b| {
+                let bound = *mono.get_or_insert_with(|| monotone_cost_bound(&cv));
+                stats(data, bound, set.n_params()).aicc >= b.aicc
+            }),
+            ParamSet::Overdamped => {
+                slow.is_some_and(|f| same_optimum(&f, &ParamSet::SlowStart.curve_bounds(&cv), &b))
+            }
+            _ => false,
+        };
+        if cannot_win {
+            continue;
+        }
         let r = if cv.n_eff < set.n_params() {
             Err(Error::new(ErrorKind::TooFewPoints, Param::N))
         } else if set == ParamSet::Full {
             fit_estimated(set, &cv, Start::Data, (&b.0, &b.1), opts, &est)
-        } else if matches!(set, ParamSet::Saturation | ParamSet::Critical)
-            && best.as_ref().is_some_and(|b| {
-                let bound = *mono.get_or_insert_with(|| monotone_cost_bound(&cv));
-                stats(data, bound, set.n_params()).aicc >= b.aicc
-            })
-        {
-            continue;
-        } else if set == ParamSet::Overdamped
-            && slow.is_some_and(|f| same_optimum(&f, &ParamSet::SlowStart.curve_bounds(&cv), &b))
-        {
-            continue;
         } else {
             let from_full = full.map(|[rs, r0, _, omega, zeta, ..]| {
                 let mut s = [T::ZERO; MAX_PARAMS];
@@ -128,7 +131,7 @@ fn to_overdamped<T: Real>(p: [T; MAX_PARAMS]) -> [T; MAX_PARAMS] {
 /// the same optimum (see [`fit_auto`]).
 fn same_optimum<T: Real>(f: &Fit<T>, sb: &Bounds<T>, ob: &Bounds<T>) -> bool {
     let [_, _, omega, zeta, ..] = f.params;
-    if !f.termination.converged() || !(zeta >= c::<T>(0.05)) {
+    if !f.termination.converged() || zeta.is_nan() || zeta < c::<T>(0.05) {
         return false;
     }
     let img = to_overdamped(f.params);

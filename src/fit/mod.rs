@@ -135,7 +135,7 @@ impl<T: Real> Options<T> {
         check::non_negative(self.ftol, Param::Ftol)?;
         check::non_negative(self.xtol, Param::Xtol)?;
         check::non_negative(self.gtol, Param::Gtol)?;
-        if !(self.step_bound > T::ZERO) {
+        if self.step_bound.is_nan() || self.step_bound <= T::ZERO {
             return Err(Error::out_of_range(Param::StepBound));
         }
         match self.loss {

@@ -56,7 +56,7 @@ fn isotonic_rss<T: Real>(cv: &Curve<'_, T>, j: usize, k: usize, sign: T) -> T {
             Some(w) => w.get(i).copied().unwrap_or(T::ZERO),
             None => T::ONE,
         };
-        if !(w > T::ZERO) {
+        if w.is_nan() || w <= T::ZERO {
             continue;
         }
         let v = sign * (y - cv.mean);
