@@ -309,6 +309,8 @@ params! {
     Beta1 = 83 => "beta1",
     /// The gain of a reward curve (plateau minus first reward).
     Gain = 84 => "gain",
+    /// Initial step bound factor of the LM solver (`Options::step_bound`).
+    StepBound = 85 => "step_bound",
 }
 
 /// An error: what went wrong ([`ErrorKind`]) and with which input ([`Param`]).

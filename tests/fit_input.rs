@@ -216,6 +216,14 @@ fn bounds_and_start_and_options() {
     .unwrap_err();
     assert_eq!((e.kind(), e.param()), (K::LengthMismatch, P::Start));
     // options
+    for sb in [0.0, -1.0, f64::NAN, f64::NEG_INFINITY] {
+        let bad = Options {
+            step_bound: sb,
+            ..o
+        };
+        let e = solve(&Lin, &[cv], [0.5, 0.5], &b, &bad).unwrap_err();
+        assert_eq!((e.kind(), e.param()), (K::OutOfRange, P::StepBound), "{sb}");
+    }
     let bad = Options { ftol: -1.0, ..o };
     assert_eq!(
         solve(&Lin, &[cv], [0.5, 0.5], &b, &bad)

@@ -223,6 +223,12 @@ fuzz_target!(|inp: Input| {
         xtol: inp.xtol.get(),
         gtol: inp.gtol.get(),
         max_evaluations: inp.max_evaluations as u32,
+        // an odd budget also exercises the trust region (any value: bad ones are OutOfRange)
+        step_bound: if inp.max_evaluations % 2 == 1 {
+            inp.loss_scale.get()
+        } else {
+            f64::INFINITY
+        },
     };
     let set = ParamSet::ALL[inp.set as usize % 5];
     let cv = match Curve::new(t, y, weights) {

@@ -34,6 +34,7 @@ fn options(
         xtol: xtol.unwrap_or(d.xtol),
         gtol,
         max_evaluations,
+        ..d
     })
 }
 

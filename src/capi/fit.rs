@@ -133,6 +133,8 @@ fn to_options(o: &grpo_fit_options) -> Result<(Option<ParamSet>, Options<f64>)> 
         xtol: o.xtol,
         gtol: o.gtol,
         max_evaluations: o.max_evaluations,
+        // not in the C struct (its layout is a contract): the default, no step bound
+        ..Options::default()
     };
     Ok((set, opts))
 }

@@ -18,7 +18,8 @@
 //! recurrence of the damped oscillator written for any sampling.
 //!
 //! The data are first compressed into at most [`BINS`] time bins (weighted means of `t` and `y`
-//! per bin, one O(n) pass in any order: unsorted and repeated abscissae bin alike), so the
+//! per bin, one O(n) pass in any order: unsorted and repeated abscissae bin alike; on a uniform
+//! grid the bins are runs of consecutive points, summed without a per-point bin index), so the
 //! regression costs O(BINS) whatever the number of points. Time is scaled to `s in [0, 1]` over
 //! the span and `y` centred on its mean, so the normal equations are well scaled.
 //!
@@ -84,17 +85,10 @@ fn bin<T: Real>(cv: &Curve<'_, T>) -> Option<Bins<T>> {
         m: 0,
         within: T::ZERO,
     };
-    for (i, (&t, &y)) in cv.t.iter().zip(cv.y).enumerate() {
-        let wi = match cv.w {
-            Some(w) => w.get(i).copied().unwrap_or(T::ZERO),
-            None => T::ONE,
-        };
-        let s = (t - cv.t_min) * inv;
-        // `as` saturates (NaN -> 0); s in [0, 1] by construction
-        let k = ((s * scale).to_f64() as usize).min(BINS - 1);
-        b.w[k] += wi;
-        b.s[k] += wi * s;
-        b.y[k] += wi * (y - cv.mean);
+    if cv.grid.is_some() {
+        grid_bins(cv, inv, &mut b);
+    } else {
+        time_bins(cv, inv, scale, &mut b);
     }
     let mut between = T::ZERO;
     for k in 0..BINS {
@@ -111,6 +105,62 @@ fn bin<T: Real>(cv: &Curve<'_, T>) -> Option<Bins<T>> {
     Some(b)
 }
 
+/// Bins of width `span / BINS` in time (any order of the times: one scattered pass).
+fn time_bins<T: Real>(cv: &Curve<'_, T>, inv: T, scale: T, b: &mut Bins<T>) {
+    for (i, (&t, &y)) in cv.t.iter().zip(cv.y).enumerate() {
+        let wi = match cv.w {
+            Some(w) => w.get(i).copied().unwrap_or(T::ZERO),
+            None => T::ONE,
+        };
+        let s = (t - cv.t_min) * inv;
+        // `as` saturates (NaN -> 0); s in [0, 1] by construction
+        let k = ((s * scale).to_f64() as usize).min(BINS - 1);
+        b.w[k] += wi;
+        b.s[k] += wi * s;
+        b.y[k] += wi * (y - cv.mean);
+    }
+}
+
+/// On a uniform grid (sorted times) the bins are `min(n, BINS)` runs of consecutive points of
+/// near-equal length: contiguous sums, no per-point bin index (the regression only needs
+/// consecutive groups in time order).
+fn grid_bins<T: Real>(cv: &Curve<'_, T>, inv: T, b: &mut Bins<T>) {
+    let n = cv.t.len().min(cv.y.len());
+    let m = n.min(BINS);
+    if m == 0 {
+        return;
+    }
+    let (q, r) = (n / m, n % m);
+    // run k is [k q + k r / m, (k + 1) q + (k + 1) r / m): no overflow (k r < BINS^2)
+    let start = |k: usize| k * q + k * r / m;
+    for k in 0..m {
+        let (a, e) = (start(k), start(k + 1));
+        let (Some(ts), Some(ys)) = (cv.t.get(a..e), cv.y.get(a..e)) else {
+            return;
+        };
+        let (mut sw, mut st, mut sy) = (T::ZERO, T::ZERO, T::ZERO);
+        match cv.w {
+            None => {
+                for (&t, &y) in ts.iter().zip(ys) {
+                    st += t - cv.t_min;
+                    sy += y - cv.mean;
+                }
+                sw = T::from_usize(e - a);
+            }
+            Some(w) => {
+                for ((&t, &y), &wi) in ts.iter().zip(ys).zip(w.get(a..e).unwrap_or(&[])) {
+                    sw += wi;
+                    st += wi * (t - cv.t_min);
+                    sy += wi * (y - cv.mean);
+                }
+            }
+        }
+        b.w[k] = sw;
+        b.s[k] = st * inv;
+        b.y[k] = sy;
+    }
+}
+
 /// The weighted normal equations of the regressors `(1, s, s^2, I1, I2)` over the bins
 /// (trapezoid integrals from the first bin): `X^T W X` (upper triangle), `X^T W y`, `y^T W y`.
 struct Normal<T> {
@@ -119,7 +169,9 @@ struct Normal<T> {
     yy: T,
 }
 
-fn normal<T: Real>(b: &Bins<T>) -> Normal<T> {
+/// Only the columns `cols` (and their products) are accumulated.
+#[inline(always)]
+fn normal<T: Real, const K: usize>(b: &Bins<T>, cols: [usize; K]) -> Normal<T> {
     let mut ne = Normal {
         a: [[T::ZERO; 5]; 5],
         r: [T::ZERO; 5],
@@ -138,10 +190,10 @@ fn normal<T: Real>(b: &Bins<T>) -> Normal<T> {
         let x = [T::ONE, tau, tau * tau, i1, i2];
         let (w, y) = (b.w[k], b.y[k]);
         ne.yy += w * y * y;
-        for j in 0..5 {
+        for (u, &j) in cols.iter().enumerate() {
             let wx = w * x[j];
             ne.r[j] += wx * y;
-            for k in j..5 {
+            for &k in &cols[u..] {
                 ne.a[j][k] += wx * x[k];
             }
         }
@@ -185,6 +237,12 @@ fn regress<T: Real, const K: usize>(ne: &Normal<T>, cols: [usize; K]) -> Option<
 
 /// Both regressions on a validated curve (O(n) binning plus O(BINS) work; no allocation).
 pub fn estimate<T: Real>(cv: &Curve<'_, T>) -> Estimate<T> {
+    estimate_orders(cv, true)
+}
+
+/// [`estimate`], the second-order regression only when `second` (the saturation law needs the
+/// first order alone: `second = None`, `s2_second = inf`).
+pub(crate) fn estimate_orders<T: Real>(cv: &Curve<'_, T>, second: bool) -> Estimate<T> {
     let Some(b) = bin(cv) else {
         return Estimate::NONE;
     };
@@ -194,7 +252,11 @@ pub fn estimate<T: Real>(cv: &Curve<'_, T>) -> Estimate<T> {
     // the first bin's mean time: the integrals start there; states are moved back to t_min by a
     // first-order Taylor step (the offset is at most one bin)
     let d0 = b.s[0];
-    let ne = normal(&b);
+    let ne = if second {
+        normal(&b, [0, 1, 2, 3, 4])
+    } else {
+        normal(&b, [0, 1, 3])
+    };
     if b.m >= 4 {
         if let Some(([c0, c1, a1], rss)) = regress(&ne, [0, 1, 3]) {
             if cv.n_eff > 3 {
@@ -211,7 +273,7 @@ pub fn estimate<T: Real>(cv: &Curve<'_, T>) -> Estimate<T> {
             }
         }
     }
-    if b.m >= 6 {
+    if second && b.m >= 6 {
         if let Some(([c0, c1, c2, a1, a2], rss)) = regress(&ne, [0, 1, 2, 3, 4]) {
             if cv.n_eff > 5 {
                 est.s2_second = (rss + b.within) / (n - c::<T>(5.0));

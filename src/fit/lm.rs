@@ -320,6 +320,48 @@ fn damped_step<T: Real, const P: usize>(
     Some(out)
 }
 
+/// Most damping increases of [`bounded_step`] before it scales the step onto the radius.
+const BOUND_TRIES: u32 = 64;
+
+/// The damped step held inside the trust radius `|D^1/2 delta| <= radius`: `lambda` grows until
+/// the step fits (the LM curve, as MINPACK's `lmpar`; at most [`BOUND_TRIES`] linear solves, the
+/// step norm falls about as `1 / lambda` once damping dominates), then the step is scaled onto
+/// the radius if it still does not fit.
+fn bounded_step<T: Real, const P: usize>(
+    jtj: &Mat<T, P>,
+    g: &[T; P],
+    d: &[T; P],
+    lambda: &mut T,
+    free: &[bool; P],
+    mut delta: [T; P],
+    radius: T,
+) -> [T; P] {
+    for _ in 0..BOUND_TRIES {
+        let sn = scaled_norm2(d, &delta).sqrt();
+        if !(sn > radius) {
+            return delta;
+        }
+        let grow = (sn / radius).max(T::TWO);
+        let next = *lambda * grow;
+        if !(next < c::<T>(1e300).min(T::MAX / c::<T>(16.0))) {
+            break;
+        }
+        *lambda = next;
+        match damped_step(jtj, g, d, *lambda, free) {
+            Some(s) => delta = s,
+            None => break,
+        }
+    }
+    let sn = scaled_norm2(d, &delta).sqrt();
+    if sn > radius {
+        let k = radius / sn;
+        for v in delta.iter_mut() {
+            *v *= k;
+        }
+    }
+    delta
+}
+
 /// `|D^1/2 v|^2 = sum d_j v_j^2` (squared, so the stopping tests need no square root).
 fn scaled_norm2<T: Real, const P: usize>(d: &[T; P], v: &[T; P]) -> T {
     let mut s = T::ZERO;
@@ -393,6 +435,17 @@ pub(crate) fn solve_with<T: Real, M: Model<T, P>, const P: usize>(
     for j in 0..P {
         d[j] = cur.jtj[j][j];
     }
+    // trust radius of `Options::step_bound` (MINPACK lmder: `Delta_0 = factor |D^1/2 x0|`)
+    let mut radius = if opts.step_bound.is_finite() {
+        let xn = scaled_norm2(&d, &x).sqrt();
+        if xn > T::ZERO && xn.is_finite() {
+            opts.step_bound * xn
+        } else {
+            opts.step_bound
+        }
+    } else {
+        T::INFINITY
+    };
     let mut lambda: T = c(1e-3);
     let mut nu: T = T::TWO;
     let mut iterations = 0u32;
@@ -437,9 +490,12 @@ pub(crate) fn solve_with<T: Real, M: Model<T, P>, const P: usize>(
             }
         }
         iterations += 1;
-        let Some(delta) = damped_step(&cur.jtj, &cur.jtr, &d, lambda, &free) else {
+        let Some(mut delta) = damped_step(&cur.jtj, &cur.jtr, &d, lambda, &free) else {
             break Termination::Singular;
         };
+        if radius.is_finite() {
+            delta = bounded_step(&cur.jtj, &cur.jtr, &d, &mut lambda, &free, delta, radius);
+        }
         let mut xn = x;
         let mut step = [T::ZERO; P];
         let mut inside = true;
@@ -487,6 +543,21 @@ pub(crate) fn solve_with<T: Real, M: Model<T, P>, const P: usize>(
             last_rejected_non_finite = true;
             (-f0, false)
         };
+        if radius.is_finite() {
+            // MINPACK lmder's radius update: halve after a poor step (rho < 1/4), at least twice
+            // the step after a good one (rho >= 3/4)
+            let pn = scaled_norm2(&d, &step).sqrt();
+            let rho = if trial.finite && pred > T::ZERO {
+                actred / pred
+            } else {
+                -T::ONE
+            };
+            if !(rho >= c::<T>(0.25)) {
+                radius = T::HALF * radius.min(c::<T>(10.0) * pn);
+            } else if rho >= c::<T>(0.75) {
+                radius = radius.max(T::TWO * pn);
+            }
+        }
         trusted = false;
         if accepted {
             let rho = actred / pred;

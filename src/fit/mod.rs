@@ -108,6 +108,13 @@ pub struct Options<T> {
     pub gtol: T,
     /// Model passes allowed per start, including the first; 0 means `100 (P + 1)` (MINPACK lmder).
     pub max_evaluations: u32,
+    /// Initial step bound factor (MINPACK's `factor`), `> 0`, default `+inf` (no bound). When
+    /// finite, every step is held inside the trust region `|D^1/2 delta| <= Delta` (Marquardt
+    /// scaling `D`), `Delta_0 = step_bound |D^1/2 x0|` (or `step_bound` when `x0 = 0`), halved
+    /// after a poor step and widened after a good one as in MINPACK lmder (docs/fit.md). MINPACK
+    /// recommends 0.1..100; a small factor keeps the first steps from leaving the basin of a
+    /// far start (NIST BoxBOD from start 1 needs 10).
+    pub step_bound: T,
 }
 
 impl<T: Real> Default for Options<T> {
@@ -118,6 +125,7 @@ impl<T: Real> Default for Options<T> {
             xtol: c::<T>(DEFAULT_TOL).max(T::EPSILON.sqrt()),
             gtol: T::ZERO,
             max_evaluations: 0,
+            step_bound: T::INFINITY,
         }
     }
 }
@@ -127,6 +135,9 @@ impl<T: Real> Options<T> {
         check::non_negative(self.ftol, Param::Ftol)?;
         check::non_negative(self.xtol, Param::Xtol)?;
         check::non_negative(self.gtol, Param::Gtol)?;
+        if self.step_bound.is_nan() || self.step_bound <= T::ZERO {
+            return Err(Error::out_of_range(Param::StepBound));
+        }
         match self.loss {
             Loss::LeastSquares => Ok(()),
             Loss::Huber(s) | Loss::Cauchy(s) => check::positive(s, Param::LossScale).map(|_| ()),
@@ -429,12 +440,15 @@ pub fn correlation<T: Real, const P: usize>(cov: &[[T; P]; P]) -> [[T; P]; P] {
     out
 }
 
+mod auto;
 pub mod integral;
+pub mod monotone;
 mod restart;
 mod sets;
 pub mod start;
+pub use auto::fit_auto;
 pub use sets::{
-    fit, fit_auto, fit_curve, CriticalModel, Fit, FullModel, OverdampedModel, ParamSet,
-    SaturationModel, SlowStartModel, Start,
+    fit, fit_curve, CriticalModel, Fit, FullModel, OverdampedModel, ParamSet, SaturationModel,
+    SlowStartModel, Start,
 };
 pub mod joint;

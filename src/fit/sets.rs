@@ -1,7 +1,7 @@
 //! Ready parameter sets over the trajectory module, their default bounds, data-driven starts,
 //! the deterministic multi-start and AUTO selection by AICc.
 
-use super::integral::{estimate, Estimate};
+use super::integral::{estimate_orders, Estimate};
 use super::restart::{data_start_of, settled};
 use super::start::{DataStart, CRITICAL_U63, OVER_U63, UNDER_U63};
 use super::{
@@ -482,12 +482,14 @@ pub fn fit_curve<T: Real>(
         let data = core::slice::from_ref(cv);
         return fit_data(set, data, cv.t_min, &[st], bounds, opts, false);
     }
-    fit_estimated(set, cv, start, bounds, opts, &estimate(cv))
+    // the saturation law needs the first-order regression alone
+    let est = estimate_orders(cv, set != ParamSet::Saturation);
+    fit_estimated(set, cv, start, bounds, opts, &est)
 }
 
 /// [`fit_curve`] for [`Start::Data`], [`Start::DataSingle`], [`Start::Regimes`] with the
 /// closed-form estimate of the curve already made (AUTO makes it once for every set).
-fn fit_estimated<T: Real>(
+pub(super) fn fit_estimated<T: Real>(
     set: ParamSet,
     cv: &Curve<'_, T>,
     start: Start<'_, T>,
@@ -504,9 +506,10 @@ fn fit_estimated<T: Real>(
         }
     };
     let est = *est;
-    let ds = data_start_of(cv, &est);
+    // the A.8 data start is an O(n) pass: made only when a start needs it
+    let ds = || data_start_of(cv, &est);
     if matches!(start, Start::Regimes) {
-        let (mut starts, count) = set.starts(&ds);
+        let (mut starts, count) = set.starts(&ds());
         for s in starts.iter_mut().take(count) {
             clamp(s);
         }
@@ -514,7 +517,7 @@ fn fit_estimated<T: Real>(
     }
     let mut first = set
         .closed_form_start(&est)
-        .unwrap_or_else(|| set.starts(&ds).0[0]);
+        .unwrap_or_else(|| set.starts(&ds()).0[0]);
     clamp(&mut first);
     let single = fit_data(set, data, origin, &[first], bounds, opts, true);
     if matches!(start, Start::DataSingle) {
@@ -525,7 +528,7 @@ fn fit_estimated<T: Real>(
             return single;
         }
     }
-    let (mut starts, count) = set.starts(&ds);
+    let (mut starts, count) = set.starts(&ds());
     for s in starts.iter_mut().take(count) {
         clamp(s);
     }
@@ -601,88 +604,6 @@ pub(crate) fn fit_data<T: Real>(
             early,
         ),
     }
-}
-
-/// AUTO: every parameter set, the one with the lowest AICc among the finite fits kept. The full
-/// oscillator is fitted first by the default path ([`Start::Data`]: closed-form start, restart on
-/// a failed test); the constrained sets then run once each (no restart) from the full fit where
-/// they are its special cases (slow-start: `v0` dropped), the overdamped set from the slow-start
-/// fit (the same family in `tau = 2 zeta / omega`, `t_m = 1 / (2 zeta omega)`), and the
-/// saturation and critical sets from the closed form. A
-/// constrained set stuck in a poor local minimum only loses the AICc comparison. Default bounds;
-/// the closed-form estimate is made once. Errors only if no set gives a fit.
-pub fn fit_auto<T: Real>(t: &[T], y: &[T], w: Option<&[T]>, opts: &Options<T>) -> Result<Fit<T>> {
-    let cv = Curve::new(t, y, w)?;
-    if cv.t_max <= cv.t_min {
-        return Err(Error::new(ErrorKind::Constant, Param::T));
-    }
-    let est = estimate(&cv);
-    let data = core::slice::from_ref(&cv);
-    let mut best: Option<Fit<T>> = None;
-    let mut first_err = None;
-    let (mut full, mut slow): (Option<[T; MAX_PARAMS]>, Option<[T; MAX_PARAMS]>) = (None, None);
-    for set in [
-        ParamSet::Full,
-        ParamSet::Saturation,
-        ParamSet::Critical,
-        ParamSet::SlowStart,
-        ParamSet::Overdamped,
-    ] {
-        let b = set.curve_bounds(&cv);
-        let r = if cv.n_eff < set.n_params() {
-            Err(Error::new(ErrorKind::TooFewPoints, Param::N))
-        } else if set == ParamSet::Full {
-            fit_estimated(set, &cv, Start::Data, (&b.0, &b.1), opts, &est)
-        } else {
-            let from_full = full.map(|[rs, r0, _, omega, zeta, ..]| {
-                let mut s = [T::ZERO; MAX_PARAMS];
-                s[..4].copy_from_slice(&[rs, r0, omega, zeta]);
-                s
-            });
-            // the overdamped set is the slow-start family in (tau, t_m): start at its optimum
-            let from_slow = slow.or(from_full).map(|[rs, r0, omega, zeta, ..]| {
-                let mut s = [T::ZERO; MAX_PARAMS];
-                let zeta = zeta.max(c::<T>(0.05));
-                s[..4].copy_from_slice(&[
-                    rs,
-                    r0,
-                    T::TWO * zeta / omega,
-                    T::ONE / (T::TWO * zeta * omega),
-                ]);
-                s
-            });
-            let start = match set {
-                ParamSet::SlowStart => from_full,
-                ParamSet::Overdamped => from_slow,
-                _ => None,
-            }
-            .filter(|s| s.iter().all(|x| x.is_finite()))
-            .or_else(|| set.closed_form_start(&est))
-            .unwrap_or_else(|| set.starts(&data_start_of(&cv, &est)).0[0]);
-            let mut start = start;
-            for ((x, &lo), &hi) in start.iter_mut().zip(&b.0).zip(&b.1) {
-                *x = x.max(lo).min(hi);
-            }
-            fit_data(set, data, cv.t_min, &[start], (&b.0, &b.1), opts, true)
-        };
-        match r {
-            Ok(f) if f.cost.is_finite() => {
-                match set {
-                    ParamSet::Full => full = Some(f.params),
-                    ParamSet::SlowStart => slow = Some(f.params),
-                    _ => {}
-                }
-                if best.as_ref().is_none_or(|b| f.aicc < b.aicc) {
-                    best = Some(f);
-                }
-            }
-            Ok(_) => {}
-            Err(e) => {
-                first_err.get_or_insert(e);
-            }
-        }
-    }
-    best.ok_or(first_err.unwrap_or(Error::new(ErrorKind::Diverged, Param::Params)))
 }
 
 /// Compile-time size bound of a fit result (issue 7): `2 MAX_PARAMS + MAX_PARAMS^2 + 7` scalars
