@@ -36,10 +36,11 @@ mod config;
 mod image;
 mod power;
 mod predictor;
+mod segments;
 mod snapshot;
 pub mod window;
 
-pub use candidates::ModelKind;
+pub use candidates::{ModelKind, RefitWork};
 pub use combine::{
     normal_quantile, CALIBRATED_INTERVAL_K, CURRENT_FRACTION, DEFAULT_CONFIDENCE,
     DEFAULT_MIN_GAIN_SHARE,
