@@ -281,7 +281,7 @@ pub struct RefitWork {
 
 impl RefitWork {
     /// `self + other`, saturating.
-    pub fn add(self, other: RefitWork) -> RefitWork {
+    pub fn saturating_add(self, other: RefitWork) -> RefitWork {
         RefitWork {
             runs: self.runs.saturating_add(other.runs),
             passes: self.passes.saturating_add(other.passes),

@@ -290,7 +290,7 @@ impl<T: Real, const N: usize> Predictor<T, N> {
                 for s in snap.table.parametric_mut() {
                     let (fitted, w) = fit_candidate(cv, parts, &bx, s, loss);
                     *s = fitted;
-                    work = work.add(w);
+                    work = work.saturating_add(w);
                 }
                 fit::stats(core::slice::from_ref(cv), ss * T::HALF, 1).aicc
             }
