@@ -28,7 +28,8 @@
 //!
 //! Modules: [`window`] (the points), `config` (the settings), `candidates` (the table of
 //! candidate fits, one entry per [`ModelKind`]), `snapshot` (one refit and every answer read from
-//! it), `predictor` (the window plus the last snapshot).
+//! it), `predictor` (the window plus the last snapshot), `segments` (the window as fit data in
+//! uniform-grid parts), `power` (the power-law component).
 
 mod candidates;
 mod combine;

@@ -365,9 +365,7 @@ impl<T: Real, const N: usize> Predictor<T, N> {
             tb[i] = p.step;
         }
         snap.power = PowerLaw::fit(&tb[..n], &yb[..n], &wb[..n]);
-        let mut buf = [(T::ZERO, T::ZERO); N];
-        snap.spread = combine::spread(pts, &mut buf);
-        snap.noise = combine::noise_sd(pts, &mut buf);
+        (snap.spread, snap.noise) = spread_and_noise::<T, N>(pts);
         snap.recent = combine::tail_level(pts, c(CURRENT_FRACTION));
         self.fitted = true;
         self.stale = false;
@@ -468,6 +466,18 @@ impl<T: Real, const N: usize> Predictor<T, N> {
         }
         Ok(pr)
     }
+}
+
+/// The combination's spread and noise figures ([`combine::spread`], [`combine::noise_sd`]). Their
+/// sort buffer (`2 N` scalars) lives in this frame only, not in `refit`'s beside the LM fits (the
+/// deepest calls of a refit).
+#[inline(never)]
+fn spread_and_noise<T: Real, const N: usize>(pts: &[Point<T>]) -> (T, T) {
+    let mut buf = [(T::ZERO, T::ZERO); N];
+    (
+        combine::spread(pts, &mut buf),
+        combine::noise_sd(pts, &mut buf),
+    )
 }
 
 /// The fit loss: Huber with scale `huber_k * sigma`, `sigma^2 = mean_k d_k^2 / (1/w_k +
