@@ -312,7 +312,9 @@ fn lane_sum<T: Real>(x: &[T], f: impl Fn(usize, T) -> T) -> T {
     acc.iter().fold(T::ZERO, |a, &b| a + b)
 }
 
-fn detect_uniform<T: Real>(t: &[T]) -> Option<Uniform<T>> {
+/// `Some` grid when the times are increasing and uniformly spaced to rounding (the test of
+/// [`Curve::new`]).
+pub(crate) fn detect_uniform<T: Real>(t: &[T]) -> Option<Uniform<T>> {
     let n = t.len();
     let (&t0, &tl) = (t.first()?, t.last()?);
     // increasing times only (unsorted or repeated times fail the per-point test below too)
@@ -447,6 +449,7 @@ mod restart;
 mod sets;
 pub mod start;
 pub use auto::fit_auto;
+pub(crate) use sets::fit_data;
 pub use sets::{
     fit, fit_curve, CriticalModel, Fit, FullModel, OverdampedModel, ParamSet, SaturationModel,
     SlowStartModel, Start,

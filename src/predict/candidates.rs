@@ -11,6 +11,7 @@ use crate::fit::{
     Start, MAX_PARAMS,
 };
 use crate::real::{c, Real};
+use crate::trajectory::{Critical, Exponential, SlowStart};
 
 #[cfg(doc)]
 use super::Config;
@@ -80,6 +81,49 @@ impl ModelKind {
             ModelKind::Critical => pad(CriticalModel { origin: T::ZERO }.eval(&x3, t)),
             ModelKind::SlowStart => pad(SlowStartModel { origin: T::ZERO }.eval(x, t)),
         }
+    }
+}
+
+impl ModelKind {
+    /// Values of the model at the times of `parts` (the window as the fit data of
+    /// [`super::segments::segments`], times since the first point, in order) into `out` (their
+    /// total length): values only, the oscillator's grid recurrences on a uniform part
+    /// (`eval_grid`) and one kernel setup per other part (`eval_slice`); `false` (`out`
+    /// unspecified) for `None` or parameters the model rejects.
+    pub(super) fn values<T: Real>(self, x: &[T; P], parts: &[Curve<'_, T>], out: &mut [T]) -> bool {
+        let osc = match self {
+            ModelKind::None => return false,
+            ModelKind::Constant => {
+                out.iter_mut().for_each(|o| *o = x[0]);
+                return true;
+            }
+            ModelKind::Saturation => {
+                Exponential::new(x[0], x[1], x[2]).and_then(|m| m.to_oscillator())
+            }
+            ModelKind::Critical => Critical::new(x[0], x[1], x[2]).and_then(|m| m.to_oscillator()),
+            ModelKind::SlowStart => {
+                SlowStart::new(x[0], x[1], x[2], x[3]).and_then(|m| m.to_oscillator())
+            }
+        };
+        let Ok(osc) = osc else {
+            return false;
+        };
+        let mut rest = out;
+        for cv in parts {
+            let Some((o, more)) = core::mem::take(&mut rest).split_at_mut_checked(cv.t.len())
+            else {
+                return false;
+            };
+            rest = more;
+            let ok = match cv.grid {
+                Some(g) => osc.eval_grid(g.t0, g.dt, o),
+                None => osc.eval_slice(cv.t, o),
+            };
+            if ok.is_err() {
+                return false;
+            }
+        }
+        rest.is_empty()
     }
 }
 
@@ -225,18 +269,44 @@ fn candidate_bounds<T: Real>(
     (lo, hi)
 }
 
+/// Work of the LM fits of a refit (summed over the candidates): LM runs started and model
+/// passes made (one pass = one evaluation of the model and its Jacobian over the window, O(N)).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct RefitWork {
+    /// LM runs (a warm start is one run, a cold restart one per start of [`Start::Regimes`]).
+    pub runs: u32,
+    /// Model passes over the window, summed over the runs.
+    pub passes: u32,
+}
+
+impl RefitWork {
+    /// `self + other`, saturating.
+    pub fn saturating_add(self, other: RefitWork) -> RefitWork {
+        RefitWork {
+            runs: self.runs.saturating_add(other.runs),
+            passes: self.passes.saturating_add(other.passes),
+        }
+    }
+}
+
 /// Fit the parametric candidate `prev.kind` on `cv` with the fit module, warm-started from
 /// `prev` when it is valid (falling back to the data starts when the warm fit fails or does not
-/// converge).
+/// converge). The warm run takes the Newton-decrement stop of the fit module (`early`: a step
+/// that would change the objective by at most `ftol` relative is not taken; see
+/// `fit::solve_with`), as the data starts of [`Start::Data`] do, on `parts`: the window `cv` as
+/// the joint data of [`super::segments::segments`] (same objective, uniform-grid passes). Returns
+/// the candidate and the work spent.
 pub(super) fn fit_candidate<T: Real>(
     cv: &Curve<'_, T>,
+    parts: &[Curve<'_, T>],
     bx: &ParamBox<T>,
     prev: &Candidate<T>,
     loss: Loss<T>,
-) -> Candidate<T> {
+) -> (Candidate<T>, RefitWork) {
     let kind = prev.kind;
+    let mut work = RefitWork::default();
     let Some(set) = kind.set() else {
-        return Candidate::empty(kind);
+        return (Candidate::empty(kind), work);
     };
     let np = kind.n_params();
     let (lo, hi) = candidate_bounds(set, bx);
@@ -246,20 +316,28 @@ pub(super) fn fit_candidate<T: Real>(
     };
     let mut rep = None;
     if prev.valid {
-        let mut x = prev.params;
-        for ((v, &l), &h) in x.iter_mut().zip(&lo).zip(&hi).take(np) {
-            *v = v.max(l).min(h);
+        let mut x = [T::ZERO; MAX_PARAMS];
+        for (((v, &p), &l), &h) in x.iter_mut().zip(&prev.params).zip(&lo).zip(&hi).take(np) {
+            *v = p.max(l).min(h);
         }
-        rep = fit::fit_curve(set, cv, Start::Given(&x[..np]), (&lo, &hi), &opts).ok();
+        work.runs += 1;
+        rep = fit::fit_data(set, parts, cv.t_min, &[x], (&lo, &hi), &opts, true).ok();
+        work.passes = work
+            .passes
+            .saturating_add(rep.map_or(0, |r: fit::Fit<T>| r.evaluations));
     }
     if !rep.is_some_and(|r| r.termination.converged()) {
         let cold = fit::fit_curve(set, cv, Start::Regimes, (&lo, &hi), &opts).ok();
+        work.runs += if np > 3 { 3 } else { 1 };
+        work.passes = work
+            .passes
+            .saturating_add(cold.map_or(0, |r| r.evaluations));
         rep = match (rep, cold) {
             (Some(a), Some(b)) => Some(if b.cost < a.cost { b } else { a }),
             (a, b) => b.or(a),
         };
     }
-    match rep {
+    let cand = match rep {
         Some(r) if r.cost.is_finite() => {
             let mut s = Candidate::empty(kind);
             s.valid = true;
@@ -274,56 +352,76 @@ pub(super) fn fit_candidate<T: Real>(
             s
         }
         _ => Candidate::empty(kind),
+    };
+    (cand, work)
+}
+
+/// The exponential weights of the local level, `a_i = w_i 2^(-(t_last - t_i) / h)` (see
+/// [`anchor`]), into `a`; `false` when anchoring is off (`h <= 0` or NaN) or the window is empty.
+/// They depend on the window only: computed once per refit for every candidate.
+pub(super) fn level_weights<T: Real>(t: &[T], w: &[T], h: T, a: &mut [T]) -> bool {
+    let Some(&t_last) = t.last() else {
+        return false;
+    };
+    if h.is_nan() || h <= T::ZERO {
+        return false;
     }
+    let rate: T = c(core::f64::consts::LN_2);
+    for ((ai, &ti), &wi) in a.iter_mut().zip(t).zip(w) {
+        *ai = wi * (-(t_last - ti) / h * rate).exp();
+    }
+    true
 }
 
 /// Set the local-level offset of a fitted candidate (see [`Config::level_half_life`]): with the
-/// exponential weights `a_i = w_i 2^(-(t_last - t_i) / h)` and the residuals `e_i = y_i - f(t_i)`,
-/// `d` is the Huber M-estimate of location of the `e_i` (weights `a_i`, Huber scale `huber` per
-/// unit weight, the scale of the fit itself; the weighted mean when `huber = 0`), solved by
-/// iteratively reweighted means `d <- sum a_i u_i e_i / sum a_i u_i`,
-/// `u_i = min(1, huber / (sqrt(w_i) |e_i - d|))`; `q = sum a_i^2 / w_i / (sum a_i)^2`, so that
-/// `Var d ~ q s^2` for independent residuals of variance `s^2 / w_i`. `h <= 0` turns anchoring
-/// off (`d = 0`, `q = NaN`). `N` is the window capacity (scratch buffers on the stack).
+/// exponential weights `a_i = w_i 2^(-(t_last - t_i) / h)` ([`level_weights`]; `None`: anchoring
+/// off, `d = 0`, `q = NaN`) and the residuals `e_i = y_i - f(t_i)`, `d` is the Huber M-estimate of
+/// location of the `e_i` (weights `a_i`, Huber scale `huber` per unit weight, the scale of the fit
+/// itself; the weighted mean when `huber = 0`), solved by iteratively reweighted means
+/// `d <- sum a_i u_i e_i / sum a_i u_i`, `u_i = min(1, huber / (sqrt(w_i) |e_i - d|))` (tested as
+/// `w_i (e_i - d)^2 > huber^2`: no square root for the inliers); `q = sum a_i^2 / w_i /
+/// (sum a_i)^2`, so that `Var d ~ q s^2` for independent residuals of variance `s^2 / w_i`.
+/// `parts` is the window as the fit data of [`super::segments::segments`]. `N` is the window
+/// capacity (a scratch buffer of residuals on the stack). Cost: one value-only pass of the
+/// model over the window ([`ModelKind::values`]) plus O(N) per reweighting (at most 50).
 pub(super) fn anchor<T: Real, const N: usize>(
     s: &mut Candidate<T>,
-    t: &[T],
+    parts: &[Curve<'_, T>],
     y: &[T],
     w: &[T],
-    h: T,
+    a: Option<&[T]>,
     huber: T,
 ) {
     s.offset = T::ZERO;
     s.level_q = T::NAN;
-    let Some(&t_last) = t.last() else {
+    let Some(a) = a else {
         return;
     };
-    if !s.valid || h.is_nan() || h <= T::ZERO {
+    let n = y.len();
+    if !s.valid || n == 0 || n > N || w.len() != n || a.len() != n {
         return;
     }
-    let rate: T = c(core::f64::consts::LN_2);
-    let mut ab = [T::ZERO; N];
     let mut eb = [T::ZERO; N];
+    let e = &mut eb[..n];
+    if !s.kind.values(&s.params, parts, e) {
+        return;
+    }
     let (mut sa, mut sae, mut saa) = (T::ZERO, T::ZERO, T::ZERO);
-    for ((((&ti, &yi), &wi), ai), ei) in t.iter().zip(y).zip(w).zip(&mut ab).zip(&mut eb) {
-        let a = wi * (-(t_last - ti) / h * rate).exp();
-        let Some((f, _)) = s.kind.eval(&s.params, ti) else {
-            return;
-        };
-        *ai = a;
-        *ei = yi - f;
-        sa += a;
-        sae += a * *ei;
-        saa += a * (a / wi);
+    for (((ei, &yi), &wi), &ai) in e.iter_mut().zip(y).zip(w).zip(a) {
+        *ei = yi - *ei;
+        sa += ai;
+        sae += ai * *ei;
+        saa += ai * (ai / wi);
     }
     let mut d = sae / sa;
     let q = saa / (sa * sa);
     if huber > T::ZERO && huber.is_finite() {
+        let h2 = huber * huber;
         for _ in 0..50 {
             let (mut su, mut sue) = (T::ZERO, T::ZERO);
-            for ((&ai, &ei), &wi) in ab.iter().zip(&eb).zip(w) {
-                let r = (ei - d).abs() * wi.sqrt();
-                let u = if r > huber { huber / r } else { T::ONE };
+            for ((&ai, &ei), &wi) in a.iter().zip(e.iter()).zip(w) {
+                let r2 = (ei - d) * (ei - d) * wi;
+                let u = if r2 > h2 { huber / r2.sqrt() } else { T::ONE };
                 su += ai * u;
                 sue += ai * u * ei;
             }

@@ -11,7 +11,7 @@
 //! could not have written. Fitted numbers themselves may be any double (some are legitimately
 //! infinite); a non-finite answer derived from altered numbers is refused by the C layer.
 
-use super::candidates::{Candidate, Table, P};
+use super::candidates::{Candidate, RefitWork, Table, P};
 use super::combine::Confirmations;
 use super::power::PowerLaw;
 use super::snapshot::Snapshot;
@@ -340,6 +340,7 @@ impl<const N: usize> PredictorImage<N> {
                 before,
                 last,
             },
+            work: RefitWork::default(),
         })
     }
 }

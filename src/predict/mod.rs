@@ -28,7 +28,8 @@
 //!
 //! Modules: [`window`] (the points), `config` (the settings), `candidates` (the table of
 //! candidate fits, one entry per [`ModelKind`]), `snapshot` (one refit and every answer read from
-//! it), `predictor` (the window plus the last snapshot).
+//! it), `predictor` (the window plus the last snapshot), `segments` (the window as fit data in
+//! uniform-grid parts), `power` (the power-law component).
 
 mod candidates;
 mod combine;
@@ -37,10 +38,11 @@ mod image;
 mod model_code;
 mod power;
 mod predictor;
+mod segments;
 mod snapshot;
 pub mod window;
 
-pub use candidates::ModelKind;
+pub use candidates::{ModelKind, RefitWork};
 pub use combine::{
     normal_quantile, CALIBRATED_INTERVAL_K, CURRENT_FRACTION, DEFAULT_CONFIDENCE,
     DEFAULT_MIN_GAIN_SHARE,

@@ -12,7 +12,8 @@
 //! and the exponent is the one of [`POWER_EXPONENTS`] (12 values log-spaced over [0.05, 3], the
 //! range of the protocol's pow3 baseline) with the smallest weighted residual sum of squares.
 //! `t` is the logged step, shifted to start at 1 when the first step is not positive. Cost:
-//! 12 passes over the window, no iteration, no failure mode but a constant `x` (then `None`).
+//! one pass over the window (`n` logarithms, `12 n` exponentials, see [`PowerLaw::fit`]), no
+//! iteration, no failure mode but a constant `x` (then `None`).
 
 use crate::real::{c, Real};
 
@@ -48,7 +49,21 @@ pub struct PowerLaw<T> {
 impl<T: Real> PowerLaw<T> {
     /// Fit on the points `(t_i, y_i)` with weights `w_i > 0` (`t` strictly increasing). `None`
     /// when fewer than 3 points or no exponent gives a finite fit.
+    ///
+    /// One pass over the points for all exponents: `ln(t_i + shift)` once per point, then
+    /// `x_i = exp(-c ln(t_i + shift))` per exponent (12 `exp`, no `powf`), accumulated as sums of
+    /// `u_i = x_i - x_ref` (`x_ref` = `x` at the middle point, so the centred sums do not cancel)
+    /// and `v_i = y_i - ybar`:
+    ///
+    /// ```text
+    /// Sxx = sum w u^2 - (sum w u)^2 / sw      Sxy = sum w u v - (sum w u)(sum w v) / sw
+    /// b = -Sxy / Sxx,  a = ybar + b xbar,     sse = sum w v^2 - Sxy^2 / Sxx  (clamped at 0)
+    /// ```
+    ///
+    /// (the same least-squares solution and residual sum as the direct formulas above). Cost:
+    /// `n` logarithms and `12 n` exponentials.
     pub fn fit(t: &[T], y: &[T], w: &[T]) -> Option<Self> {
+        const K: usize = POWER_EXPONENTS.len();
         let n = t.len().min(y.len()).min(w.len());
         if n < 3 {
             return None;
@@ -67,32 +82,44 @@ impl<T: Real> PowerLaw<T> {
             .zip(&w[..n])
             .fold(T::ZERO, |a, (&yi, &wi)| a + wi * yi)
             / sw;
+        let ce: [T; K] = POWER_EXPONENTS.map(c::<T>);
+        let l_ref = (t[n / 2] + shift).ln();
+        let mut x_ref = [T::ZERO; K];
+        for (r, &ck) in x_ref.iter_mut().zip(&ce) {
+            *r = (-ck * l_ref).exp();
+        }
+        let (mut sv, mut svv) = (T::ZERO, T::ZERO);
+        let mut su = [T::ZERO; K];
+        let mut suu = [T::ZERO; K];
+        let mut suv = [T::ZERO; K];
+        for i in 0..n {
+            let l = (t[i] + shift).ln();
+            let (wi, vi) = (w[i], y[i] - ybar);
+            sv += wi * vi;
+            svv += wi * vi * vi;
+            for k in 0..K {
+                let u = (-ce[k] * l).exp() - x_ref[k];
+                su[k] += wi * u;
+                suu[k] += wi * u * u;
+                suv[k] += wi * u * vi;
+            }
+        }
         let mut best: Option<(T, Self)> = None;
-        for &ce in POWER_EXPONENTS.iter() {
-            let ce: T = c(ce);
-            let x = |ti: T| (ti + shift).powf(-ce);
-            let mut sx = T::ZERO;
-            for i in 0..n {
-                sx += w[i] * x(t[i]);
-            }
-            let xbar = sx / sw;
-            let (mut sxx, mut sxy) = (T::ZERO, T::ZERO);
-            for i in 0..n {
-                let dx = x(t[i]) - xbar;
-                sxx += w[i] * dx * dx;
-                sxy += w[i] * dx * (y[i] - ybar);
-            }
+        for k in 0..K {
+            let sxx = suu[k] - su[k] * su[k] / sw;
             if sxx.is_nan() || sxx <= T::ZERO || !sxx.is_finite() {
                 continue;
             }
+            let sxy = suv[k] - su[k] * sv / sw;
             let b = -sxy / sxx;
-            let a = ybar + b * xbar;
-            let mut sse = T::ZERO;
-            for i in 0..n {
-                let e = y[i] - a + b * x(t[i]);
-                sse += w[i] * e * e;
-            }
-            let law = PowerLaw { a, b, c: ce, shift };
+            let a = ybar + b * (x_ref[k] + su[k] / sw);
+            let sse = (svv - sxy * sxy / sxx).max(T::ZERO);
+            let law = PowerLaw {
+                a,
+                b,
+                c: ce[k],
+                shift,
+            };
             if sse.is_finite() && a.is_finite() && b.is_finite() {
                 match best {
                     Some((s, _)) if s <= sse => {}

@@ -1,9 +1,10 @@
 //! The online predictor: a [`Window`] of points, refitted into a [`Snapshot`] of candidate fits.
 
-use super::candidates::{anchor, fit_candidate, Candidate, ParamBox};
+use super::candidates::{anchor, fit_candidate, level_weights, Candidate, ParamBox, RefitWork};
 use super::combine::{self, Confirmations, CURRENT_FRACTION};
 use super::config::Config;
 use super::power::PowerLaw;
+use super::segments::segments;
 use super::snapshot::{Advice, AdviceKind, Forecast, Prediction, RunRegime, Snapshot};
 use super::window::{Point, Rejected, Window};
 use super::ModelKind;
@@ -11,7 +12,7 @@ use crate::error::{check, Error, ErrorKind, Param};
 use crate::fit::{self, Curve, Loss};
 use crate::numerics::stats::first_difference_sd;
 use crate::real::{c, Real};
-use crate::stability::{level_drop_by, DropOptions, InstabilityVerdict, LevelDrop};
+use crate::stability::{level_drop_by, level_drop_in, DropOptions, InstabilityVerdict, LevelDrop};
 
 /// The online predictor: a fixed window of `N` points, candidate fits, the AICc choice.
 ///
@@ -68,6 +69,9 @@ pub struct Predictor<T: Real, const N: usize = DEFAULT_WINDOW> {
     pub(super) snap: Snapshot<T>,
     /// Consecutive evaluations at which the stop criterion held.
     pub(super) confirm: Confirmations<T>,
+    /// Work of the last refit's LM fits (statistics only: not part of the memory image, zero
+    /// after a restore).
+    pub(super) work: RefitWork,
 }
 
 /// Default window capacity of [`Predictor`]: 256 points (6 KiB of window in `f64`), the
@@ -99,6 +103,7 @@ impl<T: Real, const N: usize> Predictor<T, N> {
             fitted: false,
             snap: Snapshot::empty(cfg),
             confirm: Confirmations::default(),
+            work: RefitWork::default(),
         })
     }
 
@@ -162,6 +167,14 @@ impl<T: Real, const N: usize> Predictor<T, N> {
     /// `true` once a fit exists (it may be older than the last points).
     pub fn is_fitted(&self) -> bool {
         self.fitted
+    }
+
+    /// Work of the LM fits of the last refit on this object (LM runs and model passes over the
+    /// window, summed over the candidates; zero before the first refit and after a restore from
+    /// a [`super::PredictorImage`]). Each pass costs O(window length); the bound per refit is
+    /// documented in docs/prediction.md ("Cost").
+    pub fn last_refit_work(&self) -> RefitWork {
+        self.work
     }
 
     /// The last refit, possibly older than the last points (`None` before the first fit).
@@ -236,12 +249,14 @@ impl<T: Real, const N: usize> Predictor<T, N> {
             Err(e) => return Err(e),
         };
         // the level-drop test on the window's rewards (a merged point is a block mean: after a
-        // compaction the test sees a coarser series)
-        let collapsed = level_drop_by(
+        // compaction the test sees a coarser series; `fb` is its scratch for the medians)
+        let mut fb = [T::ZERO; N];
+        let collapsed = level_drop_in(
             n,
             |i| pts.get(i).map_or(T::NAN, |p| p.reward),
             cfg.reward_min,
             &DropOptions::default(),
+            &mut fb,
         )
         .is_ok_and(|d| d.detected);
         // nothing fails from here on: the snapshot is rebuilt in place (warm starts read the
@@ -249,10 +264,33 @@ impl<T: Real, const N: usize> Predictor<T, N> {
         let loss = huber_loss(cfg.huber_k, y, w);
         let snap = &mut self.snap;
         snap.collapsed = collapsed;
+        let mut work = RefitWork::default();
+        // the window as fit data (uniform-grid parts, see `segments`); the whole window when it
+        // is constant (no fit, the level model alone)
+        let whole = Curve {
+            t,
+            y,
+            w: Some(w),
+            grid: None,
+            n_eff: n,
+            sum_w: sw,
+            mean: level,
+            ss_tot: ss,
+            t_min: T::ZERO,
+            t_max: t[n - 1],
+        };
+        let mut parts = [cv.unwrap_or(whole); 3];
+        let k = match &cv {
+            Some(cv) => segments(cv, t, y, w, &mut parts),
+            None => 1,
+        };
+        let parts = &parts[..k];
         let level_aicc = match &cv {
             Some(cv) => {
                 for s in snap.table.parametric_mut() {
-                    *s = fit_candidate(cv, &bx, s, loss);
+                    let (fitted, w) = fit_candidate(cv, parts, &bx, s, loss);
+                    *s = fitted;
+                    work = work.saturating_add(w);
                 }
                 fit::stats(core::slice::from_ref(cv), ss * T::HALF, 1).aicc
             }
@@ -268,11 +306,19 @@ impl<T: Real, const N: usize> Predictor<T, N> {
         snap.best = snap.table.best();
         snap.t_last = t[n - 1];
         snap.scale = scale;
-        // residual lag-1 autocorrelation of the best model -> variance inflation
+        // residual lag-1 autocorrelation of the best model -> variance inflation (its values in
+        // one value-only pass; point by point, the level where it has none, when that fails)
+        let fitted = &mut fb[..n];
+        let best = snap.table.get(snap.best).copied();
+        if !best.is_some_and(|b| b.valid && b.kind.values(&b.params, parts, fitted)) {
+            for (f, &ti) in fitted.iter_mut().zip(t) {
+                *f = snap.best_fit(ti).unwrap_or(level);
+            }
+        }
         let (mut s00, mut s01, mut sww) = (T::ZERO, T::ZERO, T::ZERO);
         let mut prev: Option<T> = None;
-        for ((&ti, &yi), &wi) in t.iter().zip(y).zip(w) {
-            let r = snap.best_fit(ti).unwrap_or(level) - yi;
+        for ((&fi, &yi), &wi) in fitted.iter().zip(y).zip(w) {
+            let r = fi - yi;
             s00 += r * r;
             sww += wi * r * r;
             if let Some(p) = prev {
@@ -294,8 +340,10 @@ impl<T: Real, const N: usize> Predictor<T, N> {
             Loss::Huber(k) => k,
             _ => T::ZERO,
         };
+        // the local level's weights depend on the window only (`fb` is free again)
+        let a = level_weights(t, w, h, &mut fb[..n]).then_some(&fb[..n]);
         for s in snap.table.parametric_mut() {
-            anchor::<T, N>(s, t, y, w, h, hub);
+            anchor::<T, N>(s, parts, y, w, a, hub);
         }
         // best smoothed level seen: moving weighted mean over max(3, n/10) points
         let k = (n / 10).max(3).min(n);
@@ -317,13 +365,12 @@ impl<T: Real, const N: usize> Predictor<T, N> {
             tb[i] = p.step;
         }
         snap.power = PowerLaw::fit(&tb[..n], &yb[..n], &wb[..n]);
-        let mut buf = [(T::ZERO, T::ZERO); N];
-        snap.spread = combine::spread(pts, &mut buf);
-        snap.noise = combine::noise_sd(pts, &mut buf);
+        (snap.spread, snap.noise) = spread_and_noise::<T, N>(pts);
         snap.recent = combine::tail_level(pts, c(CURRENT_FRACTION));
         self.fitted = true;
         self.stale = false;
         self.since_fit = 0;
+        self.work = work;
         Ok(())
     }
 
@@ -419,6 +466,18 @@ impl<T: Real, const N: usize> Predictor<T, N> {
         }
         Ok(pr)
     }
+}
+
+/// The combination's spread and noise figures ([`combine::spread`], [`combine::noise_sd`]). Their
+/// sort buffer (`2 N` scalars) lives in this frame only, not in `refit`'s beside the LM fits (the
+/// deepest calls of a refit).
+#[inline(never)]
+fn spread_and_noise<T: Real, const N: usize>(pts: &[Point<T>]) -> (T, T) {
+    let mut buf = [(T::ZERO, T::ZERO); N];
+    (
+        combine::spread(pts, &mut buf),
+        combine::noise_sd(pts, &mut buf),
+    )
 }
 
 /// The fit loss: Huber with scale `huber_k * sigma`, `sigma^2 = mean_k d_k^2 / (1/w_k +

@@ -3,6 +3,8 @@
 //! part of the level it had gained? Used by the diagnostics (`diagnose`, on the whole series) and
 //! by the predictor (on its window; its "stop: collapsing" advice).
 
+use core::cmp::Ordering;
+
 use crate::error::{check, Error, ErrorKind, Param, Result};
 use crate::real::{c, Real};
 
@@ -140,12 +142,47 @@ fn median_by<T: Real>(n: usize, x: impl Fn(usize) -> T + Copy) -> T {
     }
 }
 
+/// [`median_by`] through a caller scratch buffer of at least `n` values: a copy and a selection
+/// (`select_nth_unstable_by`, O(n)) instead of the bisection passes; the same exact order
+/// statistics, so the same median. A shorter buffer falls back to [`median_by`]. The values
+/// must not be NaN (the level-drop test checks its rewards first).
+fn median_in<T: Real>(n: usize, x: impl Fn(usize) -> T + Copy, scratch: &mut [T]) -> T {
+    let Some(buf) = scratch.get_mut(..n).filter(|b| !b.is_empty()) else {
+        return median_by(n, x);
+    };
+    for (i, b) in buf.iter_mut().enumerate() {
+        *b = x(i);
+    }
+    let k = (n - 1) / 2;
+    let (_, a, upper) =
+        buf.select_nth_unstable_by(k, |p, q| p.partial_cmp(q).unwrap_or(Ordering::Equal));
+    let a = *a;
+    if n % 2 == 1 {
+        a
+    } else {
+        // the next order statistic: the smallest value above position k
+        (a + upper.iter().fold(T::INFINITY, |m, &v| m.min(v))) * T::HALF
+    }
+}
+
 /// Level-drop test over `n` rewards `y(i)` (see [`level_drop`]).
 pub(crate) fn level_drop_by<T: Real>(
     n: usize,
     y: impl Fn(usize) -> T + Copy,
     r_min: T,
     opts: &DropOptions<T>,
+) -> Result<LevelDrop<T>> {
+    level_drop_in(n, y, r_min, opts, &mut [])
+}
+
+/// [`level_drop_by`] with a scratch buffer for the medians (at least `n - 1` values for the
+/// O(n) selection; heap-free bisection otherwise). Same result either way.
+pub(crate) fn level_drop_in<T: Real>(
+    n: usize,
+    y: impl Fn(usize) -> T + Copy,
+    r_min: T,
+    opts: &DropOptions<T>,
+    scratch: &mut [T],
 ) -> Result<LevelDrop<T>> {
     check::finite(opts.alpha, Param::Alpha)?;
     if !(opts.alpha > T::ZERO && opts.alpha <= T::HALF) {
@@ -176,8 +213,8 @@ pub(crate) fn level_drop_by<T: Real>(
     // a collapse and to a trend); the plain sd of the differences / sqrt 2 when more than half of
     // the differences are equal (quantised rewards), 0 only for a constant series
     let d = |i: usize| y(i + 1) - y(i);
-    let md = median_by(n - 1, d);
-    let mad = median_by(n - 1, |i| (d(i) - md).abs());
+    let md = median_in(n - 1, d, scratch);
+    let mad = median_in(n - 1, |i| (d(i) - md).abs(), scratch);
     let mut sigma = c::<T>(1.482_602_218_505_602) * mad / T::TWO.sqrt();
     if sigma == T::ZERO {
         let mut v = T::ZERO;

@@ -19,8 +19,8 @@ mod level_drop;
 mod spectrum;
 
 pub use instability::{instability_verdict, InstabilityEvidence, InstabilityVerdict};
-pub(crate) use level_drop::level_drop_by;
 pub use level_drop::{level_drop, DropOptions, LevelDrop, DEFAULT_MIN_LOST};
+pub(crate) use level_drop::{level_drop_by, level_drop_in};
 use spectrum::{constant_lag_spectrum, periodic_spectrum};
 
 use crate::bandit::{Bandit, Lag};
