@@ -553,7 +553,12 @@ fn pkg_config_file_links_the_shared_library() {
         .output()
         .expect("cc runs");
     assert!(out.status.success(), "cc failed:\n{}", text(&out.stderr));
-    let shared = run(Command::new(&exe), &[]);
+    // cargo test puts target/release (and deps) on LD_LIBRARY_PATH, which the loader searches
+    // before the rpath: a stale libgrpo_dynamics.so there would be run instead of the one built
+    // here, so the shared scheduler runs with the rpath alone.
+    let mut shared_cmd = Command::new(&exe);
+    shared_cmd.env_remove("LD_LIBRARY_PATH");
+    let shared = run(shared_cmd, &[]);
     check_output(&shared, None, true);
     let stat = run(Command::new(static_exe), &[]);
     assert_eq!(text(&shared.stdout), text(&stat.stdout));
