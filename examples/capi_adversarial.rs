@@ -13,6 +13,14 @@ use grpo_dynamics::capi::*;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+#[path = "../tests/common/header.rs"]
+mod header;
+
+/// Every function the C header declares (exports and the header's inline accessors).
+fn header_functions() -> Vec<String> {
+    header::header_functions(include_str!("../include/grpo_dynamics.h"))
+}
+
 const BUDGET_MS: f64 = 100.0;
 
 fn preset_b(kref: u32) -> grpo_bandit {
@@ -37,32 +45,6 @@ fn preset_a(kref: u32) -> grpo_bandit {
         normalization: 1,
         ..preset_b(kref)
     }
-}
-
-/// Every function the C header declares (exports and the header's inline accessors): each line
-/// that is not a comment or a macro and holds `grpo_<name>(`.
-fn header_functions() -> Vec<String> {
-    let h = include_str!("../include/grpo_dynamics.h");
-    let mut names = Vec::new();
-    for line in h.lines() {
-        let l = line.trim_start();
-        if l.starts_with('*') || l.starts_with("/*") || l.starts_with('#') || l.starts_with("//") {
-            continue;
-        }
-        // the identifier right before the first '(' (a return type may name a grpo_ struct)
-        if let Some(open) = l.find('(') {
-            let head = &l[..open];
-            let start = head
-                .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .map_or(0, |i| i + 1);
-            if head[start..].starts_with("grpo_") {
-                names.push(head[start..].to_string());
-            }
-        }
-    }
-    names.sort();
-    names.dedup();
-    names
 }
 
 /// The header's `static inline grpo_fit_result_stderr` (not a library symbol): the same pointer

@@ -10,28 +10,11 @@ const HEADER: &str = include_str!("../include/grpo_dynamics.h");
 const FUZZ: &str = include_str!("../fuzz/fuzz_targets/capi.rs");
 const HARNESS: &str = include_str!("../examples/capi_adversarial.rs");
 
-/// The functions of the header: on each line that is not a comment or a macro, the identifier
-/// right before the first `(` when it starts with `grpo_`.
+#[path = "common/header.rs"]
+mod common_header;
+
 fn header_functions() -> Vec<String> {
-    let mut names = Vec::new();
-    for line in HEADER.lines() {
-        let l = line.trim_start();
-        if l.starts_with('*') || l.starts_with("/*") || l.starts_with('#') || l.starts_with("//") {
-            continue;
-        }
-        if let Some(open) = l.find('(') {
-            let head = &l[..open];
-            let start = head
-                .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .map_or(0, |i| i + 1);
-            if head[start..].starts_with("grpo_") {
-                names.push(head[start..].to_string());
-            }
-        }
-    }
-    names.sort();
-    names.dedup();
-    names
+    common_header::header_functions(HEADER)
 }
 
 #[test]

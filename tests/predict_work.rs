@@ -17,20 +17,9 @@ use std::path::PathBuf;
 /// (the fit module's default budget): `2 * 400 + 2 * 400 + 4 * 500`.
 const WORST_PASSES: u32 = 3600;
 
-/// The benchmark's curve (same generator and seed as `benches/predict.rs`).
-fn bench_curve(n: usize) -> Vec<(f64, f64)> {
-    let mut s: u64 = 0x9E37_79B9_7F4A_7C15;
-    (0..n)
-        .map(|i| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            let u = (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
-            let t = i as f64;
-            (t, 0.3 + 0.5 * (1.0 - (-t / 150.0).exp()) + 0.05 * u)
-        })
-        .collect()
-}
+#[path = "common/bench_curve.rs"]
+mod bench_curve;
+use bench_curve::bench_curve;
 
 #[test]
 fn one_push_is_refitted_by_warm_runs_in_few_passes() {
