@@ -112,7 +112,9 @@ fn window_mean<T: Real>(xs: &[T], end: usize, k: usize) -> T {
 /// ```
 ///
 /// The gap is taken when the collapse began, not at the end: E3 asks whether the collapse
-/// "happens while r_star - R(t) > 0.1 (R_max - R0)". Cost: O(n) (one pass of running sums).
+/// "happens while r_star - R(t) > 0.1 (R_max - R0)". `OutOfRange(Entropy)` when H0 <= 0 or when
+/// H0 or rho_H is not finite (e.g. a subnormal H0 under a later entropy: rho overflows).
+/// Cost: O(n) (one pass of running sums).
 pub fn entropy_ratio<T: Real>(
     entropy: &[T],
     reward: Option<(&[T], T, Option<T>)>,
@@ -133,6 +135,11 @@ pub fn entropy_ratio<T: Real>(
         return Err(Error::out_of_range(Param::Entropy));
     }
     let entropy_ratio = window_mean(entropy, n - 1, k) / h0;
+    if !h0.is_finite() || !entropy_ratio.is_finite() {
+        // H(0) so small against the later entropy that rho overflows (a subnormal H(0)), or sums
+        // past the float range: rho_H is not a number this diagnostic can report
+        return Err(Error::out_of_range(Param::Entropy));
+    }
     let collapse_index = if entropy_ratio < opts.collapse_ratio {
         // walk back from the end while the windowed ratio stays below the threshold; `sum` is
         // the sum of the k entropies ending at t (running sum: O(n))
