@@ -259,7 +259,10 @@ fn e3_entropy_collapse() {
     // fuzz finding (capi): a subnormal H(0) made rho_H = inf with OK; the ratio must be a number
     let sub = [4.698e-320, 1.0, 1.0, 1.0];
     let e = entropy_ratio(&sub, None, &exact).unwrap_err();
-    assert_eq!((e.kind(), e.param()), (ErrorKind::OutOfRange, grpo_dynamics::Param::Entropy));
+    assert_eq!(
+        (e.kind(), e.param()),
+        (ErrorKind::OutOfRange, grpo_dynamics::Param::Entropy)
+    );
     // sums past the float range: H(0) = inf
     let huge = [f64::MAX, f64::MAX, 1.0, 1.0];
     let opts = ConcentrationOptions {
@@ -267,7 +270,10 @@ fn e3_entropy_collapse() {
         ..exact
     };
     let e = entropy_ratio(&huge, None, &opts).unwrap_err();
-    assert_eq!((e.kind(), e.param()), (ErrorKind::OutOfRange, grpo_dynamics::Param::Entropy));
+    assert_eq!(
+        (e.kind(), e.param()),
+        (ErrorKind::OutOfRange, grpo_dynamics::Param::Entropy)
+    );
 }
 
 #[test]
