@@ -7,11 +7,10 @@
 #[path = "common/calibrate_sim.rs"]
 mod sim;
 
-use grpo_dynamics::bandit::Bandit;
 use grpo_dynamics::calibrate::{calibrate, Settings};
 use grpo_dynamics::numerics::rng::Xoshiro256pp;
 use grpo_dynamics::stability::Hyper;
-use sim::{config, log_uni, simulate, t_frac};
+use sim::{config, draw_case, log_uni, simulate, t_frac, Case};
 
 struct Item {
     rel_err: f64,
@@ -32,32 +31,16 @@ fn whatif_lr_carries_over_on_the_exact_bandit() {
     let mut configs = 0;
     let mut k_undetermined = 0;
     while configs < 100 {
-        let Some(b) = config(&mut rng) else { continue };
-        let p_star = b.fixed_point().unwrap().p;
-        let Some(long) = simulate(&b, 20_000) else {
+        let Some(Case {
+            b,
+            p_star,
+            long,
+            t95,
+            others,
+        }) = draw_case(&mut rng)
+        else {
             continue;
         };
-        let Some(t95) = t_frac(&long, p_star, 0.95) else {
-            continue;
-        };
-        // the same run at half and double the learning rate must reach 90 % too
-        let mut others = Vec::new();
-        for fac in [0.5, 2.0] {
-            let bo = Bandit {
-                eta: b.eta * fac,
-                ..b
-            };
-            let Some(po) = simulate(&bo, 40_000) else {
-                break;
-            };
-            match (t_frac(&po, p_star, 0.5), t_frac(&po, p_star, 0.9)) {
-                (Some(a), Some(c)) => others.push((fac, a, c)),
-                _ => break,
-            }
-        }
-        if others.len() != 2 {
-            continue;
-        }
         configs += 1;
         let n = (1.5 * t95).floor() as usize + 1;
         let t: Vec<f64> = (0..n).map(|i| i as f64).collect();

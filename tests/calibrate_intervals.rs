@@ -23,7 +23,7 @@ use grpo_dynamics::bandit::Bandit;
 use grpo_dynamics::calibrate::{calibrate, Estimate, Settings};
 use grpo_dynamics::numerics::rng::Xoshiro256pp;
 use grpo_dynamics::stability::{largest_stable_eta, CurveClass, Hyper};
-use sim::{config, log_uni, simulate, t_frac};
+use sim::{draw_case, log_uni, Case};
 
 #[derive(Default)]
 struct Tally {
@@ -120,31 +120,16 @@ fn whatif_intervals_cover_the_exact_bandit() {
     let mut widths = Vec::new();
     let (mut configs, mut undetermined) = (0, 0);
     while configs < 60 {
-        let Some(b) = config(&mut rng) else { continue };
-        let p_star = b.fixed_point().unwrap().p;
-        let Some(long) = simulate(&b, 20_000) else {
+        let Some(Case {
+            b,
+            long,
+            t95,
+            others,
+            ..
+        }) = draw_case(&mut rng)
+        else {
             continue;
         };
-        let Some(t95) = t_frac(&long, p_star, 0.95) else {
-            continue;
-        };
-        let mut others = Vec::new();
-        for fac in [0.5, 2.0] {
-            let bo = Bandit {
-                eta: b.eta * fac,
-                ..b
-            };
-            let Some(po) = simulate(&bo, 40_000) else {
-                break;
-            };
-            match (t_frac(&po, p_star, 0.5), t_frac(&po, p_star, 0.9)) {
-                (Some(a), Some(c)) => others.push((fac, a, c)),
-                _ => break,
-            }
-        }
-        if others.len() != 2 {
-            continue;
-        }
         let n = (1.5 * t95).floor() as usize + 1;
         let t: Vec<f64> = (0..n).map(|i| i as f64).collect();
         let s = Settings {

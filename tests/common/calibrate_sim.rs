@@ -76,3 +76,39 @@ pub fn simulate(b: &Bandit<f64>, n: usize) -> Option<Vec<f64>> {
     b.simulate(&mut p).ok()?;
     Some(p)
 }
+
+/// One seeded case of the what-if tests: a configuration with its fixed point `p_star`, its long
+/// run (20 000 steps), its step `t95` to 95 % of the gain and, at half and at double the learning
+/// rate, `(factor, t50, t90)` of the same run (both must reach 90 % within 40 000 steps).
+pub struct Case {
+    pub b: Bandit<f64>,
+    pub p_star: f64,
+    pub long: Vec<f64>,
+    pub t95: f64,
+    pub others: Vec<(f64, f64, f64)>,
+}
+
+/// Draws configurations until one gives a [`Case`]; `None` when this draw does not (the caller
+/// draws again: the random stream is the same as drawing inline).
+pub fn draw_case(rng: &mut Xoshiro256pp) -> Option<Case> {
+    let b = config(rng)?;
+    let p_star = b.fixed_point().unwrap().p;
+    let long = simulate(&b, 20_000)?;
+    let t95 = t_frac(&long, p_star, 0.95)?;
+    let mut others = Vec::new();
+    for fac in [0.5, 2.0] {
+        let bo = Bandit {
+            eta: b.eta * fac,
+            ..b
+        };
+        let po = simulate(&bo, 40_000)?;
+        others.push((fac, t_frac(&po, p_star, 0.5)?, t_frac(&po, p_star, 0.9)?));
+    }
+    Some(Case {
+        b,
+        p_star,
+        long,
+        t95,
+        others,
+    })
+}
