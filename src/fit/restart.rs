@@ -44,12 +44,29 @@ pub(super) fn settled<T: Real>(
     s2 <= c::<T>(RESTART_RATIO) * s2_ref
 }
 
-/// The near-critical band of [`other_branch`]: a full-oscillator fit with
-/// `CRITICAL_BAND.0 < zeta < CRITICAL_BAND.1` gets a second LM run from the over-damped A.8 start.
+/// The near-critical band of [`other_branch`]: `CRITICAL_BAND.0 < zeta < CRITICAL_BAND.1`, where
+/// the two rates of the over-damped oscillator differ by less than a factor
+/// `(zeta + sqrt(zeta^2 - 1))^2 = 4.5` (and the under-damped side down to `zeta = 0.95`).
 pub const CRITICAL_BAND: (f64, f64) = (0.95, 1.3);
 
-/// Which second start a settled full-oscillator fit needs (docs/fit.md "The other branch"), as an
-/// index into [`ParamSet::starts`] (0 critical, 2 over-damped), or `None`.
+/// A near-critical fit whose closed form is near-critical too stands when the standard error of
+/// its `zeta` is below this (under a third of the band's width): the data decide the branch.
+pub const ZETA_PINNED: f64 = 0.1;
+
+/// Ratio fast / slow rate of the mirror start of [`other_branch`] (`zeta = 33 / (2 sqrt 32) =
+/// 2.92`); chosen on the harness family with `examples/branch_probe.rs` (docs/fit.md).
+pub const MIRROR_RATIO: f64 = 32.0;
+
+/// The second start of a settled full-oscillator fit (docs/fit.md "The other branch").
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum Branch<T> {
+    /// The critical start of A.8 ([`ParamSet::starts`] index 0).
+    Critical,
+    /// A start in the set's order (not yet clamped into the bounds).
+    Mirror([T; MAX_PARAMS]),
+}
+
+/// Whether a settled full-oscillator fit needs a second LM run, and from where.
 ///
 /// With `zeta >= 1` the full oscillator is `r_star - A exp(-s1 t) - B exp(-s2 t)`, rates
 /// `s1,2 = omega (zeta -+ sqrt(zeta^2 - 1))` (`s1 s2 = omega^2`); with `zeta < 1` one mode of decay
@@ -60,21 +77,26 @@ pub const CRITICAL_BAND: (f64, f64) = (0.95, 1.3);
 ///   amplitude `B = (v0 - s1 D) / (s2 - s1)` is more than half the change `D = r_star - r0` (the
 ///   fit puts most of the rise inside the first step, where no data are), or a slow rate below
 ///   `1 / span` (less than one e-fold over the data: a straight line, `r_star` extrapolated);
-///   under-damped, a decay rate `zeta omega` above `1 / dt`. The second start is
-///   the critical one of A.8 (`zeta = 1`, `v0 = 0`, `r0` the first observation, the data's 63 %
-///   time), which puts both modes inside the data;
-/// * near-critical damping, `|zeta - 1| < CRITICAL_BAND`: the two rates differ by a factor
-///   `(zeta + sqrt(zeta^2 - 1))^2 < 5.1` (or are a complex pair of nearly real rates). The
-///   cost in `(omega, zeta)` has one valley for each way of splitting the decay between the two
-///   modes: both slow (a second exponential that bends the slow one) or one slow and one fast
-///   (a transient over the first steps); the two minima differ by about one `s^2` in `2 cost`,
-///   so no test on the cost separates them. The second start is A.8's over-damped one
-///   (`zeta = 2`: rates `1.07 / tau63` and `15 / tau63`), in the valley with a fast mode.
+///   under-damped, a decay rate `zeta omega` above `1 / dt`. The second start is the critical
+///   one of A.8 (`zeta = 1`, `v0 = 0`, `r0` the first observation, the data's 63 % time), which
+///   puts both modes inside the data ([`Branch::Critical`]);
+/// * near-critical damping ([`CRITICAL_BAND`]) that the closed-form estimate does not share.
+///   The cost in `(omega, zeta)` has one valley for each way of splitting the decay between the
+///   two modes: both slow (a second exponential that bends the slow one) or one slow and one fast
+///   (a transient over the first steps); the two minima differ by about one `s^2` in `2 cost`, so
+///   no test on the cost separates them. An over-damped closed form starts the LM run at
+///   `zeta = 1` ([`ParamSet::closed_form_start`]), so a run that stays near 1 may only reflect its
+///   start; when the closed form (the same model, fitted linearly) is itself near-critical and
+///   the fit pins `zeta` (standard error below [`ZETA_PINNED`]), two independent routes agree
+///   and the fit stands. Otherwise the second start is the mirror of
+///   the fit across critical damping: its slow rate `s1` kept, the second mode
+///   [`MIRROR_RATIO`] times faster (`omega = s1 sqrt(K)`, `zeta = (1 + K) / (2 sqrt K)`),
+///   `r_star`, `r0` kept, `v0 = 0` ([`Branch::Mirror`]).
 pub(super) fn other_branch<T: Real>(
     f: &Fit<T>,
     est: &Estimate<T>,
     cv: &Curve<'_, T>,
-) -> Option<usize> {
+) -> Option<Branch<T>> {
     if f.set != ParamSet::Full {
         return None;
     }
@@ -82,24 +104,39 @@ pub(super) fn other_branch<T: Real>(
     let span = cv.t_max - cv.t_min;
     let steps = T::from_usize(cv.t.len().saturating_sub(1).max(1));
     let dt = span / steps;
-    let unresolved = if zeta >= T::ONE {
+    let (slow, unresolved) = if zeta >= T::ONE {
         let fast = omega * (zeta + (zeta * zeta - T::ONE).sqrt());
         let slow = omega * omega / fast;
         // the fast mode's share of the change r_star - r0: B = (v0 - slow D) / (fast - slow)
         let d = f.params[0] - f.params[1];
         let b = (f.params[2] - slow * d) / (fast - slow);
-        (fast * dt > T::ONE && b.abs() > T::HALF * d.abs()) || slow * span < T::ONE
+        let unresolved =
+            (fast * dt > T::ONE && b.abs() > T::HALF * d.abs()) || slow * span < T::ONE;
+        (slow, unresolved)
     } else {
         // an oscillation: its frequency is resolved, its decay must be slower than a step
-        zeta * omega * dt > T::ONE
+        (zeta * omega, zeta * omega * dt > T::ONE)
     };
     if unresolved {
-        return Some(0);
+        return Some(Branch::Critical);
     }
     let near = |z: T| z > c::<T>(CRITICAL_BAND.0) && z < c::<T>(CRITICAL_BAND.1);
-    // near-critical, and the closed form (the same model, fitted linearly) not near-critical
-    let agrees = est.second.is_some_and(|e| near(e[4]));
-    (near(zeta) && !agrees).then_some(2)
+    // near-critical, unless the closed form is near-critical too and the fit pins zeta
+    let pinned = f.stderr[4] < c::<T>(ZETA_PINNED);
+    if !near(zeta) || (pinned && est.second.is_some_and(|e| near(e[4]))) {
+        return None;
+    }
+    let k = c::<T>(MIRROR_RATIO);
+    let rk = k.sqrt();
+    let mut s = [T::ZERO; MAX_PARAMS];
+    s[..5].copy_from_slice(&[
+        f.params[0],
+        f.params[1],
+        T::ZERO,
+        slow * rk,
+        (T::ONE + k) / (T::TWO * rk),
+    ]);
+    s.iter().all(|x| x.is_finite()).then_some(Branch::Mirror(s))
 }
 
 /// The A.8 start values for the restarts: from the data in time order, or, for times that are

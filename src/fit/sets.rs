@@ -2,7 +2,7 @@
 //! the deterministic multi-start and AUTO selection by AICc.
 
 use super::integral::{estimate_orders, Estimate};
-use super::restart::{data_start_of, other_branch, settled};
+use super::restart::{data_start_of, other_branch, settled, Branch};
 use super::start::{DataStart, CRITICAL_U63, OVER_U63, UNDER_U63};
 use super::{
     correlation, solve_with, stats, Bounds, Curve, Model, Options, Report, Termination, Uniform,
@@ -526,12 +526,12 @@ pub(super) fn fit_estimated<T: Real>(
     let (mut starts, count) = match &single {
         Ok(f) if settled(f, &est, bounds) => {
             // settled: a second run only where the data do not decide the branch (one start)
-            let Some(k) = other_branch(f, &est, cv) else {
-                return single;
-            };
-            let (all, _) = set.starts(&ds());
             let mut one = [[T::ZERO; MAX_PARAMS]; 3];
-            one[0] = all[k];
+            one[0] = match other_branch(f, &est, cv) {
+                None => return single,
+                Some(Branch::Critical) => set.starts(&ds()).0[0],
+                Some(Branch::Mirror(s)) => s,
+            };
             (one, 1)
         }
         _ => set.starts(&ds()),
