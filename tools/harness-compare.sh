@@ -8,6 +8,7 @@
 # Usage: tools/harness-compare.sh [REPS]     (default 9 repeats per fit)
 #   UNSEEN=1 tools/harness-compare.sh   the same generator with another seed (SEED, default 777)
 #   and shifted truth ranges and noise: a problem set no start rule was tuned on.
+#   KEEP=DIR keeps a copy of the generated problem set in DIR/data (examples/branch_probe.rs).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 anchors=${GRPO_ANCHORS_DIR:-$root/../shared/anchors/lm}
@@ -31,6 +32,7 @@ if [ "${UNSEEN:-0}" = 1 ]; then
     || { echo "gen_data.py changed: UNSEEN edits did not apply" >&2; exit 1; }
 fi
 python3 gen_data.py >/dev/null
+if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp -r data "$KEEP"/; fi
 gcc -O2 -march=native -o c/bench_cminpack c/bench_cminpack.c $(pkg-config --cflags --libs cminpack) -lm
 (cd "$root" && RUSTFLAGS="-C target-cpu=native" cargo build -q --release --example harness_fit)
 fit="$root/target/release/examples/harness_fit"

@@ -49,10 +49,6 @@ pub(super) fn settled<T: Real>(
 /// `(zeta + sqrt(zeta^2 - 1))^2 = 4.5` (and the under-damped side down to `zeta = 0.95`).
 pub const CRITICAL_BAND: (f64, f64) = (0.95, 1.3);
 
-/// A near-critical fit whose closed form is near-critical too stands when the standard error of
-/// its `zeta` is below this (under a third of the band's width): the data decide the branch.
-pub const ZETA_PINNED: f64 = 0.1;
-
 /// Ratio fast / slow rate of the mirror start of [`other_branch`] (`zeta = 33 / (2 sqrt 32) =
 /// 2.92`); chosen on the harness family with `examples/branch_probe.rs` (docs/fit.md).
 pub const MIRROR_RATIO: f64 = 32.0;
@@ -80,15 +76,16 @@ pub(super) enum Branch<T> {
 ///   under-damped, a decay rate `zeta omega` above `1 / dt`. The second start is the critical
 ///   one of A.8 (`zeta = 1`, `v0 = 0`, `r0` the first observation, the data's 63 % time), which
 ///   puts both modes inside the data ([`Branch::Critical`]);
-/// * near-critical damping ([`CRITICAL_BAND`]) that the closed-form estimate does not share.
+/// * near-critical damping ([`CRITICAL_BAND`]) reached from a start at critical damping.
 ///   The cost in `(omega, zeta)` has one valley for each way of splitting the decay between the
 ///   two modes: both slow (a second exponential that bends the slow one) or one slow and one fast
 ///   (a transient over the first steps); the two minima differ by about one `s^2` in `2 cost`, so
-///   no test on the cost separates them. An over-damped closed form starts the LM run at
-///   `zeta = 1` ([`ParamSet::closed_form_start`]), so a run that stays near 1 may only reflect its
-///   start; when the closed form (the same model, fitted linearly) is itself near-critical and
-///   the fit pins `zeta` (standard error below [`ZETA_PINNED`]), two independent routes agree
-///   and the fit stands. Otherwise the second start is the mirror of
+///   no test on the cost separates them. An over-damped closed form (or one without a real
+///   `omega`) starts the LM run at `zeta = 1` ([`ParamSet::closed_form_start`]), so a run that
+///   stays near 1 may only reflect its start (from an under-damped closed form the run starts
+///   at the estimate itself, and stands); when the closed form (the same model, fitted linearly)
+///   is itself near-critical and the fit pins `zeta` (its interval `zeta +- se` no wider than
+///   the band), two independent routes agree and the fit stands. Otherwise the second start is the mirror of
 ///   the fit across critical damping: its slow rate `s1` kept, the second mode
 ///   [`MIRROR_RATIO`] times faster (`omega = s1 sqrt(K)`, `zeta = (1 + K) / (2 sqrt K)`),
 ///   `r_star`, `r0` kept, `v0 = 0` ([`Branch::Mirror`]).
@@ -121,9 +118,13 @@ pub(super) fn other_branch<T: Real>(
         return Some(Branch::Critical);
     }
     let near = |z: T| z > c::<T>(CRITICAL_BAND.0) && z < c::<T>(CRITICAL_BAND.1);
-    // near-critical, unless the closed form is near-critical too and the fit pins zeta
-    let pinned = f.stderr[4] < c::<T>(ZETA_PINNED);
-    if !near(zeta) || (pinned && est.second.is_some_and(|e| near(e[4]))) {
+    // near-critical after a start at zeta = 1 (the closed form over-damped or without a real
+    // omega: `ParamSet::closed_form_start`), unless the closed form is near-critical too and the
+    // fit pins zeta (its interval zeta +- se no wider than the band)
+    let from_critical = est.second.is_none_or(|e| e[4] > T::ONE);
+    let pinned = T::TWO * f.stderr[4] < c::<T>(CRITICAL_BAND.1 - CRITICAL_BAND.0);
+    let agrees = pinned && est.second.is_some_and(|e| near(e[4]));
+    if !near(zeta) || !from_critical || agrees {
         return None;
     }
     let k = c::<T>(MIRROR_RATIO);
