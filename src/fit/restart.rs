@@ -1,5 +1,6 @@
 //! The default path's restart rule: the cheap test that decides whether one LM run from the
-//! closed-form start has settled, and the data-driven start values of the restarts.
+//! closed-form start has settled, the second start of a settled fit whose branch the data do not
+//! decide (docs/fit.md "The other branch"), and the data-driven start values of the restarts.
 
 use super::integral::Estimate;
 use super::sets::{Fit, ParamSet};
@@ -85,8 +86,8 @@ pub(super) enum Branch<T> {
 ///   stays near 1 may only reflect its start (from an under-damped closed form the run starts
 ///   at the estimate itself, and stands); when the closed form (the same model, fitted linearly)
 ///   is itself near-critical and the fit pins `zeta` (its interval `zeta +- se` no wider than
-///   the band), two independent routes agree and the fit stands. Otherwise the second start is the mirror of
-///   the fit across critical damping: its slow rate `s1` kept, the second mode
+///   the band), two independent routes agree and the fit stands. Otherwise the second start is
+///   the mirror of the fit across critical damping: its slow rate `s1` kept, the second mode
 ///   [`MIRROR_RATIO`] times faster (`omega = s1 sqrt(K)`, `zeta = (1 + K) / (2 sqrt K)`),
 ///   `r_star`, `r0` kept, `v0 = 0` ([`Branch::Mirror`]).
 pub(super) fn other_branch<T: Real>(

@@ -350,7 +350,9 @@ impl<T: Real> Fit<T> {
 pub enum Start<'a, T> {
     /// From the data: one LM run from the closed-form start ([`ParamSet::closed_form_start`]);
     /// only when that run fails the cheap test of [`fit_curve`] the deterministic multi-start of
-    /// docs/model.md A.8 (under, critical, over-damped) follows, keeping the lowest objective.
+    /// docs/model.md A.8 (under, critical, over-damped) follows, keeping the lowest objective;
+    /// a full-oscillator run that passes it gets one more run where the data do not decide its
+    /// branch (docs/fit.md "The other branch").
     Data,
     /// From the data, the closed-form start only (no test, no restart).
     DataSingle,
@@ -456,7 +458,11 @@ pub(crate) fn cv_span<T: Real>(cv: &Curve<'_, T>) -> T {
 /// kept, the first run included) happens only when that run fails a cheap test: not converged, a
 /// rate parameter (`tau`, `omega`, `zeta`, `t_m`) on a bound, or a residual variance
 /// `2 cost / (n - P)` above `RESTART_RATIO` = 1.25 times the closed-form regression's (saturation
-/// and full oscillator only). Bounded cost: at most four LM runs of `max_evaluations` passes each.
+/// and full oscillator only). A full-oscillator run that passes the test gets one more LM run,
+/// lowest objective kept, when its branch is not decided by the data: a mode the sampling cannot
+/// resolve carrying the curve (from the critical A.8 start), or near-critical damping reached from
+/// a start at critical damping (from the mirror start across `zeta = 1`); docs/fit.md "The other
+/// branch". Bounded cost: at most four LM runs of `max_evaluations` passes each.
 pub fn fit_curve<T: Real>(
     set: ParamSet,
     cv: &Curve<'_, T>,
