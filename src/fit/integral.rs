@@ -85,22 +85,23 @@ fn bin<T: Real>(cv: &Curve<'_, T>) -> Option<Bins<T>> {
         m: 0,
         within: T::ZERO,
     };
-    if cv.grid.is_some() {
-        grid_bins(cv, inv, &mut b);
+    let between = if cv.grid.is_some() {
+        grid_bins(cv, inv, &mut b)
     } else {
         time_bins(cv, inv, scale, &mut b);
-    }
-    let mut between = T::ZERO;
-    for k in 0..BINS {
-        if b.w[k] > T::ZERO {
-            let (w, s, y) = (b.w[k], b.s[k] / b.w[k], b.y[k] / b.w[k]);
-            between += w * y * y;
-            b.w[b.m] = w;
-            b.s[b.m] = s;
-            b.y[b.m] = y;
-            b.m += 1;
+        let mut between = T::ZERO;
+        for k in 0..BINS {
+            if b.w[k] > T::ZERO {
+                let (w, s, y) = (b.w[k], b.s[k] / b.w[k], b.y[k] / b.w[k]);
+                between += w * y * y;
+                b.w[b.m] = w;
+                b.s[b.m] = s;
+                b.y[b.m] = y;
+                b.m += 1;
+            }
         }
-    }
+        between
+    };
     b.within = (cv.ss_tot - between).max(T::ZERO);
     Some(b)
 }
@@ -123,42 +124,65 @@ fn time_bins<T: Real>(cv: &Curve<'_, T>, inv: T, scale: T, b: &mut Bins<T>) {
 
 /// On a uniform grid (sorted times) the bins are `min(n, BINS)` runs of consecutive points of
 /// near-equal length: contiguous sums, no per-point bin index (the regression only needs
-/// consecutive groups in time order).
-fn grid_bins<T: Real>(cv: &Curve<'_, T>, inv: T, b: &mut Bins<T>) {
+/// consecutive groups in time order). Run `k` is `[k q + floor(k r / m), (k + 1) q +
+/// floor((k + 1) r / m))` for `n = q m + r`, its end stepped without a division (`carry = k r mod
+/// m`). Writes the bin means directly (in order, empty bins skipped) and returns the
+/// between-bin sum of squares `sum_k w_k ybar_k^2`.
+fn grid_bins<T: Real>(cv: &Curve<'_, T>, inv: T, b: &mut Bins<T>) -> T {
     let n = cv.t.len().min(cv.y.len());
     let m = n.min(BINS);
+    let mut between = T::ZERO;
     if m == 0 {
-        return;
+        return between;
     }
     let (q, r) = (n / m, n % m);
-    // run k is [k q + k r / m, (k + 1) q + (k + 1) r / m): no overflow (k r < BINS^2)
-    let start = |k: usize| k * q + k * r / m;
-    for k in 0..m {
-        let (a, e) = (start(k), start(k + 1));
-        let (Some(ts), Some(ys)) = (cv.t.get(a..e), cv.y.get(a..e)) else {
-            return;
+    let (ts, ys) = (cv.t, cv.y);
+    let (t_min, mean) = (cv.t_min, cv.mean);
+    // bins are written in order, empty ones (zero weight) skipped: `out <= k < BINS`
+    let mut out = 0usize;
+    let (mut a, mut carry) = (0usize, 0usize);
+    for _ in 0..m {
+        carry += r;
+        let mut e = a + q;
+        if carry >= m {
+            carry -= m;
+            e += 1;
+        }
+        // the runs partition 0..n: the slices exist
+        let (Some(tb), Some(yb)) = (ts.get(a..e), ys.get(a..e)) else {
+            break;
         };
         let (mut sw, mut st, mut sy) = (T::ZERO, T::ZERO, T::ZERO);
         match cv.w {
             None => {
-                for (&t, &y) in ts.iter().zip(ys) {
-                    st += t - cv.t_min;
-                    sy += y - cv.mean;
+                for (&t, &y) in tb.iter().zip(yb) {
+                    st += t - t_min;
+                    sy += y - mean;
                 }
                 sw = T::from_usize(e - a);
             }
             Some(w) => {
-                for ((&t, &y), &wi) in ts.iter().zip(ys).zip(w.get(a..e).unwrap_or(&[])) {
+                for ((&t, &y), &wi) in tb.iter().zip(yb).zip(w.get(a..e).unwrap_or(&[])) {
                     sw += wi;
-                    st += wi * (t - cv.t_min);
-                    sy += wi * (y - cv.mean);
+                    st += wi * (t - t_min);
+                    sy += wi * (y - mean);
                 }
             }
         }
-        b.w[k] = sw;
-        b.s[k] = st * inv;
-        b.y[k] = sy;
+        a = e;
+        if sw > T::ZERO {
+            let y = sy / sw;
+            between += sw * y * y;
+            if let (Some(bw), Some(bs), Some(by)) =
+                (b.w.get_mut(out), b.s.get_mut(out), b.y.get_mut(out))
+            {
+                (*bw, *bs, *by) = (sw, st * inv / sw, y);
+            }
+            out += 1;
+        }
     }
+    b.m = out.min(BINS);
+    between
 }
 
 /// The weighted normal equations of the regressors `(1, s, s^2, I1, I2)` over the bins

@@ -101,17 +101,52 @@ impl<T: Real, const P: usize> Sums<T, P> {
         }
     }
 
-    /// Unit weights: `rr += r.r`, `jtr_j += r.g_j`, `jtj_jk += g_j.g_k` over the first `len`
-    /// points of a block.
+    /// Unit weights: `rr += r.r`, `jtr_j += r.g_j`, `jtj_jk += g_j.g_k` over a block. Entries
+    /// past the block's length are zero (the [`Block`] invariant, `r` likewise; the caller
+    /// zero-pads a short block), so every block is summed whole: the zeros add nothing. Row by row: `g_j` is loaded once per lane group
+    /// and multiplied into the row's accumulators (`k >= j`) and `jtr_j`, held in registers
+    /// across the block; each lane sums its points in order (the sums of [`dot_acc`]).
     #[inline(never)]
-    fn fold_unit(&mut self, r: &[T; BLOCK], g: &[[T; BLOCK]; P], len: usize) {
-        self.rr = dot_acc(self.rr, r, r, len);
-        for j in 0..P {
-            self.jtr[j] = dot_acc(self.jtr[j], r, &g[j], len);
+    fn fold_unit(&mut self, r: &[T; BLOCK], g: &[[T; BLOCK]; P]) {
+        self.rr = dot_acc(self.rr, r, r, BLOCK);
+        // one call per row with a constant `j` (so each row's accumulators are registers)
+        macro_rules! rows {
+            ($($j:literal)*) => {
+                $(if $j < P {
+                    self.fold_row($j, r, g);
+                })*
+            };
+        }
+        rows!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
+        const _: () = assert!(super::MAX_SOLVER_PARAMS <= 16);
+    }
+
+    /// Row `j` of [`Sums::fold_unit`]: `jtr_j += r.g_j`, `jtj_jk += g_j.g_k` for `k >= j`.
+    #[inline(always)]
+    fn fold_row(&mut self, j: usize, r: &[T; BLOCK], g: &[[T; BLOCK]; P]) {
+        let (Some(row), Some(gr), Some(gj)) = (self.jtj.get_mut(j), self.jtr.get_mut(j), g.get(j))
+        else {
+            return;
+        };
+        let mut acc = *row;
+        let mut ar = *gr;
+        for (c, (rc, ac)) in r
+            .chunks_exact(LANES)
+            .zip(gj.chunks_exact(LANES))
+            .enumerate()
+        {
+            let o = c * LANES;
+            for l in 0..LANES {
+                ar[l] += ac[l] * rc[l];
+            }
             for k in j..P {
-                self.jtj[j][k] = dot_acc(self.jtj[j][k], &g[j], &g[k], len);
+                for l in 0..LANES {
+                    acc[k][l] += ac[l] * g[k][o + l];
+                }
             }
         }
+        *row = acc;
+        *gr = ar;
     }
 
     /// Effective weights `we` (weights times robust IRLS weights), `wr = we r`:
@@ -179,7 +214,19 @@ fn pass_with<T: Real, M: Model<T, P>, const P: usize, const UNIT: bool, L: Fn(T,
                 *rb = v - yb;
             }
             if UNIT {
-                sums.fold_unit(&r, &blk.grad, len);
+                if len < BLOCK {
+                    // a short block's tail is zero by the `Block` contract; copied so that a
+                    // model breaking it cannot reach the whole-block sums
+                    let mut g = [[T::ZERO; BLOCK]; P];
+                    for (d, s) in g.iter_mut().zip(&blk.grad) {
+                        for (dv, &sv) in d.iter_mut().zip(s).take(len) {
+                            *dv = sv;
+                        }
+                    }
+                    sums.fold_unit(&r, &g);
+                } else {
+                    sums.fold_unit(&r, &blk.grad);
+                }
             } else {
                 let mut we = [T::ZERO; BLOCK];
                 let mut wr = [T::ZERO; BLOCK];
