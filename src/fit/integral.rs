@@ -138,38 +138,9 @@ fn grid_bins<T: Real>(cv: &Curve<'_, T>, inv: T, b: &mut Bins<T>) -> T {
     let (q, r) = (n / m, n % m);
     let (ts, ys) = (cv.t, cv.y);
     let (t_min, mean) = (cv.t_min, cv.mean);
-    // bins are written in order, empty ones (zero weight) skipped: `out <= k < BINS`
+    // bins are written in order, empty ones (zero weight) skipped
     let mut out = 0usize;
-    let (mut a, mut carry) = (0usize, 0usize);
-    for _ in 0..m {
-        carry += r;
-        let mut e = a + q;
-        if carry >= m {
-            carry -= m;
-            e += 1;
-        }
-        // the runs partition 0..n: the slices exist
-        let (Some(tb), Some(yb)) = (ts.get(a..e), ys.get(a..e)) else {
-            break;
-        };
-        let (mut sw, mut st, mut sy) = (T::ZERO, T::ZERO, T::ZERO);
-        match cv.w {
-            None => {
-                for (&t, &y) in tb.iter().zip(yb) {
-                    st += t - t_min;
-                    sy += y - mean;
-                }
-                sw = T::from_usize(e - a);
-            }
-            Some(w) => {
-                for ((&t, &y), &wi) in tb.iter().zip(yb).zip(w.get(a..e).unwrap_or(&[])) {
-                    sw += wi;
-                    st += wi * (t - t_min);
-                    sy += wi * (y - mean);
-                }
-            }
-        }
-        a = e;
+    let mut emit = |sw: T, st: T, sy: T| {
         if sw > T::ZERO {
             let y = sy / sw;
             between += sw * y * y;
@@ -179,6 +150,52 @@ fn grid_bins<T: Real>(cv: &Curve<'_, T>, inv: T, b: &mut Bins<T>) -> T {
                 (*bw, *bs, *by) = (sw, st * inv / sw, y);
             }
             out += 1;
+        }
+    };
+    // the end of the run after the one ending at `e`
+    let mut carry = 0usize;
+    let mut next_end = |e: usize| {
+        carry += r;
+        if carry >= m {
+            carry -= m;
+            e + q + 1
+        } else {
+            e + q
+        }
+    };
+    match cv.w {
+        None => {
+            // one pass over the points, a run flushed where it ends (the runs partition 0..n)
+            let (mut a, mut e) = (0usize, next_end(0));
+            let (mut st, mut sy) = (T::ZERO, T::ZERO);
+            for (i, (&t, &y)) in ts.iter().zip(ys).enumerate() {
+                st += t - t_min;
+                sy += y - mean;
+                if i + 1 == e {
+                    emit(T::from_usize(e - a), st, sy);
+                    (st, sy) = (T::ZERO, T::ZERO);
+                    a = e;
+                    e = next_end(e);
+                }
+            }
+        }
+        Some(w) => {
+            let mut a = 0usize;
+            for _ in 0..m {
+                let e = next_end(a);
+                let (Some(tb), Some(yb), Some(wb)) = (ts.get(a..e), ys.get(a..e), w.get(a..e))
+                else {
+                    break;
+                };
+                let (mut sw, mut st, mut sy) = (T::ZERO, T::ZERO, T::ZERO);
+                for ((&t, &y), &wi) in tb.iter().zip(yb).zip(wb) {
+                    sw += wi;
+                    st += wi * (t - t_min);
+                    sy += wi * (y - mean);
+                }
+                emit(sw, st, sy);
+                a = e;
+            }
         }
     }
     b.m = out.min(BINS);
@@ -202,17 +219,18 @@ fn normal<T: Real, const K: usize>(b: &Bins<T>, cols: [usize; K]) -> Normal<T> {
         yy: T::ZERO,
     };
     let (mut i1, mut i2) = (T::ZERO, T::ZERO);
-    let s0 = b.s[0];
-    for k in 0..b.m {
-        if k > 0 {
-            let h = b.s[k] - b.s[k - 1];
-            let i1n = i1 + T::HALF * h * (b.y[k] + b.y[k - 1]);
-            i2 += T::HALF * h * (i1 + i1n);
-            i1 = i1n;
-        }
-        let tau = b.s[k] - s0;
+    let m = b.m.min(BINS);
+    let (s0, y0) = (b.s[0], b.y[0]);
+    // the previous bin carried (the first bin is its own predecessor: `h = 0` adds nothing)
+    let (mut s_prev, mut y_prev) = (s0, y0);
+    for ((&w, &s), &y) in b.w[..m].iter().zip(&b.s[..m]).zip(&b.y[..m]) {
+        let h = s - s_prev;
+        let i1n = i1 + T::HALF * h * (y + y_prev);
+        i2 += T::HALF * h * (i1 + i1n);
+        i1 = i1n;
+        (s_prev, y_prev) = (s, y);
+        let tau = s - s0;
         let x = [T::ONE, tau, tau * tau, i1, i2];
-        let (w, y) = (b.w[k], b.y[k]);
         ne.yy += w * y * y;
         for (u, &j) in cols.iter().enumerate() {
             let wx = w * x[j];

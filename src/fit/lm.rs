@@ -121,6 +121,21 @@ impl<T: Real, const P: usize> Sums<T, P> {
         const _: () = assert!(super::MAX_SOLVER_PARAMS <= 16);
     }
 
+    /// [`Sums::fold_unit`] for a short block (the last of a pass): its tail is zero by the
+    /// [`Block`] contract, copied anyway so that a model breaking it cannot reach the
+    /// whole-block sums.
+    #[cold]
+    #[inline(never)]
+    fn fold_short(&mut self, r: &[T; BLOCK], g: &[[T; BLOCK]; P], len: usize) {
+        let mut gz = [[T::ZERO; BLOCK]; P];
+        for (d, s) in gz.iter_mut().zip(g) {
+            for (dv, &sv) in d.iter_mut().zip(s).take(len) {
+                *dv = sv;
+            }
+        }
+        self.fold_unit(r, &gz);
+    }
+
     /// Row `j` of [`Sums::fold_unit`]: `jtr_j += r.g_j`, `jtj_jk += g_j.g_k` for `k >= j`.
     #[inline(always)]
     fn fold_row(&mut self, j: usize, r: &[T; BLOCK], g: &[[T; BLOCK]; P]) {
@@ -215,15 +230,7 @@ fn pass_with<T: Real, M: Model<T, P>, const P: usize, const UNIT: bool, L: Fn(T,
             }
             if UNIT {
                 if len < BLOCK {
-                    // a short block's tail is zero by the `Block` contract; copied so that a
-                    // model breaking it cannot reach the whole-block sums
-                    let mut g = [[T::ZERO; BLOCK]; P];
-                    for (d, s) in g.iter_mut().zip(&blk.grad) {
-                        for (dv, &sv) in d.iter_mut().zip(s).take(len) {
-                            *dv = sv;
-                        }
-                    }
-                    sums.fold_unit(&r, &g);
+                    sums.fold_short(&r, &blk.grad, len);
                 } else {
                     sums.fold_unit(&r, &blk.grad);
                 }

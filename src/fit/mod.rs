@@ -302,33 +302,40 @@ impl<'a, T: Real> Curve<'a, T> {
 
     /// [`Curve::new`] without weights in two passes over `y` and one over `t` on a grid (seven
     /// in the general path): the sum of `y` with its finiteness and non-constancy tests in one
-    /// branch-free lane loop, the same partial sums as [`lane_sum`] (so the same mean); on a
+    /// branch-free lane loop, the same partial sums as [`lane_sum`] (so the same mean), then
+    /// `ss_tot`; on a
     /// grid whose step exceeds the rounding tolerance the times are finite, increasing, and
     /// `t_min`, `t_max` are the end points. `None` when any test fails (the general path then
     /// names the problem).
     fn unweighted(t: &'a [T], y: &'a [T]) -> Option<Self> {
         let (&y0, &t0, &tl) = (y.first()?, t.first()?, t.last()?);
+        // lane sums (those of `lane_sum`) and lane ranges by compare-and-select (vectorised):
+        // a sum is finite only if every term is (an overflowing one takes the general path),
+        // and finite values vary iff their range is not empty
         let mut acc = [T::ZERO; 8];
-        let (mut finite, mut varies) = ([true; 8], [false; 8]);
+        let (mut lo, mut hi) = ([y0; 8], [y0; 8]);
         let mut chunks = y.chunks_exact(8);
         for ch in &mut chunks {
             for l in 0..8 {
                 let v = ch[l];
                 acc[l] += v;
-                finite[l] &= v.is_finite();
-                varies[l] |= v != y0;
+                lo[l] = if v < lo[l] { v } else { lo[l] };
+                hi[l] = if v > hi[l] { v } else { hi[l] };
             }
         }
         for (l, &v) in chunks.remainder().iter().enumerate() {
             acc[l] += v;
-            finite[l] &= v.is_finite();
-            varies[l] |= v != y0;
+            lo[l] = if v < lo[l] { v } else { lo[l] };
+            hi[l] = if v > hi[l] { v } else { hi[l] };
         }
-        if !finite.iter().all(|&f| f) || !varies.iter().any(|&v| v) {
+        let sum = acc.iter().fold(T::ZERO, |a, &b| a + b);
+        let lo = lo.iter().fold(y0, |a, &b| if b < a { b } else { a });
+        let hi = hi.iter().fold(y0, |a, &b| if b > a { b } else { a });
+        if !sum.is_finite() || !(hi > lo) {
             return None;
         }
         let n = T::from_usize(y.len());
-        let mean = acc.iter().fold(T::ZERO, |a, &b| a + b) / n;
+        let mean = sum / n;
         let ss_tot = lane_sum(y, |_, v| (v - mean) * (v - mean));
         let grid = detect_uniform(t);
         let tol = c::<T>(4.0) * T::EPSILON * t0.abs().max(tl.abs());
