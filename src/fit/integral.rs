@@ -165,18 +165,18 @@ fn grid_bins<T: Real>(cv: &Curve<'_, T>, inv: T, b: &mut Bins<T>) -> T {
     };
     match cv.w {
         None => {
-            // one pass over the points, a run flushed where it ends (the runs partition 0..n)
-            let (mut a, mut e) = (0usize, next_end(0));
-            let (mut st, mut sy) = (T::ZERO, T::ZERO);
-            for (i, (&t, &y)) in ts.iter().zip(ys).enumerate() {
-                st += t - t_min;
-                sy += y - mean;
-                if i + 1 == e {
-                    emit(T::from_usize(e - a), st, sy);
-                    (st, sy) = (T::ZERO, T::ZERO);
-                    a = e;
-                    e = next_end(e);
+            // one pass over the points, run by run (the runs partition 0..n)
+            let mut pts = ts.iter().zip(ys);
+            let mut a = 0usize;
+            for _ in 0..m {
+                let e = next_end(a);
+                let (mut st, mut sy) = (T::ZERO, T::ZERO);
+                for (&t, &y) in pts.by_ref().take(e - a) {
+                    st += t - t_min;
+                    sy += y - mean;
                 }
+                emit(T::from_usize(e - a), st, sy);
+                a = e;
             }
         }
         Some(w) => {

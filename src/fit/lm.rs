@@ -106,7 +106,7 @@ impl<T: Real, const P: usize> Sums<T, P> {
     /// zero-pads a short block), so every block is summed whole: the zeros add nothing. Row by row: `g_j` is loaded once per lane group
     /// and multiplied into the row's accumulators (`k >= j`) and `jtr_j`, held in registers
     /// across the block; each lane sums its points in order (the sums of [`dot_acc`]).
-    #[inline(never)]
+    #[inline(always)]
     fn fold_unit(&mut self, r: &[T; BLOCK], g: &[[T; BLOCK]; P]) {
         self.rr = dot_acc(self.rr, r, r, BLOCK);
         // one call per row with a constant `j` (so each row's accumulators are registers)
@@ -200,6 +200,33 @@ fn dot_acc<T: Real>(mut acc: [T; LANES], a: &[T; BLOCK], b: &[T; BLOCK], len: us
     acc
 }
 
+/// The unit-weight sink of [`pass_with`]: residuals `r = value - y` of one block (points
+/// `i..i + len`) folded into the sums; `i` advanced (`usize::MAX` when the model hands more
+/// points than the data has: the pass then fails).
+#[inline(always)]
+fn unit_block<T: Real, const P: usize>(
+    sums: &mut Sums<T, P>,
+    i: &mut usize,
+    y: &[T],
+    blk: &Block<T, P>,
+) {
+    let len = blk.len.min(BLOCK);
+    let Some(ys) = i.checked_add(len).and_then(|e| y.get(*i..e)) else {
+        *i = usize::MAX;
+        return;
+    };
+    let mut r = [T::ZERO; BLOCK];
+    for ((rb, &v), &yb) in r.iter_mut().zip(&blk.value).zip(ys) {
+        *rb = v - yb;
+    }
+    if len < BLOCK {
+        sums.fold_short(&r, &blk.grad, len);
+    } else {
+        sums.fold_unit(&r, &blk.grad);
+    }
+    *i += len;
+}
+
 /// One streaming pass: the model's blocks of values and gradients, turned into residuals and
 /// accumulated into `J^T W J`, `J^T W r` and the costs. The Jacobian is never stored. `rho(w r^2,
 /// w) -> (s^2 rho(z), w rho'(z))` gives the objective contribution and IRLS weight; with `UNIT`
@@ -218,6 +245,17 @@ fn pass_with<T: Real, M: Model<T, P>, const P: usize, const UNIT: bool, L: Fn(T,
     for curve in data {
         let mut i = 0usize;
         let (y, w) = (curve.y, curve.w);
+        if UNIT {
+            // unit weights: the block's residuals straight into the sums
+            let ok = model.eval_blocks(x, curve.t, curve.grid, |blk: &Block<T, P>| {
+                unit_block(&mut sums, &mut i, y, blk)
+            });
+            if ok.is_err() || i != y.len() {
+                finite = false;
+                break;
+            }
+            continue;
+        }
         let ok = model.eval_blocks(x, curve.t, curve.grid, |blk: &Block<T, P>| {
             let len = blk.len.min(BLOCK);
             let Some(ys) = i.checked_add(len).and_then(|e| y.get(i..e)) else {
@@ -228,29 +266,21 @@ fn pass_with<T: Real, M: Model<T, P>, const P: usize, const UNIT: bool, L: Fn(T,
             for ((rb, &v), &yb) in r.iter_mut().zip(&blk.value).zip(ys) {
                 *rb = v - yb;
             }
-            if UNIT {
-                if len < BLOCK {
-                    sums.fold_short(&r, &blk.grad, len);
-                } else {
-                    sums.fold_unit(&r, &blk.grad);
-                }
-            } else {
-                let mut we = [T::ZERO; BLOCK];
-                let mut wr = [T::ZERO; BLOCK];
-                for (b, &rb) in r.iter().enumerate().take(len) {
-                    let wi = match w {
-                        Some(w) => w.get(i + b).copied().unwrap_or(T::ZERO),
-                        None => T::ONE,
-                    };
-                    let wr2 = wi * rb * rb;
-                    cost += wr2;
-                    let (obj, weff) = rho(wr2, wi);
-                    objective += obj;
-                    we[b] = weff;
-                    wr[b] = weff * rb;
-                }
-                sums.fold_weighted(&we, &wr, &blk.grad, len);
+            let mut we = [T::ZERO; BLOCK];
+            let mut wr = [T::ZERO; BLOCK];
+            for (b, &rb) in r.iter().enumerate().take(len) {
+                let wi = match w {
+                    Some(w) => w.get(i + b).copied().unwrap_or(T::ZERO),
+                    None => T::ONE,
+                };
+                let wr2 = wi * rb * rb;
+                cost += wr2;
+                let (obj, weff) = rho(wr2, wi);
+                objective += obj;
+                we[b] = weff;
+                wr[b] = weff * rb;
             }
+            sums.fold_weighted(&we, &wr, &blk.grad, len);
             i += len;
         });
         if ok.is_err() || i != y.len() {

@@ -309,29 +309,25 @@ impl<'a, T: Real> Curve<'a, T> {
     /// names the problem).
     fn unweighted(t: &'a [T], y: &'a [T]) -> Option<Self> {
         let (&y0, &t0, &tl) = (y.first()?, t.first()?, t.last()?);
-        // lane sums (those of `lane_sum`) and lane ranges by compare-and-select (vectorised):
-        // a sum is finite only if every term is (an overflowing one takes the general path),
-        // and finite values vary iff their range is not empty
+        // lane sums (those of `lane_sum`) and lane sums of `|y - y0|`, vectorised: a sum is
+        // finite only if every term is (an overflowing one takes the general path), and finite
+        // values vary iff some `|y - y0| > 0`
         let mut acc = [T::ZERO; 8];
-        let (mut lo, mut hi) = ([y0; 8], [y0; 8]);
+        let mut dev = [T::ZERO; 8];
         let mut chunks = y.chunks_exact(8);
         for ch in &mut chunks {
             for l in 0..8 {
-                let v = ch[l];
-                acc[l] += v;
-                lo[l] = if v < lo[l] { v } else { lo[l] };
-                hi[l] = if v > hi[l] { v } else { hi[l] };
+                acc[l] += ch[l];
+                dev[l] += (ch[l] - y0).abs();
             }
         }
         for (l, &v) in chunks.remainder().iter().enumerate() {
             acc[l] += v;
-            lo[l] = if v < lo[l] { v } else { lo[l] };
-            hi[l] = if v > hi[l] { v } else { hi[l] };
+            dev[l] += (v - y0).abs();
         }
         let sum = acc.iter().fold(T::ZERO, |a, &b| a + b);
-        let lo = lo.iter().fold(y0, |a, &b| if b < a { b } else { a });
-        let hi = hi.iter().fold(y0, |a, &b| if b > a { b } else { a });
-        if !sum.is_finite() || !(hi > lo) {
+        let dev = dev.iter().fold(T::ZERO, |a, &b| a + b);
+        if !sum.is_finite() || !(dev > T::ZERO) {
             return None;
         }
         let n = T::from_usize(y.len());
