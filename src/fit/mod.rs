@@ -327,7 +327,7 @@ impl<'a, T: Real> Curve<'a, T> {
         }
         let sum = acc.iter().fold(T::ZERO, |a, &b| a + b);
         let dev = dev.iter().fold(T::ZERO, |a, &b| a + b);
-        if !sum.is_finite() || !(dev > T::ZERO) {
+        if !sum.is_finite() || dev == T::ZERO {
             return None;
         }
         let n = T::from_usize(y.len());
