@@ -26,6 +26,7 @@
 
 mod linalg;
 mod lm;
+mod sums;
 
 pub(crate) use lm::solve_with;
 pub use lm::{solve, Report};
