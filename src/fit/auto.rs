@@ -4,7 +4,7 @@
 use super::integral::estimate;
 use super::monotone::monotone_cost_bound;
 use super::restart::data_start_of;
-use super::sets::{fit_data, fit_estimated, y_range, Fit, ParamSet, Start};
+use super::sets::{fit_data, fit_estimated, Fit, ParamSet, Start};
 use super::{stats, Curve, Options, MAX_PARAMS};
 use crate::error::{Error, ErrorKind, Param, Result};
 use crate::real::{c, Real};
@@ -32,8 +32,6 @@ pub fn fit_auto<T: Real>(t: &[T], y: &[T], w: Option<&[T]>, opts: &Options<T>) -
         return Err(Error::new(ErrorKind::Constant, Param::T));
     }
     let est = estimate(&cv);
-    // the level bounds of every set come from the same range of the values: scanned once
-    let range = y_range(&cv);
     let data = core::slice::from_ref(&cv);
     let mut best: Option<Fit<T>> = None;
     let mut mono = None;
@@ -46,7 +44,7 @@ pub fn fit_auto<T: Real>(t: &[T], y: &[T], w: Option<&[T]>, opts: &Options<T>) -
         ParamSet::SlowStart,
         ParamSet::Overdamped,
     ] {
-        let b = set.range_bounds(&cv, range);
+        let b = set.curve_bounds(&cv);
         let clamp = |mut s: [T; MAX_PARAMS]| {
             for ((x, &lo), &hi) in s.iter_mut().zip(&b.0).zip(&b.1) {
                 *x = x.max(lo).min(hi);
@@ -60,8 +58,7 @@ pub fn fit_auto<T: Real>(t: &[T], y: &[T], w: Option<&[T]>, opts: &Options<T>) -
                 stats(data, bound, set.n_params()).aicc >= b.aicc
             }),
             ParamSet::Overdamped => {
-                let sb = ParamSet::SlowStart.range_bounds(&cv, range);
-                slow.is_some_and(|f| same_optimum(&f, &sb, &b))
+                slow.is_some_and(|f| same_optimum(&f, &ParamSet::SlowStart.curve_bounds(&cv), &b))
             }
             _ => false,
         };

@@ -96,17 +96,24 @@ impl ParamSet {
     /// observation is not identified by the data, and the bound keeps a fit from drifting there
     /// (e.g. a collapsing run fitted by a slowly decaying law).
     pub fn curve_bounds<T: Real>(self, cv: &Curve<'_, T>) -> ([T; MAX_PARAMS], [T; MAX_PARAMS]) {
-        self.range_bounds(cv, y_range(cv))
-    }
-
-    /// [`ParamSet::curve_bounds`] with the range `(y_min, y_max)` of the curve's values given
-    /// ([`y_range`]; AUTO scans it once for every set).
-    pub(crate) fn range_bounds<T: Real>(
-        self,
-        cv: &Curve<'_, T>,
-        (y_lo, y_hi): (T, T),
-    ) -> ([T; MAX_PARAMS], [T; MAX_PARAMS]) {
         let (mut lo, mut hi) = self.default_bounds(cv_span(cv));
+        // eight lanes of compare-and-select (the values are finite: a validated curve), a
+        // reduction that vectorises
+        let (mut lo8, mut hi8) = ([T::INFINITY; 8], [-T::INFINITY; 8]);
+        let mut chunks = cv.y.chunks_exact(8);
+        for ch in &mut chunks {
+            for l in 0..8 {
+                let y = ch[l];
+                lo8[l] = if y < lo8[l] { y } else { lo8[l] };
+                hi8[l] = if y > hi8[l] { y } else { hi8[l] };
+            }
+        }
+        for (l, &y) in chunks.remainder().iter().enumerate() {
+            lo8[l] = lo8[l].min(y);
+            hi8[l] = hi8[l].max(y);
+        }
+        let y_lo = lo8.iter().fold(T::INFINITY, |a, &b| a.min(b));
+        let y_hi = hi8.iter().fold(-T::INFINITY, |a, &b| a.max(b));
         let reach = c::<T>(5.0) * (y_hi - y_lo);
         if reach.is_finite() && reach > T::ZERO {
             for j in 0..2 {
@@ -443,27 +450,6 @@ pub fn fit<T: Real>(
     let cv = Curve::new(t, y, w)?;
     let bounds = set.curve_bounds(&cv);
     fit_curve(set, &cv, start, (&bounds.0, &bounds.1), opts)
-}
-
-/// `(min, max)` of a validated curve's values: eight lanes of compare-and-select (the values are
-/// finite), a reduction that vectorises.
-pub(crate) fn y_range<T: Real>(cv: &Curve<'_, T>) -> (T, T) {
-    let (mut lo8, mut hi8) = ([T::INFINITY; 8], [-T::INFINITY; 8]);
-    let mut chunks = cv.y.chunks_exact(8);
-    for ch in &mut chunks {
-        for l in 0..8 {
-            let y = ch[l];
-            lo8[l] = if y < lo8[l] { y } else { lo8[l] };
-            hi8[l] = if y > hi8[l] { y } else { hi8[l] };
-        }
-    }
-    for (l, &y) in chunks.remainder().iter().enumerate() {
-        lo8[l] = lo8[l].min(y);
-        hi8[l] = hi8[l].max(y);
-    }
-    let y_lo = lo8.iter().fold(T::INFINITY, |a, &b| a.min(b));
-    let y_hi = hi8.iter().fold(-T::INFINITY, |a, &b| a.max(b));
-    (y_lo, y_hi)
 }
 
 pub(crate) fn cv_span<T: Real>(cv: &Curve<'_, T>) -> T {
