@@ -6,8 +6,10 @@
 //! ```
 //!
 //! Reads the harness's `DATA_DIR/CASE.csv` (`../shared/anchors/lm/gen_data.py`) and runs, per
-//! curve, nothing (`none`: the parsing alone), `fit(Full, Start::Data)` (`full`) or `fit_auto`
-//! (`auto`) once.
+//! curve, nothing (`none`: the parsing alone), `fit(Full, Start::Data)` (`full`), `fit_auto`
+//! (`auto`) or the harness's default fit (`default`: the saturation law on `sat_*` cases, the
+//! full oscillator otherwise, as `examples/harness_fit.rs` fits them) once; `dump` prints that
+//! fit's termination code, evaluations, cost and parameters per curve.
 
 use grpo_dynamics::fit::{fit, fit_auto, Options, ParamSet, Start};
 use std::hint::black_box;
@@ -26,6 +28,32 @@ fn main() {
         match mode.as_str() {
             "full" => {
                 black_box(fit(ParamSet::Full, &t, &y, None, Start::Data, &opts).ok());
+            }
+            "default" => {
+                let set = if case.starts_with("sat") {
+                    ParamSet::Saturation
+                } else {
+                    ParamSet::Full
+                };
+                black_box(fit(set, &t, &y, None, Start::Data, &opts).ok());
+            }
+            "dump" => {
+                // the default fit's outcome per curve (to compare two builds line by line)
+                let set = if case.starts_with("sat") {
+                    ParamSet::Saturation
+                } else {
+                    ParamSet::Full
+                };
+                match fit(set, &t, &y, None, Start::Data, &opts) {
+                    Ok(f) => println!(
+                        "{} {} {:.17e} {:?}",
+                        f.termination.code(),
+                        f.evaluations,
+                        f.cost,
+                        f.params()
+                    ),
+                    Err(e) => println!("error {e:?}"),
+                }
             }
             "auto" => {
                 black_box(fit_auto(&t, &y, None, &opts).ok());

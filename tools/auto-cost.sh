@@ -22,7 +22,7 @@ if [ "${UNSEEN:-0}" = 1 ]; then
 fi
 (cd "$work" && python3 gen_data.py >/dev/null)
 (cd "$root" && cargo build -q --release --example auto_cost)
-bin="$root/target/release/examples/auto_cost"
+bin="${CARGO_TARGET_DIR:-$root/target}/release/examples/auto_cost"
 ir() { MODE=$1 valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$work/data" "$2" 2>&1 |
   awk '/refs:/ {gsub(",", "", $4); print $4}'; }
 echo "| case | full fit (instr/curve) | AUTO (instr/curve) | ratio |"

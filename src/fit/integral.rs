@@ -85,22 +85,23 @@ fn bin<T: Real>(cv: &Curve<'_, T>) -> Option<Bins<T>> {
         m: 0,
         within: T::ZERO,
     };
-    if cv.grid.is_some() {
-        grid_bins(cv, inv, &mut b);
+    let between = if cv.grid.is_some() {
+        grid_bins(cv, inv, &mut b)
     } else {
         time_bins(cv, inv, scale, &mut b);
-    }
-    let mut between = T::ZERO;
-    for k in 0..BINS {
-        if b.w[k] > T::ZERO {
-            let (w, s, y) = (b.w[k], b.s[k] / b.w[k], b.y[k] / b.w[k]);
-            between += w * y * y;
-            b.w[b.m] = w;
-            b.s[b.m] = s;
-            b.y[b.m] = y;
-            b.m += 1;
+        let mut between = T::ZERO;
+        for k in 0..BINS {
+            if b.w[k] > T::ZERO {
+                let (w, s, y) = (b.w[k], b.s[k] / b.w[k], b.y[k] / b.w[k]);
+                between += w * y * y;
+                b.w[b.m] = w;
+                b.s[b.m] = s;
+                b.y[b.m] = y;
+                b.m += 1;
+            }
         }
-    }
+        between
+    };
     b.within = (cv.ss_tot - between).max(T::ZERO);
     Some(b)
 }
@@ -123,42 +124,82 @@ fn time_bins<T: Real>(cv: &Curve<'_, T>, inv: T, scale: T, b: &mut Bins<T>) {
 
 /// On a uniform grid (sorted times) the bins are `min(n, BINS)` runs of consecutive points of
 /// near-equal length: contiguous sums, no per-point bin index (the regression only needs
-/// consecutive groups in time order).
-fn grid_bins<T: Real>(cv: &Curve<'_, T>, inv: T, b: &mut Bins<T>) {
+/// consecutive groups in time order). Run `k` is `[k q + floor(k r / m), (k + 1) q +
+/// floor((k + 1) r / m))` for `n = q m + r`, its end stepped without a division (`carry = k r mod
+/// m`). Writes the bin means directly (in order, empty bins skipped) and returns the
+/// between-bin sum of squares `sum_k w_k ybar_k^2`.
+fn grid_bins<T: Real>(cv: &Curve<'_, T>, inv: T, b: &mut Bins<T>) -> T {
     let n = cv.t.len().min(cv.y.len());
     let m = n.min(BINS);
+    let mut between = T::ZERO;
     if m == 0 {
-        return;
+        return between;
     }
     let (q, r) = (n / m, n % m);
-    // run k is [k q + k r / m, (k + 1) q + (k + 1) r / m): no overflow (k r < BINS^2)
-    let start = |k: usize| k * q + k * r / m;
-    for k in 0..m {
-        let (a, e) = (start(k), start(k + 1));
-        let (Some(ts), Some(ys)) = (cv.t.get(a..e), cv.y.get(a..e)) else {
-            return;
-        };
-        let (mut sw, mut st, mut sy) = (T::ZERO, T::ZERO, T::ZERO);
-        match cv.w {
-            None => {
-                for (&t, &y) in ts.iter().zip(ys) {
-                    st += t - cv.t_min;
-                    sy += y - cv.mean;
-                }
-                sw = T::from_usize(e - a);
+    let (ts, ys) = (cv.t, cv.y);
+    let (t_min, mean) = (cv.t_min, cv.mean);
+    // bins are written in order, empty ones (zero weight) skipped
+    let mut out = 0usize;
+    let mut emit = |sw: T, st: T, sy: T| {
+        if sw > T::ZERO {
+            let y = sy / sw;
+            between += sw * y * y;
+            if let (Some(bw), Some(bs), Some(by)) =
+                (b.w.get_mut(out), b.s.get_mut(out), b.y.get_mut(out))
+            {
+                (*bw, *bs, *by) = (sw, st * inv / sw, y);
             }
-            Some(w) => {
-                for ((&t, &y), &wi) in ts.iter().zip(ys).zip(w.get(a..e).unwrap_or(&[])) {
-                    sw += wi;
-                    st += wi * (t - cv.t_min);
-                    sy += wi * (y - cv.mean);
+            out += 1;
+        }
+    };
+    // the end of the run after the one ending at `e`
+    let mut carry = 0usize;
+    let mut next_end = |e: usize| {
+        carry += r;
+        if carry >= m {
+            carry -= m;
+            e + q + 1
+        } else {
+            e + q
+        }
+    };
+    match cv.w {
+        None => {
+            // one pass over the points, run by run (the runs partition 0..n)
+            let mut pts = ts.iter().zip(ys);
+            let mut a = 0usize;
+            for _ in 0..m {
+                let e = next_end(a);
+                let (mut st, mut sy) = (T::ZERO, T::ZERO);
+                for (&t, &y) in pts.by_ref().take(e - a) {
+                    st += t - t_min;
+                    sy += y - mean;
                 }
+                emit(T::from_usize(e - a), st, sy);
+                a = e;
             }
         }
-        b.w[k] = sw;
-        b.s[k] = st * inv;
-        b.y[k] = sy;
+        Some(w) => {
+            let mut a = 0usize;
+            for _ in 0..m {
+                let e = next_end(a);
+                let (Some(tb), Some(yb), Some(wb)) = (ts.get(a..e), ys.get(a..e), w.get(a..e))
+                else {
+                    break;
+                };
+                let (mut sw, mut st, mut sy) = (T::ZERO, T::ZERO, T::ZERO);
+                for ((&t, &y), &wi) in tb.iter().zip(yb).zip(wb) {
+                    sw += wi;
+                    st += wi * (t - t_min);
+                    sy += wi * (y - mean);
+                }
+                emit(sw, st, sy);
+                a = e;
+            }
+        }
     }
+    b.m = out.min(BINS);
+    between
 }
 
 /// The weighted normal equations of the regressors `(1, s, s^2, I1, I2)` over the bins
@@ -178,17 +219,18 @@ fn normal<T: Real, const K: usize>(b: &Bins<T>, cols: [usize; K]) -> Normal<T> {
         yy: T::ZERO,
     };
     let (mut i1, mut i2) = (T::ZERO, T::ZERO);
-    let s0 = b.s[0];
-    for k in 0..b.m {
-        if k > 0 {
-            let h = b.s[k] - b.s[k - 1];
-            let i1n = i1 + T::HALF * h * (b.y[k] + b.y[k - 1]);
-            i2 += T::HALF * h * (i1 + i1n);
-            i1 = i1n;
-        }
-        let tau = b.s[k] - s0;
+    let m = b.m.min(BINS);
+    let (s0, y0) = (b.s[0], b.y[0]);
+    // the previous bin carried (the first bin is its own predecessor: `h = 0` adds nothing)
+    let (mut s_prev, mut y_prev) = (s0, y0);
+    for ((&w, &s), &y) in b.w[..m].iter().zip(&b.s[..m]).zip(&b.y[..m]) {
+        let h = s - s_prev;
+        let i1n = i1 + T::HALF * h * (y + y_prev);
+        i2 += T::HALF * h * (i1 + i1n);
+        i1 = i1n;
+        (s_prev, y_prev) = (s, y);
+        let tau = s - s0;
         let x = [T::ONE, tau, tau * tau, i1, i2];
-        let (w, y) = (b.w[k], b.y[k]);
         ne.yy += w * y * y;
         for (u, &j) in cols.iter().enumerate() {
             let wx = w * x[j];

@@ -4,6 +4,7 @@
 #![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
 use super::linalg::{pinv_psd, solve_psd, Mat};
+use super::sums::{unit_block, Sums, LANES};
 use super::{Block, Bounds, Curve, Loss, Model, Options, Termination, BLOCK};
 use crate::error::{Error, ErrorKind, Param, Result};
 use crate::real::{c, Real};
@@ -75,81 +76,6 @@ fn cauchy<T: Real>(s2: T, wr2: T, wi: T) -> (T, T) {
     (s2 * z.ln_1p(), wi / (T::ONE + z))
 }
 
-/// Independent accumulator lanes (the block sums vectorise across them; 1 with the `compact`
-/// feature).
-const LANES: usize = if cfg!(feature = "compact") { 1 } else { 4 };
-
-const _: () = assert!(BLOCK.is_multiple_of(LANES));
-
-/// Lane-wise partial sums of one pass: `jtj[j][k][lane]` (upper triangle), `jtr[j][lane]`,
-/// `rr[lane]` (`sum r^2`, unit weights only). O(P^2) floats, independent of the number of points.
-struct Sums<T, const P: usize> {
-    jtj: [[[T; LANES]; P]; P],
-    jtr: [[T; LANES]; P],
-    rr: [T; LANES],
-}
-
-// bounded: (P^2 + P + 1) LANES floats
-const _: () = assert!(core::mem::size_of::<Sums<f64, 8>>() == (64 + 8 + 1) * LANES * 8);
-
-impl<T: Real, const P: usize> Sums<T, P> {
-    fn new() -> Self {
-        Sums {
-            jtj: [[[T::ZERO; LANES]; P]; P],
-            jtr: [[T::ZERO; LANES]; P],
-            rr: [T::ZERO; LANES],
-        }
-    }
-
-    /// Unit weights: `rr += r.r`, `jtr_j += r.g_j`, `jtj_jk += g_j.g_k` over the first `len`
-    /// points of a block.
-    #[inline(never)]
-    fn fold_unit(&mut self, r: &[T; BLOCK], g: &[[T; BLOCK]; P], len: usize) {
-        self.rr = dot_acc(self.rr, r, r, len);
-        for j in 0..P {
-            self.jtr[j] = dot_acc(self.jtr[j], r, &g[j], len);
-            for k in j..P {
-                self.jtj[j][k] = dot_acc(self.jtj[j][k], &g[j], &g[k], len);
-            }
-        }
-    }
-
-    /// Effective weights `we` (weights times robust IRLS weights), `wr = we r`:
-    /// `jtr_j += wr.g_j`, `jtj_jk += (we g_j).g_k`.
-    #[inline(never)]
-    fn fold_weighted(&mut self, we: &[T; BLOCK], wr: &[T; BLOCK], g: &[[T; BLOCK]; P], len: usize) {
-        for j in 0..P {
-            self.jtr[j] = dot_acc(self.jtr[j], wr, &g[j], len);
-            let mut wg = [T::ZERO; BLOCK];
-            for ((o, &wb), &gb) in wg.iter_mut().zip(we).zip(&g[j]) {
-                *o = wb * gb;
-            }
-            for k in j..P {
-                self.jtj[j][k] = dot_acc(self.jtj[j][k], &wg, &g[k], len);
-            }
-        }
-    }
-}
-
-/// `acc[l] + sum_{i < len, i = l mod LANES} a[i] b[i]` (lane-wise partial sums of a dot product;
-/// a whole block is a constant trip count that vectorises across the lanes).
-#[inline(always)]
-#[allow(clippy::modulo_one)] // LANES is 1 with the `compact` feature
-fn dot_acc<T: Real>(mut acc: [T; LANES], a: &[T; BLOCK], b: &[T; BLOCK], len: usize) -> [T; LANES] {
-    if len >= BLOCK {
-        for (ca, cb) in a.chunks_exact(LANES).zip(b.chunks_exact(LANES)) {
-            for ((s, &x), &y) in acc.iter_mut().zip(ca).zip(cb) {
-                *s += x * y;
-            }
-        }
-    } else {
-        for (i, (&x, &y)) in a.iter().zip(b).enumerate().take(len) {
-            acc[i % LANES] += x * y;
-        }
-    }
-    acc
-}
-
 /// One streaming pass: the model's blocks of values and gradients, turned into residuals and
 /// accumulated into `J^T W J`, `J^T W r` and the costs. The Jacobian is never stored. `rho(w r^2,
 /// w) -> (s^2 rho(z), w rho'(z))` gives the objective contribution and IRLS weight; with `UNIT`
@@ -168,6 +94,17 @@ fn pass_with<T: Real, M: Model<T, P>, const P: usize, const UNIT: bool, L: Fn(T,
     for curve in data {
         let mut i = 0usize;
         let (y, w) = (curve.y, curve.w);
+        if UNIT {
+            // unit weights: the block's residuals straight into the sums
+            let ok = model.eval_blocks(x, curve.t, curve.grid, |blk: &Block<T, P>| {
+                unit_block(&mut sums, &mut i, y, blk)
+            });
+            if ok.is_err() || i != y.len() {
+                finite = false;
+                break;
+            }
+            continue;
+        }
         let ok = model.eval_blocks(x, curve.t, curve.grid, |blk: &Block<T, P>| {
             let len = blk.len.min(BLOCK);
             let Some(ys) = i.checked_add(len).and_then(|e| y.get(i..e)) else {
@@ -178,25 +115,21 @@ fn pass_with<T: Real, M: Model<T, P>, const P: usize, const UNIT: bool, L: Fn(T,
             for ((rb, &v), &yb) in r.iter_mut().zip(&blk.value).zip(ys) {
                 *rb = v - yb;
             }
-            if UNIT {
-                sums.fold_unit(&r, &blk.grad, len);
-            } else {
-                let mut we = [T::ZERO; BLOCK];
-                let mut wr = [T::ZERO; BLOCK];
-                for (b, &rb) in r.iter().enumerate().take(len) {
-                    let wi = match w {
-                        Some(w) => w.get(i + b).copied().unwrap_or(T::ZERO),
-                        None => T::ONE,
-                    };
-                    let wr2 = wi * rb * rb;
-                    cost += wr2;
-                    let (obj, weff) = rho(wr2, wi);
-                    objective += obj;
-                    we[b] = weff;
-                    wr[b] = weff * rb;
-                }
-                sums.fold_weighted(&we, &wr, &blk.grad, len);
+            let mut we = [T::ZERO; BLOCK];
+            let mut wr = [T::ZERO; BLOCK];
+            for (b, &rb) in r.iter().enumerate().take(len) {
+                let wi = match w {
+                    Some(w) => w.get(i + b).copied().unwrap_or(T::ZERO),
+                    None => T::ONE,
+                };
+                let wr2 = wi * rb * rb;
+                cost += wr2;
+                let (obj, weff) = rho(wr2, wi);
+                objective += obj;
+                we[b] = weff;
+                wr[b] = weff * rb;
             }
+            sums.fold_weighted(&we, &wr, &blk.grad, len);
             i += len;
         });
         if ok.is_err() || i != y.len() {

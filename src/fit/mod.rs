@@ -26,6 +26,7 @@
 
 mod linalg;
 mod lm;
+mod sums;
 
 pub(crate) use lm::solve_with;
 pub use lm::{solve, Report};
@@ -239,6 +240,13 @@ impl<'a, T: Real> Curve<'a, T> {
         check::non_empty(t, Param::T)?;
         check::non_empty(y, Param::Y)?;
         check::same_len(t, y, Param::Y)?;
+        if w.is_none() {
+            // valid unweighted data in fewer passes; anything else takes the checks below, which
+            // name the problem (the same values either way)
+            if let Some(cv) = Self::unweighted(t, y) {
+                return Ok(cv);
+            }
+        }
         check::all_finite(t, Param::T)?;
         check::all_finite(y, Param::Y)?;
         if let Some(w) = w {
@@ -292,6 +300,67 @@ impl<'a, T: Real> Curve<'a, T> {
             t_max,
         })
     }
+
+    /// [`Curve::new`] without weights in two passes over `y` and one over `t` on a grid (seven
+    /// in the general path): the sum of `y` with its finiteness and non-constancy tests in one
+    /// branch-free lane loop, the same partial sums as [`lane_sum`] (so the same mean), then
+    /// `ss_tot`; on a
+    /// grid whose step exceeds the rounding tolerance the times are finite, increasing, and
+    /// `t_min`, `t_max` are the end points. `None` when any test fails (the general path then
+    /// names the problem).
+    fn unweighted(t: &'a [T], y: &'a [T]) -> Option<Self> {
+        let (&y0, &t0, &tl) = (y.first()?, t.first()?, t.last()?);
+        // lane sums (those of `lane_sum`) and lane sums of `|y - y0|`, vectorised: a sum is
+        // finite only if every term is (an overflowing one takes the general path), and finite
+        // values vary iff some `|y - y0| > 0`
+        let mut acc = [T::ZERO; 8];
+        let mut dev = [T::ZERO; 8];
+        let mut chunks = y.chunks_exact(8);
+        for ch in &mut chunks {
+            for l in 0..8 {
+                acc[l] += ch[l];
+                dev[l] += (ch[l] - y0).abs();
+            }
+        }
+        for (l, &v) in chunks.remainder().iter().enumerate() {
+            acc[l] += v;
+            dev[l] += (v - y0).abs();
+        }
+        let sum = acc.iter().fold(T::ZERO, |a, &b| a + b);
+        let dev = dev.iter().fold(T::ZERO, |a, &b| a + b);
+        if !sum.is_finite() || dev == T::ZERO {
+            return None;
+        }
+        let n = T::from_usize(y.len());
+        let mean = sum / n;
+        let ss_tot = lane_sum(y, |_, v| (v - mean) * (v - mean));
+        let grid = detect_uniform(t);
+        let tol = c::<T>(4.0) * T::EPSILON * t0.abs().max(tl.abs());
+        let (t_min, t_max) = match grid {
+            // |t_i - (t0 + i dt)| <= tol < dt: t_0 < t_1 < ... and every t_i finite
+            Some(g) if t0.is_finite() && tl.is_finite() && g.dt > tol => (t0, tl),
+            _ => {
+                if !t.iter().fold(true, |ok, x| ok & x.is_finite()) {
+                    return None;
+                }
+                t.iter().fold((T::INFINITY, -T::INFINITY), |(a, b), &x| {
+                    (a.min(x), b.max(x))
+                })
+            }
+        };
+        Some(Curve {
+            t,
+            y,
+            w: None,
+            grid,
+            n_eff: y.len(),
+            sum_w: n,
+            mean,
+            ss_tot,
+            t_min,
+            t_max,
+        })
+    }
 }
 
 /// `sum_i f(i, x_i)` in 8 interleaved partial sums (a vectorisable reduction).
@@ -332,13 +401,24 @@ pub(crate) fn detect_uniform<T: Real>(t: &[T]) -> Option<Uniform<T>> {
     }
     // `i` counted in floats (exact below 2^53 / 2^24, beyond any slice a fit can stream) and no
     // early exit, so the test vectorises
-    let mut fi = T::ZERO;
-    let mut ok = true;
-    for &ti in t {
-        ok &= (ti - (t0 + fi * dt)).abs() <= tol;
-        fi += T::ONE;
+    // eight lanes, lane l at `i = 8 k + l` (the counters stay exact), so the test vectorises
+    let mut fi = [T::ZERO; 8];
+    for (l, f) in fi.iter_mut().enumerate() {
+        *f = T::from_usize(l);
     }
-    ok.then_some(Uniform { t0, dt })
+    let eight = c::<T>(8.0);
+    let mut ok = [true; 8];
+    let mut chunks = t.chunks_exact(8);
+    for ch in &mut chunks {
+        for l in 0..8 {
+            ok[l] &= (ch[l] - (t0 + fi[l] * dt)).abs() <= tol;
+            fi[l] += eight;
+        }
+    }
+    for (l, &ti) in chunks.remainder().iter().enumerate() {
+        ok[l] &= (ti - (t0 + fi[l] * dt)).abs() <= tol;
+    }
+    ok.iter().all(|&o| o).then_some(Uniform { t0, dt })
 }
 
 /// A model `f(t; x)` with `P` parameters: value and gradient per point, and optionally a faster

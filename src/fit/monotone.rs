@@ -47,19 +47,30 @@ pub fn monotone_cost_bound<T: Real>(cv: &Curve<'_, T>) -> T {
 /// points `j, j + k, j + 2k, ...` (pool adjacent violators; at most `STACK` points, so the stack
 /// never overflows).
 fn isotonic_rss<T: Real>(cv: &Curve<'_, T>, j: usize, k: usize, sign: T) -> T {
+    // the weighting decided once per subsequence, not per point
+    let pts = cv.y.iter().enumerate().skip(j).step_by(k);
+    match cv.w {
+        None => pava(pts.map(|(_, &y)| (T::ONE, y)), cv.mean, sign),
+        Some(w) => pava(
+            pts.map(|(i, &y)| (w.get(i).copied().unwrap_or(T::ZERO), y)),
+            cv.mean,
+            sign,
+        ),
+    }
+}
+
+/// The pool-adjacent-violators pass of [`isotonic_rss`] over `(weight, y)` pairs in order.
+#[inline(always)]
+fn pava<T: Real>(pts: impl Iterator<Item = (T, T)>, mean: T, sign: T) -> T {
     let mut sw = [T::ZERO; STACK];
     let mut sy = [T::ZERO; STACK];
     let mut m = 0usize;
     let mut syy = T::ZERO;
-    for (i, &y) in cv.y.iter().enumerate().skip(j).step_by(k) {
-        let w = match cv.w {
-            Some(w) => w.get(i).copied().unwrap_or(T::ZERO),
-            None => T::ONE,
-        };
+    for (w, y) in pts {
         if w.is_nan() || w <= T::ZERO {
             continue;
         }
-        let v = sign * (y - cv.mean);
+        let v = sign * (y - mean);
         syy += w * v * v;
         let (mut bw, mut by) = (w, w * v);
         // pool while the previous block's mean exceeds this one's (weights positive)
