@@ -192,3 +192,13 @@ fn auto_choice_matches_every_set_fitted() {
         }
     }
 }
+
+#[test]
+fn bound_does_not_underflow_with_tiny_weights() {
+    // a point of weight 3.7e-294 (a fuzz case): the block term (sum w v)^2 / sum w underflowed
+    // to 0, leaving the bound at w v^2 (about 1e-291) although the decreasing fit is exact
+    let (t, y, w) = ([0.0, 1.0, 2.0], [17.476, 0.771, 0.771], [3.7209743448696e-294, 1.0, 1.0]);
+    let cv = Curve::new(&t, &y, Some(&w)).unwrap();
+    let b = monotone_cost_bound(&cv);
+    assert!(b <= 1e-300, "{b}");
+}

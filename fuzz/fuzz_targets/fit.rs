@@ -4,7 +4,8 @@
 //! are finite and inside the bounds, whose cost/objective are finite and non-negative, and whose
 //! objective is not above the objective at the start values; a converged termination is never
 //! reported together with a non-finite model. The ready-set API (`fit` with data starts and
-//! default bounds) obeys the same finiteness and bounds properties.
+//! default bounds) obeys the same finiteness and bounds properties, and its saturation and
+//! critical fits (monotone laws) cost at least AUTO's isotonic bound (`fit::monotone`).
 #![no_main]
 #![allow(clippy::needless_range_loop)]
 use arbitrary::Arbitrary;
@@ -12,6 +13,7 @@ use grpo_dynamics::fit::{
     self, solve, Bounds, CriticalModel, Curve, FullModel, Loss, Model, Options, OverdampedModel,
     ParamSet, SaturationModel, SlowStartModel, Start, MAX_PARAMS,
 };
+use grpo_dynamics::fit::monotone::monotone_cost_bound;
 use grpo_dynamics::ErrorKind;
 use libfuzzer_sys::fuzz_target;
 
@@ -269,6 +271,20 @@ fuzz_target!(|inp: Input| {
                 }
                 assert!(f.cost.is_finite() && f.cost >= 0.0);
                 assert!(f.plateau == f.params[0]);
+                // the saturation law and the critical curve from rest are monotone in time:
+                // their cost is at least AUTO's isotonic bound (the bound's own rounding aside)
+                if matches!(set, ParamSet::Saturation | ParamSet::Critical) {
+                    let b = monotone_cost_bound(&cv);
+                    let w = |i: usize| weights.map_or(1.0, |w| w[i]);
+                    let syy: f64 = (0..y.len())
+                        .map(|i| 0.5 * w(i) * (y[i] - cv.mean).powi(2))
+                        .sum();
+                    assert!(
+                        f.cost >= b - 1e-9 * (b + syy),
+                        "{set:?} cost {} below the monotone bound {b}",
+                        f.cost
+                    );
+                }
             }
             Err(e) => assert!(
                 matches!(

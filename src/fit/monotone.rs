@@ -95,7 +95,8 @@ fn pava<T: Real>(pts: impl Iterator<Item = (T, T)>, mean: T, sign: T) -> T {
 fn segment_rss<T: Real>(sw: &[T], sy: &[T], syy: T) -> T {
     let mut fit = T::ZERO;
     for (&w, &y) in sw.iter().zip(sy) {
-        fit += y * y / w;
+        // (sum w v) * block mean: no underflow of (sum w v)^2 for tiny weights
+        fit += y * (y / w);
     }
     (syy - fit).max(T::ZERO)
 }
