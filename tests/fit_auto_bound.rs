@@ -47,7 +47,10 @@ fn isotonic_reference(y: &[f64], w: &[f64]) -> f64 {
     let mut rss = 0.0;
     for (sw, swy, k) in blocks {
         let m = swy / sw;
-        rss += pts[at..at + k].iter().map(|&(w, y)| w * (y - m).powi(2)).sum::<f64>();
+        rss += pts[at..at + k]
+            .iter()
+            .map(|&(w, y)| w * (y - m).powi(2))
+            .sum::<f64>();
         at += k;
     }
     rss
@@ -94,9 +97,15 @@ fn bound_on_long_curves_is_at_most_the_exact_isotonic_cost() {
     // lower bound on the exact isotonic cost of the whole curve
     let mut rng = Rng(19);
     for (i, &n) in [300usize, 1000, 2000, 4000].iter().enumerate() {
-        for (j, &(zeta, noise)) in [(0.15, 0.02), (0.5, 0.02), (0.9, 0.02), (0.3, 1e-3), (0.9, 1e-4)]
-            .iter()
-            .enumerate()
+        for (j, &(zeta, noise)) in [
+            (0.15, 0.02),
+            (0.5, 0.02),
+            (0.9, 0.02),
+            (0.3, 1e-3),
+            (0.9, 1e-4),
+        ]
+        .iter()
+        .enumerate()
         {
             let (t, y) = osc_curve(n, zeta, 2.0 + (i + j) as f64, noise, &mut rng);
             let cv = Curve::new(&t, &y, None).unwrap();
@@ -104,7 +113,10 @@ fn bound_on_long_curves_is_at_most_the_exact_isotonic_cost() {
             let neg: Vec<f64> = y.iter().map(|v| -v).collect();
             let exact = 0.5 * isotonic_reference(&y, &ones).min(isotonic_reference(&neg, &ones));
             let b = monotone_cost_bound(&cv);
-            assert!(b <= exact * (1.0 + 1e-9), "n={n} zeta={zeta}: {b} > {exact}");
+            assert!(
+                b <= exact * (1.0 + 1e-9),
+                "n={n} zeta={zeta}: {b} > {exact}"
+            );
             // noisy curves pool into fewer than STACK blocks: one segment, the exact cost; the
             // nearly noiseless ones may split (0.84 of the exact cost at n = 2000, zeta = 0.3)
             let keep = if noise > 0.01 { 1.0 - 1e-9 } else { 0.5 };
@@ -197,7 +209,11 @@ fn auto_choice_matches_every_set_fitted() {
 fn bound_does_not_underflow_with_tiny_weights() {
     // a point of weight 3.7e-294 (a fuzz case): the block term (sum w v)^2 / sum w underflowed
     // to 0, leaving the bound at w v^2 (about 1e-291) although the decreasing fit is exact
-    let (t, y, w) = ([0.0, 1.0, 2.0], [17.476, 0.771, 0.771], [3.7209743448696e-294, 1.0, 1.0]);
+    let (t, y, w) = (
+        [0.0, 1.0, 2.0],
+        [17.476, 0.771, 0.771],
+        [3.7209743448696e-294, 1.0, 1.0],
+    );
     let cv = Curve::new(&t, &y, Some(&w)).unwrap();
     let b = monotone_cost_bound(&cv);
     assert!(b <= 1e-300, "{b}");

@@ -40,7 +40,11 @@ pub fn monotone_cost_bound<T: Real>(cv: &Curve<'_, T>) -> T {
             pava(ys.iter().map(|&y| (T::ONE, y)), cv.mean, -T::ONE),
         ),
         Some(w) => {
-            let pts = || ys.iter().enumerate().map(|(i, &y)| (w.get(i).copied().unwrap_or(T::ZERO), y));
+            let pts = || {
+                ys.iter()
+                    .enumerate()
+                    .map(|(i, &y)| (w.get(i).copied().unwrap_or(T::ZERO), y))
+            };
             (pava(pts(), cv.mean, T::ONE), pava(pts(), cv.mean, -T::ONE))
         }
     };
