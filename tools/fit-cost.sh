@@ -10,22 +10,10 @@
 #   (valgrind decodes AVX2, not AVX-512: `target-cpu=native` on an AVX-512 host cannot be counted)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-anchors=${GRPO_ANCHORS_DIR:-$root/../shared/anchors/lm}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cp -r "$anchors"/. "$work"/
-chmod -R u+w "$work"
-if [ "${UNSEEN:-0}" = 1 ]; then
-  # the same edits as tools/harness-compare.sh
-  sed -i -e "s/^SEED = .*/SEED = ${SEED:-777}/" -e 's/^SD = .*/SD = 0.025/' \
-    -e 's/a = rng.uniform(0.4, 0.9); r0 = rng.uniform(0.0, 0.2); tau = rng.uniform(20.0, n \/ 3.0)/a = rng.uniform(0.3, 1.0); r0 = rng.uniform(-0.1, 0.25); tau = rng.uniform(12.0, n \/ 2.5)/' \
-    -e 's/rstar = rng.uniform(0.4, 0.9); r0 = rng.uniform(0.0, 0.2)/rstar = rng.uniform(0.3, 1.0); r0 = rng.uniform(-0.1, 0.25)/' \
-    -e 's/zeta = rng.uniform(0.2, 0.9)/zeta = rng.uniform(0.15, 0.95)/' \
-    -e 's/w = rng.uniform(15.0, 60.0) \/ n/w = rng.uniform(10.0, 70.0) \/ n/' \
-    -e 's/rng.uniform(1.1, 3.0)/rng.uniform(1.05, 3.5)/' \
-    -e 's/slow = rng.uniform(4.0, 15.0) \/ n/slow = rng.uniform(3.0, 18.0) \/ n/' "$work/gen_data.py"
-fi
-(cd "$work" && python3 gen_data.py >/dev/null)
+. "$root/tools/harness-set.sh"
+harness_set "$work"
 (cd "$root" && cargo build -q --release --example auto_cost)
 bin="${CARGO_TARGET_DIR:-$root/target}/release/examples/auto_cost"
 ir() { MODE=$1 valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$work/data" "$2" 2>&1 |
