@@ -5,18 +5,12 @@
 #   UNSEEN=1 [SEED=777] tools/auto-cost.sh    the shifted problem set of tools/harness-compare.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 . "$root/tools/harness-set.sh"
-harness_set "$work"
-(cd "$root" && cargo build -q --release --example auto_cost)
-bin="${CARGO_TARGET_DIR:-$root/target}/release/examples/auto_cost"
-ir() { MODE=$1 valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$work/data" "$2" 2>&1 |
-  awk '/refs:/ {gsub(",", "", $4); print $4}'; }
+harness_set auto_cost
 echo "| case | full fit (instr/curve) | AUTO (instr/curve) | ratio |"
 echo "|---|---:|---:|---:|"
 for c in oscU_n200 oscU_n2000 oscO_n200 oscO_n2000; do
-  n=$(ir none "$c"); f=$(ir full "$c"); a=$(ir auto "$c")
+  n=$(harness_ir none "$c"); f=$(harness_ir full "$c"); a=$(harness_ir auto "$c")
   awk -v c="$c" -v n="$n" -v f="$f" -v a="$a" \
     'BEGIN { printf "| %s | %d | %d | %.2fx |\n", c, (f - n) / 100, (a - n) / 100, (a - n) / (f - n) }'
 done

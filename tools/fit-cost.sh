@@ -10,17 +10,11 @@
 #   (valgrind decodes AVX2, not AVX-512: `target-cpu=native` on an AVX-512 host cannot be counted)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 . "$root/tools/harness-set.sh"
-harness_set "$work"
-(cd "$root" && cargo build -q --release --example auto_cost)
-bin="${CARGO_TARGET_DIR:-$root/target}/release/examples/auto_cost"
-ir() { MODE=$1 valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$work/data" "$2" 2>&1 |
-  awk '/refs:/ {gsub(",", "", $4); print $4}'; }
+harness_set auto_cost
 echo "| case | default fit (instr/curve) |"
 echo "|---|---:|"
 for c in sat_n200 sat_n2000 oscU_n200 oscU_n2000 oscO_n200 oscO_n2000; do
-  n=$(ir none "$c"); d=$(ir default "$c")
+  n=$(harness_ir none "$c"); d=$(harness_ir default "$c")
   awk -v c="$c" -v n="$n" -v d="$d" 'BEGIN { printf "| %s | %d |\n", c, (d - n) / 100 }'
 done

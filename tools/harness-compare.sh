@@ -12,10 +12,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 reps=${1:-9}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 . "$root/tools/harness-set.sh"
-harness_set "$work"
+harness_set
 cd "$work"
 rm -rf out && mkdir -p out
 if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp -r data "$KEEP"/; fi

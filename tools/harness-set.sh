@@ -1,12 +1,16 @@
 # Sourced by tools/harness-compare.sh, tools/auto-cost.sh and tools/fit-cost.sh: one way to make
 # the LM harness's problem set (../shared/anchors/lm/gen_data.py) in a work directory.
-#   harness_set WORK     copies the harness into WORK and writes WORK/data/*.csv
+#   harness_set [auto_cost]   makes a temporary $work (removed on exit), copies the harness into
+#   it and writes $work/data/*.csv; with `auto_cost`, also builds examples/auto_cost.rs for
+#   harness_ir
 # UNSEEN=1 [SEED=777]: the same generator with another seed, shifted truth ranges and noise
 # 0.025 (plateau/r0 wider, tau/zeta/omega/slow-root ranges moved): a problem set no start rule
 # was tuned on (docs/fit.md).
 harness_set() {
-  local work=$1 root anchors
+  local root anchors
   root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
   anchors=${GRPO_ANCHORS_DIR:-$root/../shared/anchors/lm}
   cp -r "$anchors"/. "$work"/
   chmod -R u+w "$work"
@@ -22,4 +26,17 @@ harness_set() {
       || { echo "gen_data.py changed: UNSEEN edits did not apply" >&2; return 1; }
   fi
   (cd "$work" && python3 gen_data.py >/dev/null)
+  if [ "${1:-}" = auto_cost ]; then
+    (cd "$root" && cargo build -q --release --example auto_cost)
+  fi
+}
+
+# Instructions of examples/auto_cost.rs over one case under callgrind (tools/auto-cost.sh,
+# tools/fit-cost.sh; after `harness_set auto_cost`): `harness_ir MODE CASE`.
+harness_ir() {
+  local root bin
+  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  bin="${CARGO_TARGET_DIR:-$root/target}/release/examples/auto_cost"
+  MODE=$1 valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$work/data" "$2" 2>&1 |
+    awk '/refs:/ {gsub(",", "", $4); print $4}'
 }
