@@ -22,7 +22,7 @@
 use super::Curve;
 use crate::real::Real;
 
-/// Blocks of the pool-adjacent-violators stack (points per subsequence at most).
+/// Blocks of the pool-adjacent-violators stack (a segment closes when it is full).
 pub const STACK: usize = 128;
 
 /// `0.5 min(RSS_up, RSS_down)` summed over the segments (see the module docs); 0 (no bound)
