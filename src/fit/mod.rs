@@ -304,8 +304,8 @@ impl<'a, T: Real> Curve<'a, T> {
     /// [`Curve::new`] without weights in two passes over `y` and one over `t` on a grid (seven
     /// in the general path): the sum of `y` with its finiteness and non-constancy tests in one
     /// branch-free lane loop, the same partial sums as [`lane_sum`] (so the same mean), then
-    /// `ss_tot`; on a
-    /// grid whose step exceeds the rounding tolerance the times are finite, increasing, and
+    /// `ss_tot`; on a grid whose step exceeds the rounding tolerance (that of
+    /// [`detect_uniform`]) the times are finite, increasing, and
     /// `t_min`, `t_max` are the end points. `None` when any test fails (the general path then
     /// names the problem).
     fn unweighted(t: &'a [T], y: &'a [T]) -> Option<Self> {
@@ -399,9 +399,8 @@ pub(crate) fn detect_uniform<T: Real>(t: &[T]) -> Option<Uniform<T>> {
     if tol > T::EPSILON.sqrt() * (tl - t0) {
         return None;
     }
-    // `i` counted in floats (exact below 2^53 / 2^24, beyond any slice a fit can stream) and no
-    // early exit, so the test vectorises
-    // eight lanes, lane l at `i = 8 k + l` (the counters stay exact), so the test vectorises
+    // `i` counted in floats (exact below 2^53 / 2^24, beyond any slice a fit can stream) in eight
+    // lanes, lane l at `i = 8 k + l`, and no early exit, so the test vectorises
     let mut fi = [T::ZERO; 8];
     for (l, f) in fi.iter_mut().enumerate() {
         *f = T::from_usize(l);
