@@ -335,7 +335,7 @@ impl<'a, T: Real> Curve<'a, T> {
         let mean = sum / n;
         let ss_tot = lane_sum(y, |_, v| (v - mean) * (v - mean));
         let grid = detect_uniform(t);
-        let tol = c::<T>(4.0) * T::EPSILON * t0.abs().max(tl.abs());
+        let tol = grid_tol(t0, tl);
         let (t_min, t_max) = match grid {
             // |t_i - (t0 + i dt)| <= tol < dt: t_0 < t_1 < ... and every t_i finite
             Some(g) if t0.is_finite() && tl.is_finite() && g.dt > tol => (t0, tl),
@@ -381,6 +381,12 @@ fn lane_sum<T: Real>(x: &[T], f: impl Fn(usize, T) -> T) -> T {
     acc.iter().fold(T::ZERO, |a, &b| a + b)
 }
 
+/// The rounding tolerance of a uniform grid from `t0` to `tl`: `4 eps max(|t0|, |tl|)` (times
+/// off the grid by at most this much are taken as on it; [`detect_uniform`]).
+fn grid_tol<T: Real>(t0: T, tl: T) -> T {
+    c::<T>(4.0) * T::EPSILON * t0.abs().max(tl.abs())
+}
+
 /// `Some` grid when the times are increasing and uniformly spaced to rounding (the test of
 /// [`Curve::new`]).
 pub(crate) fn detect_uniform<T: Real>(t: &[T]) -> Option<Uniform<T>> {
@@ -391,7 +397,7 @@ pub(crate) fn detect_uniform<T: Real>(t: &[T]) -> Option<Uniform<T>> {
         return None;
     }
     let dt = (tl - t0) / T::from_usize(n - 1);
-    let tol = c::<T>(4.0) * T::EPSILON * t0.abs().max(tl.abs());
+    let tol = grid_tol(t0, tl);
     // The grid stands for times off by up to `tol`; that is rounding only while `tol` is small
     // against the span: at most sqrt(eps) of it, i.e. max |t| <= span / (4 sqrt(eps)) (1.7e7
     // spans in f64, 724 in f32). Far from 0 with a short span (t ~ 1.8e16, steps of 16) the

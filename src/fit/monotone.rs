@@ -79,10 +79,10 @@ fn pava<T: Real>(pts: impl Iterator<Item = (T, T)>, mean: T, sign: T) -> T {
             by += sy[m];
         }
         if m == STACK {
-            // the prefix so far is one segment: close it at its isotonic cost
+            // the prefix so far is one segment: close it at its isotonic cost (nothing was
+            // pooled into (bw, by): a full stack means the loop above did not pop)
             closed += segment_rss(&sw, &sy, syy);
             (m, syy) = (0, T::ZERO);
-            (bw, by) = (w, w * v);
         }
         syy += w * v * v;
         if let (Some(a), Some(b)) = (sw.get_mut(m), sy.get_mut(m)) {
