@@ -275,8 +275,10 @@ fuzz_target!(|inp: Input| {
                 // their cost is at least AUTO's isotonic bound (the bound's own rounding aside)
                 if matches!(set, ParamSet::Saturation | ParamSet::Critical) {
                     let b = monotone_cost_bound(&cv);
+                    // points of weight 0 count for neither (0 * inf would be NaN)
                     let w = |i: usize| weights.map_or(1.0, |w| w[i]);
                     let syy: f64 = (0..y.len())
+                        .filter(|&i| w(i) > 0.0)
                         .map(|i| 0.5 * w(i) * (y[i] - cv.mean).powi(2))
                         .sum();
                     assert!(
